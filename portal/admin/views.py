@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, g, redirect, request, url_for
+from flask_admin import Admin, AdminIndexView, expose
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.form import SecureForm
+from flask_admin.theme import Bootstrap4Theme
+from flask_login import current_user
+
+from portal.core import audit
+from portal.documents.render import formula_safe
+from portal.extensions import db
+from tenants.context import has_role
+from tenants.models import Membership, Role, ROLE_LABELS
+
+
+class TenantAccessMixin:
+    """Only the current tenant's secretariat administrators get in (roles on the server)."""
+
+    def is_accessible(self):
+        return bool(current_user.is_authenticated and g.get("tenant") is not None
+                    and has_role(Role.secretariat_admin))
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403, description="仅秘书处管理员可访问后台")
+
+
+class PortalIndexView(TenantAccessMixin, AdminIndexView):
+    @expose("/")
+    def index(self):
+        return self.render("admin/portal_index.html")
+
+
+class TenantModelView(TenantAccessMixin, ModelView):
+    """Scoped in get_query, get_count_query and get_one (and by the session safety net)."""
+
+    form_base_class = SecureForm
+    can_export = True
+    export_types = ["csv", "xlsx"]
+    can_view_details = True
+    page_size = 50
+    audit_fields: list[str] = []
+    article: str | None = None
+    form_excluded_columns = ["tenant_id", "tenant"]
+    column_exclude_list = ["tenant_id"]
+
+    def _scoped(self, query):
+        return query.filter(self.model.tenant_id == g.tenant.id)
+
+    def get_query(self):
+        return self._scoped(super().get_query())
+
+    def get_count_query(self):
+        return self._scoped(super().get_count_query())
+
+    def get_one(self, id):
+        obj = super().get_one(id)
+        if obj is None or obj.tenant_id != g.tenant.id:
+            return None
+        return obj
+
+    def get_export_value(self, model, name):
+        return formula_safe(super().get_export_value(model, name))
+
+    def _snapshot(self, model):
+        fields = self.audit_fields or [c.key for c in sa.inspect(self.model).mapper.column_attrs]
+        return audit.snapshot(model, fields)
+
+    def on_form_prefill(self, form, id):
+        pass
+
+    def update_model(self, form, model):
+        self._before = self._snapshot(model)
+        return super().update_model(form, model)
+
+    def on_model_change(self, form, model, is_created):
+        model.tenant_id = g.tenant.id
+        db.session.flush()
+        audit.record(f"admin.{self.model.__tablename__}.{'created' if is_created else 'updated'}",
+                     self.model.__tablename__, model.id, actor=current_user._get_current_object(),
+                     before=None if is_created else getattr(self, "_before", None),
+                     after=self._snapshot(model), article=self.article)
+
+    def on_model_delete(self, model):
+        audit.record(f"admin.{self.model.__tablename__}.deleted", self.model.__tablename__, model.id,
+                     actor=current_user._get_current_object(), before=self._snapshot(model),
+                     article=self.article)
+
+
+def _tenant_query(model):
+    return lambda: db.session.query(model).filter(model.tenant_id == g.tenant.id)
+
+
+class SchoolView(TenantModelView):
+    column_list = ["code", "name", "province", "active"]
+    column_labels = {"code": "学校标识码", "name": "学校名称", "province": "省份", "active": "启用",
+                     "unions": "学生组织", "created_at": "创建时间"}
+    column_searchable_list = ["name", "code"]
+    column_filters = ["province_code", "active"]
+    form_columns = ["code", "name", "province", "active"]
+    article = "A2"
+
+
+class UnionView(TenantModelView):
+    column_list = ["school", "kind", "name"]
+    column_labels = {"school": "学校", "kind": "类型", "name": "名称", "memberships": "主席团任期"}
+    column_searchable_list = ["name"]
+    form_columns = ["school", "kind", "name"]
+    article = "A2"
+
+    def scaffold_form(self):
+        form = super().scaffold_form()
+        return form
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        from portal.reference.models import School
+
+        form.school.query_factory = _tenant_query(School)
+        return form
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        from portal.reference.models import School
+
+        form.school.query_factory = _tenant_query(School)
+        return form
+
+
+class PresidiumView(TenantModelView):
+    column_list = ["union", "term_label", "term_start", "term_end", "note"]
+    column_labels = {"union": "学生组织", "term_label": "届次", "term_start": "任期开始",
+                     "term_end": "任期结束", "note": "备注"}
+    form_columns = ["union", "term_label", "term_start", "term_end", "note"]
+    article = "A2"
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        from portal.reference.models import StudentUnion
+
+        form.union.query_factory = _tenant_query(StudentUnion)
+        return form
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        from portal.reference.models import StudentUnion
+
+        form.union.query_factory = _tenant_query(StudentUnion)
+        return form
+
+
+class MembershipView(TenantModelView):
+    can_create = False  # accounts join through an invitation, never by picking a global user
+    column_list = ["user", "role", "school", "province_code", "active"]
+    column_labels = {"user": "用户", "role": "角色", "school": "学校", "province_code": "省份代码",
+                     "active": "有效"}
+    form_columns = ["role", "school", "province_code", "active"]
+    column_formatters = {"role": lambda v, c, m, p: ROLE_LABELS.get(m.role, m.role),
+                         "user": lambda v, c, m, p: f"{m.user.name} <{m.user.email}>"}
+    column_searchable_list = []
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        from portal.reference.models import School
+
+        form.school.query_factory = _tenant_query(School)
+        return form
+
+
+class AuditView(TenantModelView):
+    can_create = can_edit = can_delete = False
+    column_default_sort = ("seq", True)
+    column_list = ["seq", "at", "actor_label", "action", "object_type", "object_id", "article"]
+    column_labels = {"seq": "序号", "at": "时间(UTC)", "actor_label": "操作人", "action": "操作",
+                     "object_type": "对象", "object_id": "对象ID", "article": "依据条款"}
+    column_filters = ["action", "object_type", "article"]
+
+
+class RuleOverrideView(TenantModelView):
+    can_create = can_edit = can_delete = False  # changed on the rules page, with validation
+    column_list = ["key", "value", "reason", "updated_at"]
+    column_labels = {"key": "规则", "value": "本地值", "reason": "理由", "updated_at": "更新时间"}
+
+
+def build_admin(app):
+    from portal.core.audit import AuditRecord
+    from portal.reference.models import PresidiumMembership, School, StudentUnion
+    from tenants.rules.models import RuleOverride
+
+    admin = Admin(
+        app,
+        name="后台管理",
+        url="/<tenant>/admin",
+        endpoint="admin",
+        index_view=PortalIndexView(name="首页", url="/<tenant>/admin", endpoint="admin"),
+        theme=Bootstrap4Theme(swatch="default", base_template="admin/portal_base.html"),
+    )
+    s = db.session
+    admin.add_view(SchoolView(School, s, name="学校", endpoint="admin_schools", category="基础数据"))
+    admin.add_view(UnionView(StudentUnion, s, name="学生组织", endpoint="admin_unions", category="基础数据"))
+    admin.add_view(PresidiumView(PresidiumMembership, s, name="主席团成员团体", endpoint="admin_presidium",
+                                 category="基础数据"))
+    admin.add_view(MembershipView(Membership, s, name="成员与角色", endpoint="admin_memberships"))
+    admin.add_view(RuleOverrideView(RuleOverride, s, name="本地规则", endpoint="admin_rules"))
+    admin.add_view(AuditView(AuditRecord, s, name="审计记录", endpoint="admin_audit"))
+    app.extensions["portal_admin"] = admin
+    return admin

@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, g, jsonify, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, validate_csrf
+
+from portal.core.audit import AuditRecord
+from portal.core.errors import DomainError
+from portal.core.permissions import ROLE_ADMIN, ROLE_STAFF, require_roles
+from portal.extensions import db
+from portal.reference import operations as reference_ops
+from portal.reference.models import School
+from portal.reference.views import schools_query
+from tenants.rules.operations import clear_override, effective_rules, set_override
+from tenants.rules.registry import RuleError
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1/<tenant>")
+public_bp = Blueprint("api_public", __name__, url_prefix="/api/v1")
+
+
+@bp.before_request
+def _csrf_for_session_calls():
+    # A call authenticated by the browser session must carry the CSRF token.
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and not g.get("token_auth"):
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken") or request.form.get("csrf_token"))
+        except Exception:
+            abort(400, description="缺少或无效的 CSRF 令牌")
+
+
+def _payload() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise DomainError("请求体应为 JSON 对象")
+    return data
+
+
+def school_json(s: School) -> dict:
+    return {
+        "id": s.id, "code": s.code, "name": s.name, "province_code": s.province_code,
+        "province": s.province.name,
+        "unions": [
+            {"id": u.id, "kind": u.kind.value, "name": u.name,
+             "presidium_terms": [
+                 {"id": m.id, "term": m.term_label, "start": m.term_start.isoformat(),
+                  "end": m.term_end.isoformat() if m.term_end else None} for m in u.memberships]}
+            for u in s.unions
+        ],
+    }
+
+
+@bp.get("/me")
+def me():
+    return jsonify({"user": {"id": current_user.id, "email": current_user.email, "name": current_user.name},
+                    "tenant": {"slug": g.tenant.slug, "name": g.tenant.name},
+                    "roles": sorted(r.value for r in g.roles)})
+
+
+@bp.get("/rules")
+def rules():
+    eff = effective_rules(g.tenant)
+    return jsonify({"tenant": g.tenant.slug, "version": eff.version.code,
+                    "rules": [r.as_json() for r in eff]})
+
+
+@bp.put("/rules/<key>")
+@require_roles(*ROLE_ADMIN)
+def put_rule(key: str):
+    data = _payload()
+    try:
+        set_override(g.tenant, key, data.get("value"), data.get("reason", ""), current_user._get_current_object())
+    except RuleError as exc:
+        raise DomainError(exc.message, code="invalid_rule", field=key) from None
+    return jsonify(effective_rules(g.tenant).get(key).as_json())
+
+
+@bp.delete("/rules/<key>")
+@require_roles(*ROLE_ADMIN)
+def delete_rule(key: str):
+    try:
+        clear_override(g.tenant, key, current_user._get_current_object())
+    except RuleError as exc:
+        raise DomainError(exc.message, code="invalid_rule", field=key) from None
+    return jsonify(effective_rules(g.tenant).get(key).as_json())
+
+
+@bp.get("/schools")
+@require_roles(*ROLE_STAFF)
+def schools():
+    page = max(1, request.args.get("page", 1, type=int))
+    per_page = min(200, max(1, request.args.get("per_page", 50, type=int)))
+    p = db.paginate(schools_query(request.args.get("province"), request.args.get("q")),
+                    page=page, per_page=per_page, error_out=False)
+    return jsonify({"items": [school_json(s) for s in p.items], "page": page, "per_page": per_page,
+                    "total": p.total})
+
+
+@bp.get("/schools/<int:school_id>")
+@require_roles(*ROLE_STAFF)
+def school(school_id: int):
+    s = db.session.scalar(schools_query().where(School.id == school_id))
+    if s is None:
+        abort(404)
+    return jsonify(school_json(s))
+
+
+@bp.post("/schools/import")
+@require_roles(*ROLE_ADMIN)
+def import_schools():
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise DomainError("请上传 .xlsx 或 .csv 文件", code="missing_file")
+    report = reference_ops.import_schools(g.tenant, upload.filename, upload.read(),
+                                          current_user._get_current_object())
+    if not report.ok:
+        g._no_commit = True
+        return jsonify({"error": {"status": 422, "code": "invalid_rows", "message": "文件中有错误，未导入任何内容",
+                                  "details": report.as_json()}}), 422
+    return jsonify(report.as_json()), 201
+
+
+@bp.get("/audit")
+@require_roles(*ROLE_ADMIN)
+def audit_list():
+    from portal.audit.views import filtered_query
+
+    page = max(1, request.args.get("page", 1, type=int))
+    p = db.paginate(filtered_query(request.args), page=page, per_page=100, error_out=False)
+    return jsonify({"items": [audit_json(r) for r in p.items], "total": p.total, "page": page})
+
+
+@bp.get("/audit/<int:record_id>")
+@require_roles(*ROLE_ADMIN)
+def audit_detail(record_id: int):
+    return jsonify(audit_json(db.get_or_404(AuditRecord, record_id)))
+
+
+def audit_json(r: AuditRecord) -> dict:
+    return {"id": r.id, "seq": r.seq, "at": r.at.isoformat() + "Z", "actor": r.actor_label,
+            "action": r.action, "object_type": r.object_type, "object_id": r.object_id,
+            "article": r.article, "before": r.before, "after": r.after, "hash": r.hash,
+            "prev_hash": r.prev_hash}
+
+
+@public_bp.get("/workdays/add/<start>/<int(signed=True):n>")
+def workdays_add(start: str, n: int):
+    from portal.core.calendar import calendar
+
+    day = _parse_day(start)
+    end = calendar().add_workdays(day, n)
+    return jsonify({"start": day.isoformat(), "workdays": n, "end": end.isoformat()})
+
+
+@public_bp.get("/workdays/is-workday/<day>")
+def workdays_is(day: str):
+    from portal.core.calendar import calendar
+
+    d = _parse_day(day)
+    cal = calendar()
+    return jsonify({"date": d.isoformat(), "is_workday": cal.is_workday(d), "holiday": cal.holiday_name(d)})
+
+
+@public_bp.get("/workdays/between/<start>/<end>")
+def workdays_between(start: str, end: str):
+    from portal.core.calendar import calendar
+
+    s, e = _parse_day(start), _parse_day(end)
+    return jsonify({"start": s.isoformat(), "end": e.isoformat(),
+                    "workdays": calendar().workdays_between(s, e),
+                    "convention": "working days in (start, end]"})
+
+
+def _parse_day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise DomainError(f"日期格式应为 YYYY-MM-DD，收到「{value}」", code="bad_date") from None
+
+
+@public_bp.get("/openapi.json")
+def openapi():
+    from portal.api.openapi import build_spec
+
+    return jsonify(build_spec())

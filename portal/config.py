@@ -1,0 +1,85 @@
+"""Settings from the environment, typed (Redash `settings/helpers.py` style)."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _secret_key() -> str:
+    key = env_str("SECRET_KEY")
+    if key:
+        return key
+    # Single-machine default: persist a random key in instance/ so sessions survive restarts.
+    path = BASE_DIR / "instance" / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+class Config:
+    def __init__(self, **overrides):
+        instance = BASE_DIR / "instance"
+        self.SECRET_KEY = _secret_key()
+        # The app role: on PostgreSQL it owns no table and cannot bypass RLS.
+        self.SQLALCHEMY_DATABASE_URI = env_str(
+            "DATABASE_URL", f"sqlite:///{instance / 'portal.db'}"
+        )
+        # The owner role runs migrations (`flask db upgrade`); defaults to DATABASE_URL.
+        self.DATABASE_OWNER_URL = env_str("DATABASE_OWNER_URL", None)
+        self.DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE", "portal_app")
+        self.REDIS_URL = env_str("REDIS_URL", None)
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.TENANT_APP_FILTER = env_bool("TENANT_APP_FILTER", True)
+        self.UPLOAD_FOLDER = env_str("UPLOAD_FOLDER", str(instance / "uploads"))
+        self.MAX_CONTENT_LENGTH = env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+        self.BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+        self.BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+        self.LANGUAGES = ["zh_Hans_CN", "en"]
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
+        self.LOGIN_WINDOW_SECONDS = env_int("LOGIN_WINDOW_SECONDS", 900)
+        self.MAIL_SERVER = env_str("MAIL_SERVER", None)
+        self.MAIL_PORT = env_int("MAIL_PORT", 25)
+        self.MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
+        self.MAIL_USERNAME = env_str("MAIL_USERNAME", None)
+        self.MAIL_PASSWORD = env_str("MAIL_PASSWORD", None)
+        self.MAIL_DEFAULT_SENDER = env_str("MAIL_DEFAULT_SENDER", "noreply@portal.local")
+        self.PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+        self.FLASK_ADMIN_SWATCH = "cerulean"
+        self.TESTING = False
+        for key, value in overrides.items():
+            setattr(self, key, value)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.SQLALCHEMY_DATABASE_URI.startswith("postgresql")
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in dir(self) if k.isupper()}

@@ -1,0 +1,148 @@
+"""The append-only, hash-chained audit trail (A7: no black-box operation).
+
+Each tenant has one chain: record n stores the hash of record n-1. Writers take a
+per-tenant transaction-scoped advisory lock on PostgreSQL (SQLite serializes writers), and
+(tenant_id, seq) is unique, so concurrent writers never fork the chain. On PostgreSQL the
+application role has only SELECT and INSERT on this table.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.core.db import TenantScoped, current_tenant_id, utcnow
+from portal.extensions import db
+
+GENESIS = "0" * 64
+
+
+class AuditRecord(TenantScoped, db.Model):
+    __tablename__ = "audit_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow, nullable=False, index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    actor_label: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    action: Mapped[str] = mapped_column(sa.String(80), nullable=False, index=True)
+    object_type: Mapped[str] = mapped_column(sa.String(60), nullable=False)
+    object_id: Mapped[str | None] = mapped_column(sa.String(60), nullable=True)
+    article: Mapped[str | None] = mapped_column(sa.String(40), nullable=True)
+    before: Mapped[Any] = mapped_column(sa.JSON, nullable=True)
+    after: Mapped[Any] = mapped_column(sa.JSON, nullable=True)
+    prev_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "seq"),)
+
+    def payload(self) -> dict:
+        return {
+            "tenant_id": self.tenant_id,
+            "seq": self.seq,
+            "at": self.at.replace(microsecond=self.at.microsecond).isoformat(),
+            "actor_id": self.actor_id,
+            "actor_label": self.actor_label,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "article": self.article,
+            "before": self.before,
+            "after": self.after,
+            "prev_hash": self.prev_hash,
+        }
+
+    def compute_hash(self) -> str:
+        blob = json.dumps(self.payload(), sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _jsonable(value):
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str)) if value is not None else None
+
+
+def _lock_chain(tenant_id: int) -> None:
+    bind = db.session.connection()
+    if bind.dialect.name == "postgresql":
+        bind.exec_driver_sql("SELECT pg_advisory_xact_lock(%s, %s)", (720101, tenant_id))
+
+
+def actor_of(user) -> tuple[int | None, str]:
+    if user is None:
+        return None, "系统"
+    if isinstance(user, str):
+        return None, user
+    return user.id, f"{user.name} <{user.email}>"
+
+
+def record(action: str, obj_type: str, obj_id=None, *, actor=None, before=None, after=None,
+           article: str | None = None, tenant_id: int | None = None) -> AuditRecord:
+    """Append one record to the current tenant's chain; flushes, never commits."""
+    tid = tenant_id if tenant_id is not None else current_tenant_id()
+    if tid is None:
+        raise RuntimeError("audit record needs a tenant")
+    _lock_chain(tid)
+    last = db.session.execute(
+        sa.select(AuditRecord.seq, AuditRecord.hash)
+        .where(AuditRecord.tenant_id == tid)
+        .order_by(AuditRecord.seq.desc())
+        .limit(1)
+    ).first()
+    actor_id, actor_label = actor_of(actor)
+    rec = AuditRecord(
+        tenant_id=tid,
+        seq=(last.seq + 1) if last else 1,
+        at=utcnow().replace(microsecond=0),
+        actor_id=actor_id,
+        actor_label=actor_label,
+        action=action,
+        object_type=obj_type,
+        object_id=None if obj_id is None else str(obj_id),
+        article=article,
+        before=_jsonable(before),
+        after=_jsonable(after),
+        prev_hash=last.hash if last else GENESIS,
+    )
+    rec.hash = rec.compute_hash()
+    db.session.add(rec)
+    db.session.flush()
+    return rec
+
+
+@dataclass
+class ChainProblem:
+    tenant_id: int
+    seq: int
+    kind: str  # edited | deleted | relinked
+    message: str
+
+
+def verify_chain(tenant_id: int) -> ChainProblem | None:
+    """Walk one tenant's chain; return the first edited or deleted record, or None."""
+    expected_prev = GENESIS
+    expected_seq = 1
+    rows = db.session.execute(
+        sa.select(AuditRecord).where(AuditRecord.tenant_id == tenant_id)
+        .order_by(AuditRecord.seq).execution_options(yield_per=1000)
+    ).scalars()
+    for rec in rows:
+        if rec.seq != expected_seq:
+            return ChainProblem(tenant_id, expected_seq, "deleted",
+                                f"第 {expected_seq} 条审计记录缺失（被删除）")
+        if rec.prev_hash != expected_prev:
+            return ChainProblem(tenant_id, rec.seq, "relinked",
+                                f"第 {rec.seq} 条审计记录的前序哈希不符（前一条被改动或删除）")
+        if rec.compute_hash() != rec.hash:
+            return ChainProblem(tenant_id, rec.seq, "edited", f"第 {rec.seq} 条审计记录内容被改动")
+        expected_prev = rec.hash
+        expected_seq += 1
+    return None
+
+
+def snapshot(obj, fields: list[str]) -> dict:
+    return {f: _jsonable(getattr(obj, f)) for f in fields}

@@ -1,0 +1,83 @@
+"""The working-day calendar the portal uses: the library plus the database's year tables.
+
+An administrator imports or corrects a year (the State Council's notice) into
+``holiday_years``/``holiday_days``; such a year fully replaces the library's data.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import current_app, g, has_app_context
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.db import utcnow
+from portal.core.workdays import NoCalendarData, WorkdayCalendar, YearData, parse_year_table  # noqa: F401
+from portal.extensions import db
+
+
+class HolidayYear(db.Model):
+    """Platform-wide: the official calendar is the same for every tenant."""
+
+    __tablename__ = "holiday_years"
+
+    year: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    source: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    imported_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow, nullable=False)
+    days = relationship("HolidayDay", lazy="selectin", cascade="all, delete-orphan",
+                        order_by="HolidayDay.day")
+
+
+class HolidayDay(db.Model):
+    __tablename__ = "holiday_days"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(sa.ForeignKey("holiday_years.year", ondelete="CASCADE"), nullable=False)
+    day: Mapped[dt.date] = mapped_column(sa.Date, nullable=False, unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(10), nullable=False)  # holiday | workday
+    name: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+
+    __table_args__ = (sa.CheckConstraint("kind IN ('holiday', 'workday')", name="kind"),)
+
+
+def _db_year(year: int) -> YearData | None:
+    row = db.session.get(HolidayYear, year)
+    if row is None:
+        return None
+    return YearData(
+        year=year,
+        holidays={d.day: d.name for d in row.days if d.kind == "holiday"},
+        workdays={d.day: d.name for d in row.days if d.kind == "workday"},
+        source=row.source,
+    )
+
+
+def _db_years():
+    return list(db.session.scalars(sa.select(HolidayYear.year)))
+
+
+def calendar() -> WorkdayCalendar:
+    """One calendar per request/job (DB overrides are read once per year per use)."""
+    if has_app_context():
+        cal = g.get("_workday_calendar")
+        if cal is None:
+            cal = g._workday_calendar = WorkdayCalendar(_db_year, override_years=_db_years)
+        return cal
+    return WorkdayCalendar()
+
+
+def import_year(year: int, rows, source: str) -> HolidayYear:
+    data = parse_year_table(rows, year, source=source, first_row=2)
+    existing = db.session.get(HolidayYear, year)
+    if existing is not None:
+        db.session.delete(existing)
+        db.session.flush()
+    row = HolidayYear(year=year, source=source)
+    for day, name in data.holidays.items():
+        row.days.append(HolidayDay(year=year, day=day, kind="holiday", name=name))
+    for day, name in data.workdays.items():
+        row.days.append(HolidayDay(year=year, day=day, kind="workday", name=name))
+    db.session.add(row)
+    db.session.flush()
+    g.pop("_workday_calendar", None) if has_app_context() else None
+    return row

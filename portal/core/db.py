@@ -1,0 +1,217 @@
+"""Base model, tenant scoping safety net and the PostgreSQL RLS session setting.
+
+Two layers keep tenants apart (STYLE.md habit 4):
+  1. the application: every ORM SELECT/UPDATE/DELETE of a ``TenantScoped`` model gets a
+     ``tenant_id = :current`` criterion (``do_orm_execute`` + ``with_loader_criteria``);
+     ``Session.get`` re-checks identity-map hits; ``before_flush`` refuses writes of
+     another tenant's rows;
+  2. PostgreSQL row-level security, FORCEd, keyed on ``app.tenant_id`` which is set per
+     transaction with ``set_config(..., true)`` so it never outlives the transaction.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+from flask_sqlalchemy.model import Model as FSAModel
+from flask_sqlalchemy.session import Session as FSASession
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, with_loader_criteria
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Model(FSAModel):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class TenantViolation(Exception):
+    """A write touched a row of a tenant other than the current one."""
+
+
+class NoTenant(Exception):
+    """A tenant-owned row was written with no tenant in context."""
+
+
+# --- the current tenant -------------------------------------------------------------
+_current_tenant: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "current_tenant", default=None
+)
+_unscoped: contextvars.ContextVar[bool] = contextvars.ContextVar("unscoped", default=False)
+_app_filter_enabled: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "app_filter_enabled", default=True
+)
+
+
+def current_tenant_id() -> int | None:
+    return _current_tenant.get()
+
+
+def set_app_filter(enabled: bool) -> None:
+    """Switch the application-level filter (tests prove RLS alone also isolates)."""
+    _app_filter_enabled.set(enabled)
+
+
+class TenantScoped:
+    """Mixin: a NOT NULL tenant key on every tenant-owned table."""
+
+    __tenant_scoped__ = True
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int]:
+        return mapped_column(
+            sa.ForeignKey("tenants.id", ondelete="RESTRICT"), nullable=False, index=True
+        )
+
+
+def tenant_scoped_tables(metadata: sa.MetaData) -> list[str]:
+    return sorted(
+        t.name for t in metadata.sorted_tables if "tenant_id" in t.c and t.name != "tenants"
+    )
+
+
+def _set_rls_tenant(connection, tenant_id: int | None) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    connection.exec_driver_sql(
+        "SELECT set_config('app.tenant_id', %s, true)",
+        ("" if tenant_id is None else str(tenant_id),),
+    )
+
+
+class TenantSession(FSASession):
+    def get(self, entity, ident, **kw):  # type: ignore[override]
+        # Identity-map hits bypass do_orm_execute: re-check the tenant here.
+        obj = super().get(entity, ident, **kw)
+        if obj is not None and getattr(obj, "__tenant_scoped__", False) and not _unscoped.get():
+            if obj.tenant_id != current_tenant_id():
+                return None
+        return obj
+
+    def apply_tenant(self) -> None:
+        """Push the current tenant into an already-open transaction (RLS)."""
+        if self.in_transaction():
+            _set_rls_tenant(self.connection(), current_tenant_id())
+
+
+def _apply(session) -> None:
+    if session is None:
+        return
+    real = session if hasattr(session, "apply_tenant") else session()  # scoped_session
+    real.apply_tenant()
+
+
+@contextlib.contextmanager
+def tenant_context(tenant_id: int | None, session=None):
+    """Run a block as ``tenant_id`` (jobs, CLI, platform console)."""
+    token = _current_tenant.set(tenant_id)
+    try:
+        _apply(session)
+        yield
+    finally:
+        _current_tenant.reset(token)
+        _apply(session)
+
+
+def activate_tenant(tenant_id: int | None, session=None) -> None:
+    """Set the tenant for the rest of this context (one request)."""
+    _current_tenant.set(tenant_id)
+    _apply(session)
+
+
+@contextlib.contextmanager
+def unscoped():
+    """Skip the application filter (platform-level code only; RLS still applies)."""
+    token = _unscoped.set(True)
+    try:
+        yield
+    finally:
+        _unscoped.reset(token)
+
+
+@event.listens_for(FSASession, "after_begin")
+def _after_begin(session, transaction, connection):
+    _set_rls_tenant(connection, current_tenant_id())
+
+
+@event.listens_for(FSASession, "do_orm_execute")
+def _scope_tenant(state):
+    if _unscoped.get() or not _app_filter_enabled.get():
+        return
+    if state.execution_options.get("skip_tenant_filter"):
+        return
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    tid = current_tenant_id()
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantScoped,
+            # no tenant in context: tenant-owned rows are invisible
+            (lambda cls: cls.tenant_id == tid) if tid is not None else (lambda cls: sa.false()),
+            include_aliases=True,
+            track_closure_variables=True,
+        )
+    )
+
+
+@event.listens_for(FSASession, "before_flush")
+def _guard_writes(session, flush_context, instances):
+    if _unscoped.get():
+        return
+    tid = current_tenant_id()
+    for obj in session.new:
+        if not getattr(obj, "__tenant_scoped__", False):
+            continue
+        if obj.tenant_id is None:
+            if tid is None:
+                raise NoTenant(f"{type(obj).__name__} written with no tenant in context")
+            obj.tenant_id = tid
+        elif obj.tenant_id != tid:
+            raise TenantViolation(f"{type(obj).__name__} belongs to tenant {obj.tenant_id}")
+    for obj in list(session.dirty) + list(session.deleted):
+        if not getattr(obj, "__tenant_scoped__", False):
+            continue
+        history = sa.inspect(obj).attrs.tenant_id.history
+        original = history.deleted[0] if history.deleted else obj.tenant_id
+        if original != tid or obj.tenant_id != tid:
+            raise TenantViolation(f"{type(obj).__name__} belongs to tenant {original}")
+
+
+class StrEnum(str, enum.Enum):
+    def __str__(self) -> str:
+        return self.value
+
+
+def enum_column(enum_cls, **kw):
+    """Enums stored as strings with a CHECK constraint (Indico habit)."""
+    return mapped_column(
+        sa.Enum(
+            enum_cls,
+            native_enum=False,
+            create_constraint=True,
+            length=40,
+            values_callable=lambda e: [m.value for m in e],
+            validate_strings=True,
+        ),
+        **kw,
+    )
+
+
+class TimestampMixin:
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow, nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime, default=utcnow, onupdate=utcnow, nullable=False
+    )

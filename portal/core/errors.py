@@ -1,0 +1,109 @@
+"""Domain errors and the error pages: Chinese HTML, JSON under /api/."""
+from __future__ import annotations
+
+from flask import jsonify, render_template, request
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from portal.core.db import NoTenant, TenantViolation
+from portal.extensions import db
+
+MESSAGES = {
+    400: ("请求有误", "提交的内容不完整或格式不正确。"),
+    401: ("请先登录", "访问该页面需要先登录。"),
+    403: ("无权访问", "您没有访问该页面或执行该操作的权限。"),
+    404: ("页面不存在", "您要找的页面或记录不存在，或不属于当前学联。"),
+    405: ("方法不允许", "该地址不支持此请求方式。"),
+    409: ("操作冲突", "该操作与当前状态冲突，请刷新后重试。"),
+    422: ("无法处理", "提交的内容无法处理。"),
+    413: ("文件过大", "上传的文件超过了大小限制。"),
+    429: ("操作过于频繁", "尝试次数过多，请稍后再试。"),
+    500: ("系统错误", "服务器出现错误，我们已记录，请稍后再试。"),
+}
+
+
+class DomainError(Exception):
+    """A business rule refused the request; message is Chinese, shown as is."""
+
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None,
+                 field: str | None = None, details=None):
+        super().__init__(message)
+        self.message = message
+        if status:
+            self.status = status
+        if code:
+            self.code = code
+        self.field = field
+        self.details = details
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def error_response(status: int, message: str | None = None, code: str | None = None, details=None):
+    title, default_msg = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
+    msg = message or default_msg
+    if wants_json():
+        body = {"error": {"status": status, "code": code or title, "message": msg}}
+        if details is not None:
+            body["error"]["details"] = details
+        return jsonify(body), status
+    return render_template("errors/error.html", status=status, title=title, message=msg), status
+
+
+def init_app(app):
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        db.session.rollback()
+        if exc.code == 401 and not wants_json():
+            from flask import redirect, url_for
+
+            return redirect(url_for("auth.login", next=request.full_path))
+        # Werkzeug's stock descriptions are English: show ours unless a view gave one.
+        description = exc.description if exc.description != type(exc).description else None
+        resp = error_response(exc.code or 500, description)
+        if exc.code == 429 and getattr(exc, "retry_after", None):
+            resp[0].headers["Retry-After"] = str(exc.retry_after)
+        return resp
+
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):
+        db.session.rollback()
+        return error_response(exc.status, exc.message, exc.code, exc.details)
+
+    from portal.core.workdays import NoCalendarData
+
+    @app.errorhandler(NoCalendarData)
+    def _no_calendar(exc):
+        db.session.rollback()
+        return error_response(422, str(exc), "no_calendar_data")
+
+    @app.errorhandler(TenantViolation)
+    @app.errorhandler(NoTenant)
+    def _violation(exc):
+        db.session.rollback()
+        app.logger.warning("tenant violation: %s", exc)
+        return error_response(403, "不能操作其他学联的数据")
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(exc):
+        db.session.rollback()
+        return error_response(409, "数据与已有记录冲突（可能重复提交），未保存任何内容。")
+
+    @app.errorhandler(OperationalError)
+    def _operational(exc):
+        db.session.rollback()
+        if "locked" in str(exc).lower() or "could not serialize" in str(exc).lower():
+            return error_response(409, "其他人正在同时修改，请稍后重试。")
+        raise exc

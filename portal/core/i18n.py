@@ -1,0 +1,25 @@
+"""Chinese (zh_Hans_CN) first, English on request."""
+from __future__ import annotations
+
+from flask import request, session
+from flask_babel import get_locale
+
+from portal.extensions import babel
+
+
+def select_locale():
+    lang = request.args.get("lang")
+    if lang in ("zh_Hans_CN", "en"):
+        session["lang"] = lang
+    return session.get("lang", "zh_Hans_CN")
+
+
+def init_app(app):
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(app.root_path + "/translations"))
+
+    @app.context_processor
+    def _locale():
+        loc = get_locale()
+        return {"current_locale": str(loc) if loc else "zh_Hans_CN",
+                "html_lang": "en" if loc and loc.language == "en" else "zh-CN"}

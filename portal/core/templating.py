@@ -1,0 +1,64 @@
+"""Template helpers shared by every feature."""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import g
+from flask_login import current_user
+
+from tenants.models import ROLE_LABELS, Role, STAFF_ROLES
+from tenants.rules.registry import article_citation
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def init_app(app):
+    @app.context_processor
+    def _globals():
+        roles = g.get("roles", frozenset())
+        return {
+            "tenant": g.get("tenant"),
+            "roles": roles,
+            "Role": Role,
+            "ROLE_LABELS": ROLE_LABELS,
+            "is_staff": bool(roles & set(STAFF_ROLES)),
+            "is_admin": Role.secretariat_admin in roles,
+            "current_user": current_user,
+            "today": dt.date.today(),
+            "nav_items": _nav_items(roles) if g.get("tenant") else [],
+            "dashboard_blocks": app.extensions.get("portal_dashboard_blocks", []),
+        }
+
+    def _nav_items(roles):
+        from flask import url_for
+
+        items = []
+        for endpoint, label, allowed in app.extensions.get("portal_nav", []):
+            if not allowed or roles & set(allowed):
+                items.append({"url": url_for(endpoint), "label": label})
+        return items
+
+    app.jinja_env.filters["citation"] = article_citation
+
+    @app.template_filter("dt")
+    def _dt(value, fmt="%Y-%m-%d %H:%M"):
+        # Stored as naive UTC; shown in Beijing time.
+        if value is None:
+            return ""
+        return value.replace(tzinfo=dt.timezone.utc).astimezone(BEIJING).strftime(fmt)
+
+    @app.template_filter("cndate")
+    def _cndate(value):
+        if value is None:
+            return ""
+        return f"{value.year}年{value.month}月{value.day}日"
+
+
+def register_nav(app, endpoint: str, label: str, roles=()):
+    """Features add their entry to the top navigation (shown to ``roles``, or to all)."""
+    app.extensions.setdefault("portal_nav", []).append((endpoint, label, tuple(roles)))
+
+
+def register_dashboard_block(app, template: str):
+    app.extensions.setdefault("portal_dashboard_blocks", []).append(template)

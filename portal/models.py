@@ -1,0 +1,7 @@
+"""Every model, imported once so the metadata is complete."""
+from portal.auth.models import ApiToken, LoginAttempt, User  # noqa: F401
+from portal.core.audit import AuditRecord  # noqa: F401
+from portal.reference.models import PresidiumMembership, Province, School, StudentUnion  # noqa: F401
+from tenants.models import Membership, Tenant  # noqa: F401
+from tenants.rules.models import RuleOverride, RulesetVersion, RuleValue  # noqa: F401
+from portal.core.calendar import HolidayDay, HolidayYear  # noqa: F401

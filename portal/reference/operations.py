@@ -1,0 +1,210 @@
+"""Reference data operations: schools, unions, presidium memberships and their import."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from portal.core import audit
+from portal.core.errors import DomainError
+from portal.extensions import db
+from portal.reference.models import PresidiumMembership, Province, School, StudentUnion, UnionKind
+from portal.reference.provinces import PROVINCES
+
+IMPORT_HEADERS = ["学校标识码", "学校名称", "所在省份", "组织类型", "组织名称",
+                  "是否主席团成员团体", "届次", "任期开始", "任期结束"]
+
+
+def ensure_provinces() -> None:
+    existing = set(db.session.scalars(sa.select(Province.code)))
+    for code, name, short in PROVINCES:
+        if code not in existing:
+            db.session.add(Province(code=code, name=name, short_name=short))
+    db.session.flush()
+
+
+def province_lookup() -> dict[str, str]:
+    """Province name, short name or code -> code."""
+    lookup = {}
+    for p in db.session.scalars(sa.select(Province)):
+        lookup[p.code] = lookup[p.name] = lookup[p.short_name] = p.code
+    return lookup
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    schools_created: int = 0
+    unions_created: int = 0
+    memberships_created: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_json(self) -> dict:
+        return {
+            "rows": self.rows, "schools_created": self.schools_created,
+            "unions_created": self.unions_created, "memberships_created": self.memberships_created,
+            "errors": [e.__dict__ for e in self.errors],
+        }
+
+
+def _read_rows(filename: str, data: bytes) -> list[tuple[int, dict]]:
+    from portal.core.uploads import UploadError, check_xlsx_safety, read_xlsx_sheet, to_halfwidth
+
+    name = (filename or "").lower()
+    if name.endswith(".csv"):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = data.decode("gb18030")
+            except UnicodeDecodeError:
+                raise DomainError("CSV 文件编码无法识别，请保存为 UTF-8 编码") from None
+        reader = csv.DictReader(io.StringIO(text))
+        missing = [h for h in IMPORT_HEADERS if h not in (reader.fieldnames or [])]
+        if missing:
+            raise DomainError(f"缺少列：{'、'.join(missing)}")
+        return [(i + 2, {k: to_halfwidth(v or "").strip() for k, v in row.items() if k})
+                for i, row in enumerate(reader)]
+    try:
+        check_xlsx_safety(data)
+        sheet = read_xlsx_sheet(data, "学校与组织", IMPORT_HEADERS)
+    except UploadError as exc:
+        raise DomainError(exc.message, code=getattr(exc, "code", None) or "bad_file") from None
+    rows = []
+    for row in sheet.rows:
+        values = {}
+        for k in IMPORT_HEADERS:
+            v = row.values.get(k) if hasattr(row, "values") else row.get(k)
+            values[k] = v
+        rows.append((row.row if hasattr(row, "row") else row["_row"], values))
+    return rows
+
+
+def _text(v) -> str:
+    from portal.core.uploads import to_halfwidth
+
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return to_halfwidth(str(v)).strip()
+
+
+def import_schools(tenant, filename: str, data: bytes, actor) -> ImportReport:
+    """All or nothing: any bad row and nothing from the file is saved."""
+    from portal.core.uploads import parse_date_cell
+
+    report = ImportReport()
+    provinces = province_lookup()
+    rows = _read_rows(filename, data)
+    schools = {s.code: s for s in db.session.scalars(sa.select(School))}
+    unions = {(u.school_id, u.kind): u for u in db.session.scalars(sa.select(StudentUnion))}
+    kinds = {k.value: k for k in UnionKind}
+    pending_schools: dict[str, School] = {}
+    for rownum, raw in rows:
+        values = {k: raw.get(k) for k in IMPORT_HEADERS}
+        if not any(_text(v) for v in values.values()):
+            continue
+        report.rows += 1
+        errors_before = len(report.errors)
+
+        def err(col, msg):
+            report.errors.append(RowError(rownum, col, msg))
+
+        code = _text(values["学校标识码"])
+        name = _text(values["学校名称"])
+        prov = provinces.get(_text(values["所在省份"]))
+        kind = kinds.get(_text(values["组织类型"]))
+        union_name = _text(values["组织名称"])
+        member_flag = _text(values["是否主席团成员团体"])
+        if not code.isdigit() or not 5 <= len(code) <= 20:
+            err("学校标识码", "学校标识码应为5至20位数字")
+        if not name or len(name) > 120:
+            err("学校名称", "学校名称不能为空且不超过120字")
+        if prov is None:
+            err("所在省份", f"无法识别的省份「{_text(values['所在省份'])}」")
+        if kind is None:
+            err("组织类型", "组织类型只能是：学生会、研究生会")
+        if not union_name or len(union_name) > 160:
+            err("组织名称", "组织名称不能为空且不超过160字")
+        if member_flag not in ("是", "否"):
+            err("是否主席团成员团体", "只能填写「是」或「否」")
+        term_start = term_end = None
+        if member_flag == "是":
+            if not _text(values["届次"]):
+                err("届次", "主席团成员团体须填写届次")
+            try:
+                term_start = parse_date_cell(values["任期开始"])
+            except ValueError as exc:
+                err("任期开始", str(exc) if _text(values["任期开始"]) else "主席团成员团体须填写任期开始日期")
+            if _text(values["任期结束"]):
+                try:
+                    term_end = parse_date_cell(values["任期结束"])
+                except ValueError as exc:
+                    err("任期结束", str(exc))
+            if term_start and term_end and term_end < term_start:
+                err("任期结束", "任期结束日期早于开始日期")
+        if len(report.errors) > errors_before:
+            continue
+        school = schools.get(code) or pending_schools.get(code)
+        if school is None:
+            school = School(code=code, name=name, province_code=prov)
+            db.session.add(school)
+            pending_schools[code] = school
+            report.schools_created += 1
+        elif school.name != name:
+            err("学校名称", f"标识码 {code} 已登记为「{school.name}」，与本行不一致")
+            continue
+        db.session.flush()
+        union = unions.get((school.id, kind))
+        if union is None:
+            union = StudentUnion(school_id=school.id, kind=kind, name=union_name)
+            db.session.add(union)
+            db.session.flush()
+            unions[(school.id, kind)] = union
+            report.unions_created += 1
+        if member_flag == "是":
+            db.session.add(PresidiumMembership(union_id=union.id, term_label=_text(values["届次"]),
+                                               term_start=term_start, term_end=term_end))
+            report.memberships_created += 1
+    if report.errors:
+        return report  # the caller rolls back: nothing from this file is kept
+    db.session.flush()
+    audit.record("reference.import", "school_import", None, actor=actor,
+                 after={k: v for k, v in report.as_json().items() if k != "errors"} | {"file": filename},
+                 article="A2")
+    return report
+
+
+def add_presidium_membership(union: StudentUnion, term_label: str, term_start: dt.date,
+                             term_end: dt.date | None, actor) -> PresidiumMembership:
+    if term_end and term_end < term_start:
+        raise DomainError("任期结束日期早于开始日期")
+    pm = PresidiumMembership(union_id=union.id, term_label=term_label, term_start=term_start,
+                             term_end=term_end)
+    db.session.add(pm)
+    db.session.flush()
+    audit.record("presidium.added", "presidium_membership", pm.id, actor=actor, article="A2",
+                 after={"union": union.name, "term": term_label, "start": term_start, "end": term_end})
+    return pm
+
+
+def template_rows() -> list[list]:
+    return [
+        ["4111010001", "北京示例大学", "北京市", "学生会", "北京示例大学学生会", "是", "第二十七届", "2023-08-01", ""],
+        ["4111010001", "北京示例大学", "北京市", "研究生会", "北京示例大学研究生会", "否", "", "", ""],
+    ]

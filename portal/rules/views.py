@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.core.permissions import ROLE_ADMIN, require_roles
+from tenants.rules.operations import clear_override, effective_rules, set_override
+from tenants.rules.registry import RuleError
+
+bp = Blueprint("rules", __name__, url_prefix="/<tenant>/rules", template_folder="templates")
+
+
+@bp.route("/")
+def compare():
+    rules = effective_rules(g.tenant)
+    return render_template("rules/compare.html", rules=list(rules), version=rules.version)
+
+
+@bp.route("/<key>/override", methods=["POST"])
+@require_roles(*ROLE_ADMIN)
+def override(key: str):
+    try:
+        if request.form.get("action") == "clear":
+            clear_override(g.tenant, key, current_user._get_current_object())
+            flash("已恢复为全国规则", "success")
+        else:
+            set_override(g.tenant, key, request.form.get("value", ""), request.form.get("reason", ""),
+                         current_user._get_current_object())
+            flash("本地规则已保存", "success")
+    except RuleError as exc:
+        g._no_commit = True
+        flash(exc.message, "error")
+        rules = effective_rules(g.tenant)
+        return render_template("rules/compare.html", rules=list(rules), version=rules.version,
+                               error_key=key), 400
+    return redirect(url_for("rules.compare"))

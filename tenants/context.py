@@ -1,0 +1,106 @@
+"""The current tenant: resolved from the URL prefix, checked against memberships.
+
+Every tenant page is ``/<tenant>/...`` and every API path ``/api/v1/<tenant>/...``; the
+URL value preprocessor pops ``tenant`` so views never take it, and url_defaults puts it
+back, so ``url_for`` inside a tenant (flask-admin included) keeps the prefix.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, g, has_request_context, request
+from flask_login import current_user
+
+from portal.core.db import activate_tenant
+from portal.extensions import db
+from tenants.models import Membership, Role, Tenant
+
+PUBLIC_ATTR = "_portal_public"
+
+
+def public_endpoint(view):
+    """Mark a tenant view as open to anonymous visitors (公示, objections, login)."""
+    setattr(view, PUBLIC_ATTR, True)
+    return view
+
+
+def current_tenant() -> Tenant | None:
+    return g.get("tenant") if has_request_context() else None
+
+
+def tenant_by_slug(slug: str) -> Tenant | None:
+    return db.session.scalar(sa.select(Tenant).where(Tenant.slug == slug, Tenant.active.is_(True)))
+
+
+def _pull_tenant(endpoint, values):
+    if not values or "tenant" not in values:
+        return
+    slug = values.pop("tenant")
+    tenant = tenant_by_slug(slug)
+    if tenant is None:
+        abort(404, description="没有这个学联")
+    g.tenant = tenant
+    activate_tenant(tenant.id, db.session)
+
+
+def _add_tenant(endpoint, values):
+    if "tenant" in values or not g.get("tenant"):
+        return
+    from flask import current_app
+
+    if current_app.url_map.is_endpoint_expecting(endpoint, "tenant"):
+        values["tenant"] = g.tenant.slug
+
+
+def memberships_in(user, tenant: Tenant) -> list[Membership]:
+    if user is None or not user.is_authenticated:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Membership).where(
+                Membership.tenant_id == tenant.id,
+                Membership.user_id == user.id,
+                Membership.active.is_(True),
+            )
+        )
+    )
+
+
+def _check_membership():
+    tenant = g.get("tenant")
+    g.memberships = []
+    g.roles = frozenset()
+    if tenant is None:
+        return None
+    view = None
+    if request.endpoint:
+        from flask import current_app
+
+        view = current_app.view_functions.get(request.endpoint)
+    is_public = bool(view is not None and getattr(view, PUBLIC_ATTR, False))
+    if current_user.is_authenticated:
+        g.memberships = memberships_in(current_user, tenant)
+        g.roles = frozenset(m.role for m in g.memberships)
+    if is_public:
+        return None
+    if not current_user.is_authenticated:
+        abort(401)
+    if not g.memberships:
+        abort(403, description="您不是该学联的成员，无权访问")
+    return None
+
+
+def has_role(*roles: Role) -> bool:
+    return bool(g.get("roles", frozenset()) & set(roles))
+
+
+def membership_for(role: Role) -> Membership | None:
+    for m in g.get("memberships", []):
+        if m.role == role:
+            return m
+    return None
+
+
+def init_app(app):
+    app.url_value_preprocessor(_pull_tenant)
+    app.url_defaults(_add_tenant)
+    app.before_request(_check_membership)

@@ -1,0 +1,125 @@
+"""Onboarding tenants (the platform console and `flask tenants create`)."""
+from __future__ import annotations
+
+import re
+import secrets
+
+import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from portal.core import audit
+from portal.core.db import tenant_context
+from portal.core.errors import DomainError
+from portal.extensions import db
+from tenants.models import Membership, Role, Tenant, TenantKind
+from tenants.rules.models import RulesetVersion
+
+SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,30}$")
+RESERVED = {"api", "admin", "platform", "login", "logout", "static", "account", "invite", "lang",
+            "mailbox", "jobs", "healthz", "workdays", "openapi.json", "public"}
+INVITE_MAX_AGE = 7 * 24 * 3600
+
+
+def national_tenant() -> Tenant:
+    t = db.session.scalar(sa.select(Tenant).where(Tenant.kind == TenantKind.national))
+    if t is None:
+        raise DomainError("尚未创建全国学联租户")
+    return t
+
+
+def create_tenant(*, slug: str, name: str, short_name: str, kind: TenantKind = TenantKind.provincial,
+                  province_code: str | None = None, version_code: str | None = None,
+                  actor=None) -> Tenant:
+    slug = (slug or "").strip().lower()
+    if not SLUG_RE.match(slug) or slug in RESERVED:
+        raise DomainError("标识只能由小写字母、数字和连字符组成（2–31位），且不能使用保留字", field="slug")
+    if db.session.scalar(sa.select(Tenant).where(Tenant.slug == slug)):
+        raise DomainError(f"标识「{slug}」已被使用", status=409, field="slug")
+    if not (name or "").strip() or not (short_name or "").strip():
+        raise DomainError("请填写学联全称和简称", field="name")
+    parent_id = None
+    if kind == TenantKind.provincial:
+        parent_id = national_tenant().id
+        from portal.reference.models import Province
+
+        if not province_code or db.session.get(Province, province_code) is None:
+            raise DomainError("请选择省份", field="province_code")
+    version_id = None
+    if version_code:
+        version = db.session.scalar(sa.select(RulesetVersion).where(RulesetVersion.code == version_code))
+        if version is None:
+            raise DomainError(f"没有规则版本 {version_code}", field="version")
+        version_id = version.id
+    tenant = Tenant(slug=slug, name=name.strip(), short_name=short_name.strip(), kind=kind,
+                    province_code=province_code, parent_id=parent_id, adopted_version_id=version_id)
+    db.session.add(tenant)
+    db.session.flush()
+    with tenant_context(tenant.id, db.session):
+        audit.record("tenant.created", "tenant", tenant.id, actor=actor, article="A22",
+                     after={"slug": slug, "name": tenant.name, "version": version_code or "current",
+                            "province": province_code})
+    return tenant
+
+
+def grant_role(tenant: Tenant, user, role: Role, *, actor=None, school_id: int | None = None,
+               province_code: str | None = None) -> Membership:
+    with tenant_context(tenant.id, db.session):
+        if role == Role.school_liaison and not school_id:
+            raise DomainError("学校联络员须绑定一所学校")
+        if role == Role.provincial_reviewer and not province_code:
+            raise DomainError("省级学联审查人须指定省份")
+        existing = db.session.scalar(sa.select(Membership).where(
+            Membership.user_id == user.id, Membership.role == role))
+        if existing:
+            existing.active = True
+            existing.school_id, existing.province_code = school_id, province_code
+            m = existing
+        else:
+            m = Membership(tenant_id=tenant.id, user_id=user.id, role=role, school_id=school_id,
+                           province_code=province_code)
+            db.session.add(m)
+        db.session.flush()
+        audit.record("membership.granted", "membership", m.id, actor=actor,
+                     after={"user": user.email, "role": role.value, "school_id": school_id,
+                            "province": province_code})
+    return m
+
+
+def _serializer():
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="invite")
+
+
+def invite_admin(tenant: Tenant, email: str, name: str, actor=None) -> tuple[object, str]:
+    """Create (or reuse) the account and return a one-time link to set its password."""
+    from portal.auth.operations import create_user, find_user
+
+    email = (email or "").strip().lower()
+    if "@" not in email:
+        raise DomainError("请填写有效的管理员邮箱", field="admin_email")
+    user = find_user(email)
+    if user is None:
+        user = create_user(email, name or email, secrets.token_urlsafe(24))
+    grant_role(tenant, user, Role.secretariat_admin, actor=actor)
+    token = _serializer().dumps({"uid": user.id, "st": user.session_token})
+    return user, token
+
+
+def accept_invite(token: str, password: str):
+    from portal.auth.models import User
+
+    try:
+        data = _serializer().loads(token, max_age=INVITE_MAX_AGE)
+    except SignatureExpired:
+        raise DomainError("邀请链接已过期，请联系平台运营方重新邀请") from None
+    except BadSignature:
+        raise DomainError("邀请链接无效") from None
+    user = db.session.get(User, data["uid"])
+    if user is None or user.session_token != data["st"]:
+        raise DomainError("邀请链接已被使用")
+    if len(password or "") < 10:
+        raise DomainError("密码至少10个字符", field="password")
+    user.set_password(password)
+    user.end_all_sessions()  # the link works once
+    db.session.flush()
+    return user

@@ -1,0 +1,189 @@
+"""Rules by reference (A22, A23): effective rules = national version + local overrides."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from portal.core import audit
+from portal.extensions import db
+from tenants.models import Tenant
+from tenants.rules.models import RuleOverride, RulesetVersion, RuleValue
+from tenants.rules.registry import REGISTRY, RuleDef, RuleError
+
+NATIONAL_2024 = Path(__file__).with_name("national_2024.json")
+
+
+@dataclass(frozen=True)
+class EffectiveRule:
+    rule: RuleDef
+    national_value: Any
+    value: Any
+    source: str            # national | override
+    reason: str | None
+    version_code: str
+
+    @property
+    def overridden(self) -> bool:
+        return self.source == "override"
+
+    def as_json(self) -> dict:
+        return {
+            "key": self.rule.key,
+            "article": self.rule.article,
+            "citation": self.rule.citation,
+            "label": self.rule.label,
+            "label_en": self.rule.label_en,
+            "type": self.rule.type,
+            "unit": self.rule.unit,
+            "national_value": self.national_value,
+            "value": self.value,
+            "source": self.source,
+            "reason": self.reason,
+            "version": self.version_code,
+        }
+
+
+class EffectiveRules:
+    """Read-only view of one tenant's rules, cached per request by the caller."""
+
+    def __init__(self, rules: dict[str, EffectiveRule], version: RulesetVersion):
+        self._rules = rules
+        self.version = version
+
+    def __getitem__(self, key: str) -> Any:
+        REGISTRY[key]  # unknown keys raise RuleError
+        return self._rules[key].value
+
+    def get(self, key: str) -> EffectiveRule:
+        REGISTRY[key]
+        return self._rules[key]
+
+    def __iter__(self):
+        return iter(self._rules.values())
+
+    def snapshot(self) -> dict[str, Any]:
+        return {k: r.value for k, r in self._rules.items()}
+
+
+def current_national_version() -> RulesetVersion:
+    version = db.session.scalar(sa.select(RulesetVersion).where(RulesetVersion.is_current.is_(True)))
+    if version is None:
+        raise RuleError("尚未发布全国规则版本，请平台运营方先载入全国规则")
+    return version
+
+
+def version_for(tenant: Tenant) -> RulesetVersion:
+    if tenant.adopted_version_id:
+        return db.session.get(RulesetVersion, tenant.adopted_version_id)
+    return current_national_version()
+
+
+def effective_rules(tenant: Tenant, version: RulesetVersion | None = None) -> EffectiveRules:
+    version = version or version_for(tenant)
+    national = {**REGISTRY.defaults(), **version.as_dict()}
+    overrides = {}
+    if not tenant.is_national:
+        overrides = {
+            o.key: o
+            for o in db.session.scalars(
+                sa.select(RuleOverride).where(RuleOverride.tenant_id == tenant.id)
+            )
+        }
+    result = {}
+    for rule in REGISTRY:
+        o = overrides.get(rule.key)
+        result[rule.key] = EffectiveRule(
+            rule=rule,
+            national_value=national[rule.key],
+            value=o.value if o else national[rule.key],
+            source="override" if o else "national",
+            reason=o.reason if o else None,
+            version_code=version.code,
+        )
+    return EffectiveRules(result, version)
+
+
+def set_override(tenant: Tenant, key: str, raw_value: Any, reason: str, actor) -> RuleOverride:
+    """A provincial tenant overrides one rule; the reason is required (A22)."""
+    if tenant.is_national:
+        raise RuleError("全国学联的规则通过发布新版本修改，不能单独覆盖")
+    rule = REGISTRY[key]
+    if not rule.overridable:
+        raise RuleError(f"「{rule.label}」不允许地方学联修改", key)
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleError(f"覆盖「{rule.label}」须填写理由", key)
+    value = rule.validate(raw_value)
+    existing = db.session.scalar(
+        sa.select(RuleOverride).where(RuleOverride.tenant_id == tenant.id, RuleOverride.key == key)
+    )
+    before = {"value": existing.value, "reason": existing.reason} if existing else None
+    if existing is None:
+        existing = RuleOverride(tenant_id=tenant.id, key=key, value=value, reason=reason,
+                                created_by_id=getattr(actor, "id", None))
+        db.session.add(existing)
+    else:
+        existing.value, existing.reason = value, reason
+    db.session.flush()
+    audit.record("rule.override", "rule", key, actor=actor, before=before,
+                 after={"value": value, "reason": reason}, article=rule.article)
+    return existing
+
+
+def clear_override(tenant: Tenant, key: str, actor) -> None:
+    rule = REGISTRY[key]
+    existing = db.session.scalar(
+        sa.select(RuleOverride).where(RuleOverride.tenant_id == tenant.id, RuleOverride.key == key)
+    )
+    if existing is None:
+        raise RuleError(f"「{rule.label}」没有本地覆盖", key)
+    before = {"value": existing.value, "reason": existing.reason}
+    db.session.delete(existing)
+    db.session.flush()
+    audit.record("rule.override_cleared", "rule", key, actor=actor, before=before, after=None,
+                 article=rule.article)
+
+
+def publish_version(code: str, title: str, values: dict[str, Any], *, adopted_on: dt.date | None = None,
+                    notes: str | None = None, make_current: bool = True) -> RulesetVersion:
+    """Publish a national ruleset version (platform level: global data)."""
+    if db.session.scalar(sa.select(RulesetVersion).where(RulesetVersion.code == code)):
+        raise RuleError(f"规则版本 {code} 已存在")
+    unknown = set(values) - set(REGISTRY.rules)
+    if unknown:
+        raise RuleError(f"未知的规则：{'、'.join(sorted(unknown))}")
+    cleaned = {k: REGISTRY[k].validate(v) for k, v in values.items()}
+    missing = set(REGISTRY.rules) - set(cleaned)
+    base = current_version_values() if missing else {}
+    version = RulesetVersion(code=code, title=title, adopted_on=adopted_on, notes=notes,
+                             is_current=False)
+    for key in REGISTRY.rules:
+        version.values.append(RuleValue(key=key, value=cleaned.get(key, base.get(key, REGISTRY[key].default))))
+    db.session.add(version)
+    if make_current:
+        db.session.execute(sa.update(RulesetVersion).values(is_current=False))
+        version.is_current = True
+    db.session.flush()
+    return version
+
+
+def current_version_values() -> dict[str, Any]:
+    v = db.session.scalar(sa.select(RulesetVersion).where(RulesetVersion.is_current.is_(True)))
+    return v.as_dict() if v else REGISTRY.defaults()
+
+
+def load_national_file(path: Path = NATIONAL_2024) -> RulesetVersion:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    existing = db.session.scalar(sa.select(RulesetVersion).where(RulesetVersion.code == data["code"]))
+    if existing:
+        return existing
+    return publish_version(
+        data["code"], data["title"], data["values"],
+        adopted_on=dt.date.fromisoformat(data["adopted_on"]) if data.get("adopted_on") else None,
+        notes=data.get("notes"),
+    )

@@ -1,0 +1,223 @@
+"""Every configurable rule of the measures: key, article, Chinese label, type and bounds.
+
+Values live in the database (the national ruleset version and each tenant's overrides);
+this registry only says what a rule *is* and how to validate a value for it.
+"""
+from __future__ import annotations
+
+import decimal
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class RuleError(ValueError):
+    def __init__(self, message: str, key: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.key = key
+
+
+@dataclass(frozen=True)
+class RuleDef:
+    key: str
+    article: str          # e.g. "A6.2"
+    label: str            # Chinese label shown in the UI
+    label_en: str
+    type: str             # int | str | bool | decimal | list | choice
+    default: Any
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[str, ...] = ()
+    unit: str = ""
+    help: str = ""
+    max_items: int | None = None
+    min_items: int | None = None
+    overridable: bool = True
+
+    @property
+    def citation(self) -> str:
+        return article_citation(self.article)
+
+    def validate(self, value: Any) -> Any:
+        """Return the cleaned value or raise RuleError (Chinese message)."""
+        name = f"「{self.label}」"
+        if self.type == "int":
+            if isinstance(value, bool) or value is None:
+                raise RuleError(f"{name}应为整数", self.key)
+            try:
+                if isinstance(value, str):
+                    value = value.strip()
+                iv = int(value)
+                if isinstance(value, float) and value != iv:
+                    raise ValueError
+                if isinstance(value, str) and str(iv) != value.lstrip("+"):
+                    raise ValueError
+            except (TypeError, ValueError):
+                raise RuleError(f"{name}应为整数，收到「{value}」", self.key) from None
+            self._check_bounds(iv, name)
+            return iv
+        if self.type == "decimal":
+            try:
+                dv = decimal.Decimal(str(value).strip())
+                if not dv.is_finite():
+                    raise decimal.InvalidOperation
+            except (decimal.InvalidOperation, TypeError):
+                raise RuleError(f"{name}应为数字，收到「{value}」", self.key) from None
+            self._check_bounds(dv, name)
+            return str(dv)
+        if self.type == "bool":
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.strip().lower() in ("true", "1", "是", "yes", "on"):
+                return True
+            if isinstance(value, str) and value.strip().lower() in ("false", "0", "否", "no", "off"):
+                return False
+            raise RuleError(f"{name}应为是或否", self.key)
+        if self.type == "str":
+            if not isinstance(value, str) or not value.strip():
+                raise RuleError(f"{name}不能为空", self.key)
+            value = value.strip()
+            if self.max is not None and len(value) > self.max:
+                raise RuleError(f"{name}不能超过{int(self.max)}个字", self.key)
+            return value
+        if self.type == "choice":
+            if value not in self.choices:
+                raise RuleError(f"{name}只能是：{'、'.join(self.choices)}", self.key)
+            return value
+        if self.type == "list":
+            if isinstance(value, str):
+                value = [v for v in (p.strip() for p in value.replace("，", ",").replace("、", ",").split(",")) if v]
+            if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v.strip() for v in value):
+                raise RuleError(f"{name}应为非空文字列表", self.key)
+            items = [v.strip() for v in value]
+            if len(set(items)) != len(items):
+                raise RuleError(f"{name}中有重复项", self.key)
+            if self.min_items is not None and len(items) < self.min_items:
+                raise RuleError(f"{name}至少需要{self.min_items}项", self.key)
+            if self.max_items is not None and len(items) > self.max_items:
+                raise RuleError(f"{name}最多{self.max_items}项", self.key)
+            if self.choices and any(v not in self.choices for v in items):
+                raise RuleError(f"{name}只能从以下选项中选择：{'、'.join(self.choices)}", self.key)
+            return items
+        raise RuleError(f"未知的规则类型 {self.type}", self.key)
+
+    def _check_bounds(self, v, name: str) -> None:
+        if self.min is not None and v < self.min:
+            raise RuleError(f"{name}不能小于{_fmt(self.min)}{self.unit}", self.key)
+        if self.max is not None and v > self.max:
+            raise RuleError(f"{name}不能大于{_fmt(self.max)}{self.unit}", self.key)
+
+
+def _fmt(n) -> str:
+    return str(int(n)) if float(n).is_integer() else str(n)
+
+
+_CN_NUM = "零一二三四五六七八九十"
+
+
+def _cn(n: int) -> str:
+    if n <= 10:
+        return _CN_NUM[n]
+    if n < 20:
+        return "十" + (_CN_NUM[n - 10] if n > 10 else "")
+    tens, ones = divmod(n, 10)
+    return _CN_NUM[tens] + "十" + (_CN_NUM[ones] if ones else "")
+
+
+def article_citation(article: str) -> str:
+    """'A6.2' -> '第六条第（二）项'; 'A6.5/A18' -> '第六条第（五）项、第十八条'."""
+    parts = []
+    for ref in article.replace(" ", "").split("/"):
+        num = ref.lstrip("A")
+        art, _, item = num.partition(".")
+        text = f"第{_cn(int(art))}条"
+        if item:
+            text += f"第（{_cn(int(item))}）项"
+        parts.append(text)
+    return "、".join(parts)
+
+
+@dataclass
+class Registry:
+    rules: dict[str, RuleDef] = field(default_factory=dict)
+
+    def add(self, rule: RuleDef) -> None:
+        if rule.key in self.rules:
+            raise ValueError(f"duplicate rule {rule.key}")
+        rule.validate(rule.default)
+        self.rules[rule.key] = rule
+
+    def __getitem__(self, key: str) -> RuleDef:
+        try:
+            return self.rules[key]
+        except KeyError:
+            raise RuleError(f"未知的规则「{key}」", key) from None
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.rules
+
+    def __iter__(self):
+        return iter(self.rules.values())
+
+    def defaults(self) -> dict[str, Any]:
+        return {r.key: r.default for r in self}
+
+
+REGISTRY = Registry()
+_R = REGISTRY.add
+
+# --- Chapter 1 / 6: the federation itself ------------------------------------------------
+_R(RuleDef("federation.name", "A22", "学联名称", "Federation name", "str", "全国学联", max=60,
+           help="本学联的简称，用于页面、公文和公示。"))
+_R(RuleDef("federation.website_name", "A6.5", "公示发布网站", "Website for public notices", "str",
+           "全国学联官方网站", max=60))
+# --- Chapter 2: selection and appointment ------------------------------------------------
+_R(RuleDef("selection.default_quota", "A4", "每学年驻会执行主席名额", "Chairs selected per academic year",
+           "int", 6, min=1, max=100, unit="名"))
+_R(RuleDef("selection.rotation_share_percent", "A4", "轮值方式所占比例", "Share of the rotation route",
+           "int", 50, min=0, max=100, unit="%", help="其余名额通过遴选产生。"))
+_R(RuleDef("selection.eligible_political_statuses", "A5.1", "符合条件的政治面貌",
+           "Eligible political statuses", "list", ["中共党员", "中共预备党员", "共青团员"],
+           choices=("中共党员", "中共预备党员", "共青团员", "群众", "民主党派成员"), min_items=1))
+_R(RuleDef("selection.baoyan_preference", "A5.3", "本科生符合保研条件者优先", "Prefer 保研-eligible undergraduates",
+           "bool", True))
+_R(RuleDef("selection.nominees_per_school", "A6.2", "每校推荐人数", "Nominees per school", "int", 2,
+           min=1, max=10, unit="名", help="超过该数量须记录理由。"))
+_R(RuleDef("selection.school_publicity_min_workdays", "A6.2", "校内公示最少工作日",
+           "Minimum working days of school publicity", "int", 5, min=1, max=30, unit="个工作日"))
+_R(RuleDef("selection.nomination_window_workdays", "A6.2", "推荐材料报送期限", "Working days for nominations",
+           "int", 15, min=1, max=60, unit="个工作日"))
+_R(RuleDef("selection.exam_weight_percent", "A6.4", "笔试成绩权重", "Written exam weight", "int", 40,
+           min=0, max=100, unit="%", help="面试权重为 100% 减去笔试权重。"))
+_R(RuleDef("selection.interview_panel_size", "A6.4", "面试评委人数", "Interview panel size", "int", 5,
+           min=3, max=15, unit="名"))
+_R(RuleDef("selection.tie_break", "A6.4", "同分排序规则", "Tie-break rule", "choice", "exam_then_baoyan",
+           choices=("exam_then_baoyan", "interview_then_baoyan", "baoyan_then_exam")))
+_R(RuleDef("selection.approving_body", "A6.5/A18", "审批机关", "Approving body", "str", "共青团中央书记处",
+           max=60))
+_R(RuleDef("selection.public_notice_min_workdays", "A6.5", "公示期最少工作日",
+           "Minimum working days of the public notice", "int", 5, min=1, max=30, unit="个工作日"))
+# --- Chapter 3: management and use --------------------------------------------------------
+_R(RuleDef("residency.term_months", "A4", "驻会期限", "Residency term", "int", 12, min=6, max=24, unit="个月"))
+_R(RuleDef("residency.min_reports_to_leadership", "A9", "驻会期间向书记处汇报最少次数",
+           "Minimum reports to the Secretariat", "int", 1, min=1, max=12, unit="次"))
+_R(RuleDef("residency.talk_interval_months", "A9", "部门负责同志谈心谈话间隔", "One-to-one talk interval",
+           "int", 3, min=1, max=12, unit="个月"))
+_R(RuleDef("residency.rotation_period_months", "A12", "轮岗周期", "Post rotation period", "int", 6,
+           min=1, max=12, unit="个月"))
+_R(RuleDef("residency.working_groups", "A13", "工作小组", "Working groups", "list",
+           ["宣传思想小组", "组织建设小组", "权益服务小组", "合作交流小组"], min_items=1, max_items=10))
+# --- Chapter 4: incentives and guarantees -------------------------------------------------
+_R(RuleDef("incentives.allowance_standard", "A15", "补贴标准", "Allowance standard", "str",
+           "按国家规定的毕业参加工作的初期工资或见习期工资标准发放（人薪发〔1990〕20号）", max=200))
+_R(RuleDef("incentives.allowance_monthly_yuan", "A15", "月补贴金额", "Monthly allowance", "decimal", "0",
+           min=0, max=100000, unit="元", help="0 表示按标准另行核定。"))
+_R(RuleDef("incentives.suspension_years", "A16", "休学年限", "Suspension of schooling", "int", 1,
+           min=0, max=2, unit="年"))
+_R(RuleDef("incentives.seniority_shift_years", "A16", "参加工作时间前移", "Work start moved earlier", "int", 1,
+           min=0, max=2, unit="年"))
+# --- Chapter 5: supervision and constraints -----------------------------------------------
+_R(RuleDef("supervision.disciplinary_measures", "A21", "处置措施（由轻到重）", "Disciplinary measures",
+           "list", ["批评教育", "责令检讨", "劝退"], min_items=1, max_items=6))
+_R(RuleDef("supervision.removal_notify_school", "A18", "取消资格后通报派出学校党委",
+           "Notify the sending school on removal", "bool", True, overridable=False))
