@@ -31,22 +31,30 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     security.init_app(app)
     errors.init_app(app)
 
-    from portal import admin, api, audit, auth, cli, dashboard, platform, reference, rules
+    import importlib
 
-    auth.init_app(app)
-    dashboard.init_app(app)
-    rules.init_app(app)
-    reference.init_app(app)
-    audit.init_app(app)
-    platform.init_app(app)
-    api.init_app(app)
-    admin.init_app(app)
-    cli.init_app(app)
+    for name in FEATURES:
+        importlib.import_module(name).init_app(app)
 
     from portal.core.templating import init_app as init_templating
 
     init_templating(app)
     return app
+
+
+# Each feature package exposes init_app(app); order matters only for the admin (last).
+FEATURES = [
+    "portal.auth",
+    "portal.dashboard",
+    "portal.rules",
+    "portal.reference",
+    "portal.audit",
+    "portal.platform",
+    "portal.api",
+    "portal.cli",
+    # features of later chapters register here
+    "portal.admin",
+]
 
 
 def config_dir():

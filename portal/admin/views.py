@@ -198,7 +198,7 @@ def build_admin(app):
         index_view=PortalIndexView(name="首页", url="/<tenant>/admin", endpoint="admin"),
         theme=Bootstrap4Theme(swatch="default", base_template="admin/portal_base.html"),
     )
-    s = db.session
+    s = db
     admin.add_view(SchoolView(School, s, name="学校", endpoint="admin_schools", category="基础数据"))
     admin.add_view(UnionView(StudentUnion, s, name="学生组织", endpoint="admin_unions", category="基础数据"))
     admin.add_view(PresidiumView(PresidiumMembership, s, name="主席团成员团体", endpoint="admin_presidium",

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask_sqlalchemy.model import Model as FSAModel
 from flask_sqlalchemy.session import Session as FSASession
 from sqlalchemy import event
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, with_loader_criteria
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship, with_loader_criteria
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -75,6 +75,10 @@ class TenantScoped:
         return mapped_column(
             sa.ForeignKey("tenants.id", ondelete="RESTRICT"), nullable=False, index=True
         )
+
+    @declared_attr
+    def tenant(cls):
+        return relationship("Tenant", viewonly=True, lazy="select")
 
 
 def tenant_scoped_tables(metadata: sa.MetaData) -> list[str]:
