@@ -1,0 +1,24 @@
+"""Regenerate en/LC_MESSAGES/messages.po: extract msgids, fill from en_glossary.EN."""
+import subprocess
+import sys
+from pathlib import Path
+
+from babel.messages.pofile import read_po, write_po
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+from en_glossary import EN  # noqa: E402
+
+pot = Path("/tmp/portal-messages.pot")
+subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
+                "-o", str(pot), "."], check=True)
+with pot.open("rb") as fh:
+    catalog = read_po(fh, locale="en")
+for msg in catalog:
+    if msg.id and msg.id in EN:
+        msg.string = EN[msg.id] or " "
+out = HERE / "en" / "LC_MESSAGES" / "messages.po"
+out.parent.mkdir(parents=True, exist_ok=True)
+with out.open("wb") as fh:
+    write_po(fh, catalog, width=120)
+print(f"wrote {out}")
