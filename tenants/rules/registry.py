@@ -197,6 +197,9 @@ _R(RuleDef("selection.approving_body", "A6.5/A18", "审批机关", "Approving bo
            max=60))
 _R(RuleDef("selection.public_notice_min_workdays", "A6.5", "公示期最少工作日",
            "Minimum working days of the public notice", "int", 5, min=1, max=30, unit="个工作日"))
+_R(RuleDef("selection.disqualification_slot", "A7", "取消资格后名额处理", "Slot after a disqualification",
+           "choice", "backfill_next", choices=("backfill_next", "leave_vacant"),
+           help="backfill_next：按排名依次递补；leave_vacant：名额空缺。"))
 # --- Chapter 3: management and use --------------------------------------------------------
 _R(RuleDef("residency.term_months", "A4", "驻会期限", "Residency term", "int", 12, min=6, max=24, unit="个月"))
 _R(RuleDef("residency.min_reports_to_leadership", "A9", "驻会期间向书记处汇报最少次数",
