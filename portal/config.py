@@ -50,7 +50,6 @@ class Config:
         self.DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE", "portal_app")
         self.REDIS_URL = env_str("REDIS_URL", None)
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-        self.TENANT_APP_FILTER = env_bool("TENANT_APP_FILTER", True)
         self.UPLOAD_FOLDER = env_str("UPLOAD_FOLDER", str(instance / "uploads"))
         self.MAX_CONTENT_LENGTH = env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
         self.BABEL_DEFAULT_LOCALE = "zh_Hans_CN"

@@ -27,6 +27,8 @@ def _urls():
     url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_tmpdir}/test.db"
     if url.startswith("postgresql"):
         owner = sa.engine.make_url(url)
+        # one database per test run, so concurrent runs on one server never collide
+        owner = owner.set(database=f"{owner.database}_{os.getpid()}")
         app_url = owner.set(username=os.environ.get("TEST_DATABASE_APP_ROLE", "portal_app"), password=None)
         return owner.render_as_string(hide_password=False), app_url.render_as_string(hide_password=False)
     return url, url
@@ -36,16 +38,20 @@ OWNER_URL, APP_URL = _urls()
 IS_PG = OWNER_URL.startswith("postgresql")
 
 
-def _recreate_pg_database():
+def _pg_admin(statements):
     owner = sa.engine.make_url(OWNER_URL)
     admin = sa.create_engine(owner.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
         c.execute(sa.text(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d AND pid <> pg_backend_pid()"
         ), {"d": owner.database})
-        c.execute(sa.text(f'DROP DATABASE IF EXISTS "{owner.database}"'))
-        c.execute(sa.text(f'CREATE DATABASE "{owner.database}"'))
+        for stmt in statements:
+            c.execute(sa.text(stmt.format(db=owner.database)))
     admin.dispose()
+
+
+def _recreate_pg_database():
+    _pg_admin(['DROP DATABASE IF EXISTS "{db}"', 'CREATE DATABASE "{db}"'])
 
 
 @pytest.fixture(scope="session")
@@ -76,6 +82,10 @@ def app():
         db.session.commit()
         db.session.remove()
     yield application
+    if IS_PG:
+        with application.app_context():
+            db.engine.dispose()
+        _pg_admin(['DROP DATABASE IF EXISTS "{db}"'])
 
 
 @pytest.fixture()

@@ -60,9 +60,14 @@ def current_tenant_id() -> int | None:
     return _current_tenant.get()
 
 
-def set_app_filter(enabled: bool) -> None:
-    """Switch the application-level filter (tests prove RLS alone also isolates)."""
-    _app_filter_enabled.set(enabled)
+def set_app_filter(enabled: bool):
+    """Switch the whole application layer (query filter, get() re-check, write guard) on
+    or off; the tests switch it off to prove RLS alone also isolates. Returns a token."""
+    return _app_filter_enabled.set(enabled)
+
+
+def reset_app_filter(token) -> None:
+    _app_filter_enabled.reset(token)
 
 
 class TenantScoped:
@@ -97,10 +102,18 @@ def _set_rls_tenant(connection, tenant_id: int | None) -> None:
 
 
 class TenantSession(FSASession):
+    def get_bind(self, mapper=None, clause=None, bind=None, **kw):
+        # An explicitly bound session (the tests' outer transaction) keeps its connection;
+        # Flask-SQLAlchemy would otherwise pick the engine by the model's bind key.
+        if bind is None and self.bind is not None:
+            return self.bind
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kw)
+
     def get(self, entity, ident, **kw):  # type: ignore[override]
         # Identity-map hits bypass do_orm_execute: re-check the tenant here.
         obj = super().get(entity, ident, **kw)
-        if obj is not None and getattr(obj, "__tenant_scoped__", False) and not _unscoped.get():
+        if (obj is not None and getattr(obj, "__tenant_scoped__", False) and not _unscoped.get()
+                and _app_filter_enabled.get()):
             if obj.tenant_id != current_tenant_id():
                 return None
         return obj
@@ -173,7 +186,7 @@ def _scope_tenant(state):
 
 @event.listens_for(FSASession, "before_flush")
 def _guard_writes(session, flush_context, instances):
-    if _unscoped.get():
+    if _unscoped.get() or not _app_filter_enabled.get():
         return
     tid = current_tenant_id()
     for obj in session.new:
