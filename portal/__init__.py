@@ -25,6 +25,15 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     # Import every model so metadata (and Alembic) see them.
     import portal.models  # noqa: F401
 
+    @app.url_value_preprocessor
+    def _fresh_request_state(endpoint, values):
+        # Per-request state lives on g; start every request clean even when an app
+        # context outlives it (the tests hold one per test).
+        from flask import g
+
+        for key in list(g.__dict__):
+            g.pop(key, None)
+
     i18n.init_app(app)
     context.init_app(app)
     transactions.init_app(app)
