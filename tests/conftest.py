@@ -123,8 +123,7 @@ def _flush_test_redis(app):
 
 @pytest.fixture()
 def client(app, session):
-    with app.test_client() as c:
-        yield c
+    yield app.test_client()
 
 
 @pytest.fixture()
@@ -140,6 +139,7 @@ def as_tenant(session):
 
 
 def login(client, user, password="correct horse battery"):
+    db.session.commit()  # the test's set-up survives a later 4xx request's rollback
     resp = client.post("/login", data={"email": user.email, "password": password})
     assert resp.status_code == 302, resp.data[:500]
     return resp

@@ -72,9 +72,11 @@ def init_app(app):
             return redirect(url_for("auth.login", next=request.full_path))
         # Werkzeug's stock descriptions are English: show ours unless a view gave one.
         description = exc.description if exc.description != type(exc).description else None
-        resp = error_response(exc.code or 500, description)
+        from flask import make_response
+
+        resp = make_response(error_response(exc.code or 500, description))
         if exc.code == 429 and getattr(exc, "retry_after", None):
-            resp[0].headers["Retry-After"] = str(exc.retry_after)
+            resp.headers["Retry-After"] = str(exc.retry_after)
         return resp
 
     @app.errorhandler(DomainError)
