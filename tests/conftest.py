@@ -106,7 +106,7 @@ def session(app_ctx):
         yield db.session
     finally:
         db.session.remove()
-        db.session.configure(bind=None, join_transaction_mode="conservative_savepoint")
+        db.session.configure(bind=None, join_transaction_mode="conditional_savepoint")
         activate_tenant(None)
         if outer.is_active:
             outer.rollback()

@@ -124,6 +124,13 @@ class ChainProblem:
 
 def verify_chain(tenant_id: int) -> ChainProblem | None:
     """Walk one tenant's chain; return the first edited or deleted record, or None."""
+    from portal.core.db import tenant_context
+
+    with tenant_context(tenant_id, db.session):
+        return _walk_chain(tenant_id)
+
+
+def _walk_chain(tenant_id: int) -> ChainProblem | None:
     expected_prev = GENESIS
     expected_seq = 1
     rows = db.session.execute(
