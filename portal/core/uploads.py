@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import math
+import operator
 import posixpath
 import re
 import unicodedata
@@ -108,7 +109,10 @@ def _fail(message: str, code: str = "bad_value", row: int | None = None, column:
     """单元格规范化函数的统一出错方式：有行列上下文时抛 UploadError，否则抛普通 ValueError。"""
     if row is not None or column is not None:
         raise UploadError(message, code, row=row, column=column)
-    raise ValueError(message)
+    exc = ValueError(message)
+    exc.message = message  # 与 UploadError 保持同样的属性，便于 SheetRow.cell() 转换
+    exc.code = code
+    raise exc
 
 
 def _fmt_size(n: int) -> str:
@@ -267,7 +271,8 @@ def _not_xlsx_error(data: bytes) -> UploadError:
         if "EncryptionInfo".encode("utf-16-le") in data[:1 * MB] or "EncryptedPackage".encode("utf-16-le") in data:
             return UploadError("该 Excel 文件设置了打开密码，系统无法读取。请取消密码保护后重新上传", "encrypted")
         return UploadError(
-            f"这是旧版 Excel 97-2003 工作簿（.xls），系统只接受 .xlsx 格式。{_SAVE_AS_HINT}", "bad_type"
+            f"这是旧版 Excel 97-2003 工作簿（.xls）或 WPS 表格（.et）文件，系统只接受 .xlsx 格式。{_SAVE_AS_HINT}",
+            "bad_type",
         )
     desc = _describe_content(data)
     text = _looks_like_text(data)
@@ -411,9 +416,25 @@ def check_xlsx_safety(
             )
 
         names = set(seen)
+        if "mimetype" in names and "[Content_Types].xml" not in names:
+            try:
+                mimetype = zf.read("mimetype")[:100]
+            except Exception:
+                mimetype = b""
+            if b"opendocument.spreadsheet" in mimetype:
+                raise UploadError(f"这是 OpenDocument 表格（.ods），系统只接受 .xlsx 格式。{_SAVE_AS_HINT}", "bad_type")
         if "[Content_Types].xml" not in names:
             raise UploadError(f"文件不是有效的 Excel 工作簿（.xlsx）（文件实际内容是 ZIP 压缩包）。{_SAVE_AS_HINT}", "bad_type")
-        if _workbook_part(zf, names) is None:
+        try:
+            wb_part = _workbook_part(zf, names)
+        except DefusedXmlException:
+            raise UploadError(
+                "文件中包含不安全的 XML 声明（DOCTYPE/ENTITY，位于 _rels/.rels），可能是被恶意构造的文件，已拒绝处理",
+                "xml_entities",
+            ) from None
+        except (ParseError, KeyError, zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError):
+            raise UploadError(f"文件已损坏或不完整，无法读取。{_SAVE_AS_HINT}", "corrupt") from None
+        if wb_part is None:
             if "word/document.xml" in names:
                 what = "Word 文档"
             elif "ppt/presentation.xml" in names:
@@ -497,14 +518,12 @@ def _read_rels(zf: zipfile.ZipFile, part: str, names: set[str]) -> list[tuple[st
 
 
 def _workbook_part(zf: zipfile.ZipFile, names: set[str]) -> str | None:
-    try:
-        for _id, typ, target in _read_rels(zf, "", names):
-            if typ.endswith("/officeDocument") and target in names:
-                if target.lower().endswith("workbook.xml") or "/xl/" in "/" + target:
-                    return target
-                return None
-    except (ParseError, DefusedXmlException, KeyError, zipfile.BadZipFile):
-        return None
+    """按 _rels/.rels 的 officeDocument 关系找到工作簿部件；不是 Excel 工作簿时返回 None。"""
+    for _id, typ, target in _read_rels(zf, "", names):
+        if typ.endswith("/officeDocument") and target in names:
+            if target.lower().endswith("workbook.xml") or "/xl/" in "/" + target:
+                return target
+            return None
     return "xl/workbook.xml" if "xl/workbook.xml" in names else None
 
 
@@ -545,11 +564,32 @@ class _MergeCollector:
         return None
 
 
+def _may_contain(zf: zipfile.ZipFile, part: str, needle: bytes) -> bool:
+    tail = b""
+    first = True
+    with zf.open(part) as fh:
+        while chunk := fh.read(_CHUNK):
+            if first:
+                first = False
+                if chunk[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in chunk[:4]:
+                    return True
+            window = tail + chunk
+            if needle in window:
+                return True
+            tail = window[-len(needle):]
+    return False
+
+
 def _xml_merged_ranges(data: bytes, sheet_name: str) -> list[str]:
     """轻量地从工作表 XML 的 ``<mergeCells>`` 中取出合并区域（流式解析，不建树）。"""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         part = _sheet_part(zf, sheet_name)
         if part is None:
+            return []
+        # 绝大多数上传没有合并单元格：先做一次廉价的字节扫描。XML 元素名不能用字符引用转义，
+        # 所以在 ASCII 兼容编码（UTF-8/GBK 等）下 <mergeCell 必然以原样字节出现；
+        # UTF-16/32（有 BOM 或 NUL 字节）时不做这个捷径，直接完整解析。
+        if not _may_contain(zf, part, b"mergeCell"):
             return []
         collector = _MergeCollector()
         parser = DefusedXMLParser(target=collector, forbid_dtd=True)
@@ -695,15 +735,19 @@ def _grid_from_calamine(rows: list[list[Any]]) -> dict[int, dict[int, Any]]:
         for ci, v in enumerate(values, start=1):
             if v is None or v == "":
                 continue
-            # 与 openpyxl 保持一致：整数值的数字返回 int（超过 15 位的大数保持 float，便于发现精度丢失）
-            if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
-                v = int(v)
+            # 与 openpyxl 保持一致：整数值的数字返回 int（超过 15 位的大数保持 float，便于发现精度丢失），
+            # 日期单元格返回 datetime（calamine 对纯日期格式返回 date）。
+            if isinstance(v, float):
+                if v.is_integer() and abs(v) < 1e15:
+                    v = int(v)
+            elif type(v) is date:
+                v = datetime(v.year, v.month, v.day)
             grid.setdefault(ri, {})[ci] = v
     return grid
 
 
 def _check_merges(merges: Iterable[tuple[int, int, int, int]], header_row: int, header_names: dict[int, str]):
-    bad = sorted({m for m in merges if m[3] >= header_row and (m[0], m[1]) != (m[2], m[3])})
+    bad = sorted({m for m in merges if m[2] >= header_row and (m[0], m[1]) != (m[2], m[3])})
     if not bad:
         return
     from openpyxl.utils.cell import get_column_letter as L
@@ -810,6 +854,110 @@ def _build_rows(
     return out
 
 
+# calamine 会把工作表读成“稠密”区域（行数 × 列数）：一个只有 A1 和 XFD1048576 两个单元格的
+# 几 KB 文件就会让它申请上百 GB 内存并直接 abort 整个进程。因此 fast 路径先用字节扫描估算
+# 区域大小的上界，超过此值（或无法估算）就退回 openpyxl 的稀疏读取。
+FAST_PATH_MAX_CELLS = 5_000_000
+_TAG_PREFIX = rb"<(?:[A-Za-z_][\w.-]*:)?(?:row|c)"
+# <row>/<c> 起始标签且首个属性是 r="..."：取出坐标（行号或列字母+行号）
+_RE_TAG_REF = re.compile(_TAG_PREFIX + rb"""\s+r\s*=\s*["']([A-Za-z]{0,3})(\d{1,9})["']""")
+# <row>/<c> 起始标签但首个属性不是 r：位置由 calamine 隐式递增，计入上界
+_RE_TAG_NO_REF = re.compile(_TAG_PREFIX + rb"(?=[\s/>])(?!\s+r\s*=)")
+_rjust10 = operator.methodcaller("rjust", 10, b"0")
+
+
+def _sheet_extent_bound(zf: zipfile.ZipFile, part: str) -> tuple[int, int] | None:
+    """返回工作表区域 (最大行, 最大列) 的保守上界；无法可靠估算时返回 None。
+
+    只看 ``<row>``/``<c>`` 起始标签（正文中的 ``<`` 必须转义，无法伪造标签）：显式坐标取最大值，
+    没有 ``r`` 属性（或 ``r`` 不是首个属性）的标签按每个都可能 +1 计入。
+    出现 CDATA、注释或非 ASCII 兼容编码（UTF-16 等）时放弃估算。
+    """
+    from openpyxl.utils.cell import column_index_from_string
+
+    max_row_txt = b"0"
+    letters: set[bytes] = set()
+    implicit = 0
+    carry = b""
+    first = True
+    with zf.open(part) as fh:
+        while True:
+            chunk = fh.read(_CHUNK)
+            if first and chunk:
+                first = False
+                if chunk[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in chunk[:4]:
+                    return None
+            buf = carry + chunk
+            if chunk:
+                cut = buf.rfind(b">") + 1  # 匹配都完整地位于一个标签内，在 '>' 之后切分不会截断匹配
+                if cut == 0:
+                    if len(buf) > 4 * _CHUNK:
+                        return None
+                    carry = buf
+                    continue
+                buf, carry = buf[:cut], buf[cut:]
+            else:
+                carry = b""
+            if b"<![CDATA[" in buf or b"<!--" in buf:
+                return None
+            implicit += len(_RE_TAG_NO_REF.findall(buf))
+            refs = _RE_TAG_REF.findall(buf)
+            if refs:
+                letters.update(map(operator.itemgetter(0), refs))
+                max_row_txt = max(max_row_txt, max(map(_rjust10, map(operator.itemgetter(1), refs))))
+            if not chunk:
+                break
+    try:
+        max_col = max((column_index_from_string(x.decode().upper()) for x in letters if x), default=0)
+    except ValueError:
+        return None
+    return int(max_row_txt) + implicit, max_col + implicit
+
+
+def _read_fast(data: bytes, sheet_name: str):
+    from openpyxl.utils.cell import range_boundaries
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception:
+        raise UploadError(f"文件已损坏或格式不受支持，无法读取。{_SAVE_AS_HINT}", "corrupt") from None
+    try:
+        name = _resolve_sheet_name(list(wb.sheet_names), sheet_name)
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                part = _sheet_part(zf, name)
+                bound = _sheet_extent_bound(zf, part) if part else None
+        except (ParseError, DefusedXmlException, KeyError, zipfile.BadZipFile):
+            bound = None
+        if bound is None or bound[0] * bound[1] > FAST_PATH_MAX_CELLS:
+            return None
+        try:
+            sheet = wb.get_sheet_by_name(name)
+            values = sheet.to_python(skip_empty_area=False)
+            calamine_merges = sheet.merged_cell_ranges or []
+        except Exception:
+            raise UploadError(f"工作表「{name}」无法读取，文件可能已损坏。{_SAVE_AS_HINT}", "corrupt") from None
+    finally:
+        wb.close()
+
+    merges: set[tuple[int, int, int, int]] = set()
+    try:
+        refs = _xml_merged_ranges(data, name)
+    except (ParseError, DefusedXmlException, KeyError, zipfile.BadZipFile):
+        raise UploadError(f"工作表「{name}」结构异常，无法读取。{_SAVE_AS_HINT}", "corrupt") from None
+    for ref in refs:
+        try:
+            c1, r1, c2, r2 = range_boundaries(ref)
+        except (ValueError, TypeError):
+            continue
+        if None not in (c1, r1, c2, r2):
+            merges.add((r1, c1, r2, c2))
+    for (r1, c1), (r2, c2) in calamine_merges:  # calamine 自身的解析结果（0 起）作为补充
+        merges.add((r1 + 1, c1 + 1, r2 + 1, c2 + 1))
+    return name, _grid_from_calamine(values), sorted(merges)
+
+
 def read_xlsx_sheet(
     data: bytes,
     sheet_name: str,
@@ -839,40 +987,11 @@ def read_xlsx_sheet(
     check_xlsx_safety(data, **safety_limits)
 
     if fast:
-        from python_calamine import CalamineWorkbook
-
-        try:
-            wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        except Exception:
-            raise UploadError(f"文件已损坏或格式不受支持，无法读取。{_SAVE_AS_HINT}", "corrupt") from None
-        try:
-            name = _resolve_sheet_name(list(wb.sheet_names), sheet_name)
-            try:
-                sheet = wb.get_sheet_by_name(name)
-                values = sheet.to_python(skip_empty_area=False)
-                calamine_merges = sheet.merged_cell_ranges or []
-            except Exception:
-                raise UploadError(f"工作表「{name}」无法读取，文件可能已损坏。{_SAVE_AS_HINT}", "corrupt") from None
-        finally:
-            wb.close()
-        from openpyxl.utils.cell import range_boundaries
-
-        merges: set[tuple[int, int, int, int]] = set()
-        try:
-            refs = _xml_merged_ranges(data, name)
-        except (ParseError, DefusedXmlException, KeyError, zipfile.BadZipFile):
-            raise UploadError(f"工作表「{name}」结构异常，无法读取。{_SAVE_AS_HINT}", "corrupt") from None
-        for ref in refs:
-            try:
-                c1, r1, c2, r2 = range_boundaries(ref)
-            except (ValueError, TypeError):
-                continue
-            if None not in (c1, r1, c2, r2):
-                merges.add((r1, c1, r2, c2))
-        for (r1, c1), (r2, c2) in calamine_merges:  # calamine 自身解析结果（0 起）作为补充
-            merges.add((r1 + 1, c1 + 1, r2 + 1, c2 + 1))
-        grid = _grid_from_calamine(values)
-        return _build_rows(name, grid, sorted(merges), expected_headers, header_row, max_rows)
+        fast_result = _read_fast(data, sheet_name)
+        if fast_result is not None:
+            name, grid, merges = fast_result
+            return _build_rows(name, grid, merges, expected_headers, header_row, max_rows)
+        # 无法证明 calamine 的稠密区域大小安全 → 退回 openpyxl（稀疏存储）路径
 
     wb = _load_openpyxl(data, data_only=True)
     try:
@@ -1195,6 +1314,7 @@ def mark_errors_xlsx(
     errors: Iterable[ErrorItem | UploadError],
     *,
     header_row: int = 1,
+    **safety_limits: int,
 ) -> bytes:
     """返回标注了错误的工作簿副本（bytes），供用户下载修改后重新上传。
 
@@ -1212,7 +1332,7 @@ def mark_errors_xlsx(
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
-    check_xlsx_safety(data)
+    check_xlsx_safety(data, **safety_limits)
     wb = _load_openpyxl(data, data_only=False)
     name = _resolve_sheet_name(wb.sheetnames, sheet_name)
     ws = wb[name]

@@ -2,6 +2,7 @@
 
 import io
 import pickle
+import re
 import struct
 import zipfile
 from datetime import date, datetime
@@ -385,7 +386,7 @@ def test_read_basic(fast):
     first = result[0]
     assert isinstance(first, SheetRow)
     assert first["姓名"] == "张三" and first["身份证号"] == ID1 and first["性别"] == "男"
-    assert first["出生日期"] in (datetime(2003, 5, 1), date(2003, 5, 1))  # 原始值，未转换
+    assert first["出生日期"] == datetime(2003, 5, 1)  # 原始值（两条路径都返回 datetime），未转换
     assert result[1]["出生日期"] == "2004年2月29日"
     assert result[2]["性别"] == 2 and type(result[2]["性别"]) is int
     assert len(result) == 3
@@ -661,7 +662,7 @@ def test_parse_text():
     ],
 )
 def test_parse_text_rejects(value, fragment):
-    with pytest.raises(ValueError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(ValueError, match=re.escape(fragment)):
         parse_text_cell(value)
 
 
@@ -786,3 +787,87 @@ def test_mark_errors_keeps_user_comment_and_handles_merged_and_letters():
 def test_mark_errors_checks_safety_and_sheet():
     raises_upload("xml_entities", mark_errors_xlsx, xlsx_with_shared_strings(BILLION_LAUGHS), "Sheet1", [])
     raises_upload("missing_sheet", mark_errors_xlsx, make_xlsx(standard_rows()), "不存在", [])
+
+
+# ---------------------------------------------------------------------------
+# fast 路径的资源保护
+# ---------------------------------------------------------------------------
+
+
+def test_fast_path_huge_sparse_extent_does_not_crash():
+    """A1 + XFD1048576 两个单元格的小文件：calamine 会按“行×列”稠密分配内存并 abort 进程。
+    fast 路径必须识别出来并退回稀疏的 openpyxl 读取（在子进程里跑，万一回归也不会拖垮测试进程）。"""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(
+        """
+        import io, openpyxl
+        from portal.core.uploads import read_xlsx_sheet, UploadError
+        wb = openpyxl.Workbook(); ws = wb.active; ws.title = "S"
+        ws["A1"] = "姓名"; ws["A2"] = "张三"; ws["XFD1048576"] = 1
+        buf = io.BytesIO(); wb.save(buf)
+        try:
+            read_xlsx_sheet(buf.getvalue(), "S", ["姓名"], fast=True)
+        except UploadError as e:
+            print(e.code, e.row, e.column)
+        """
+    )
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env, cwd=root)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["unexpected_data", "1048576", "XFD"]
+
+
+def test_fast_path_falls_back_to_openpyxl_when_extent_too_big(monkeypatch):
+    from portal.core import uploads
+
+    data = make_xlsx(standard_rows())
+    monkeypatch.setattr(uploads, "FAST_PATH_MAX_CELLS", 4)
+    monkeypatch.setattr(uploads, "_grid_from_calamine", lambda *a: pytest.fail("calamine sheet must not be loaded"))
+    result = read_xlsx_sheet(data, SHEET, HEADERS, fast=True)
+    assert [r.row for r in result] == [2, 3]
+
+
+def test_sheet_extent_bound():
+    from portal.core.uploads import _sheet_extent_bound
+
+    def bound(sheet_xml: bytes):
+        data = rezip(make_xlsx([["x"]], sheet="Sheet1"), replace={"xl/worksheets/sheet1.xml": sheet_xml})
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            return _sheet_extent_bound(z, "xl/worksheets/sheet1.xml")
+
+    ns = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    end = b"</sheetData></worksheet>"
+    explicit = ns + b'<row r="3"><c r="B3"><v>1</v></c><c r="AA7" t="s"><v>0</v></c></row>' + end
+    assert bound(explicit) == (7, 27)
+    # 正文里伪造的 r="..." 不影响（只看标签）；没有 r 的 <row>/<c> 每个按 +1 计入
+    implicit = ns + b'<row><c><v>1</v></c><c t="n"><v>2</v></c></row><row r="5"><c r="C5"><is><t> r="XFD9"</t></is></c></row>' + end
+    assert bound(implicit) == (5 + 3, 3 + 3)
+    assert bound(ns.replace(b"<sheetData>", b"<!-- x --><sheetData>") + end) is None
+    assert bound(('<?xml version="1.0" encoding="UTF-16"?>' + explicit.decode()).encode("utf-16")) is None
+
+
+def test_xml_merged_ranges_helper():
+    from portal.core.uploads import _xml_merged_ranges
+
+    assert _xml_merged_ranges(make_xlsx(standard_rows(), merges=["B3:C3", "A5:D6"]), SHEET) == ["B3:C3", "A5:D6"]
+    assert _xml_merged_ranges(make_xlsx([["mergeCell"], ["<mergeCell ref='A1:B2'/>"]]), SHEET) == []
+    assert _xml_merged_ranges(make_xlsx(standard_rows()), "不存在") == []
+
+
+def test_doctype_in_package_rels_and_ods():
+    data = make_xlsx(standard_rows())
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        rels = z.read("_rels/.rels")
+    evil = b'<?xml version="1.0"?><!DOCTYPE Relationships [<!ENTITY a "b">]>' + rels
+    raises_upload("xml_entities", check_xlsx_safety, rezip(data, replace={"_rels/.rels": evil}))
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", "<office:document-content/>")
+    assert ".ods" in raises_upload("bad_type", check_xlsx_safety, out.getvalue()).message
