@@ -62,6 +62,12 @@ FEATURES = [
     "portal.api",
     "portal.cli",
     # features of later chapters register here
+    "portal.jobs",
+    "portal.notifications",
+    "portal.documents",
+    "portal.workdays",
+    "portal.selection",
+    "portal.public",
     "portal.admin",
 ]
 

@@ -1,0 +1,32 @@
+"""Chapter 2 (A4-A7): selection and appointment."""
+
+TEMPLATES = [
+    ("selection.invitation_letter", "驻会执行主席人选推荐函", "关于推荐{{ cycle }}人选的函（{{ letter_number }}）",
+     "{{ school }}党委：\n请贵校按照《全国学联驻会执行主席管理办法（试行）》物色培养并推荐人选，"
+     "于 {{ due }} 前通过平台报送推荐材料。", "A6.1"),
+    ("selection.disqualification", "取消人选资格通知", "关于取消{{ name }}同学人选资格的通知",
+     "{{ school }}党委：\n经核查，{{ name }}同学{{ reason }}，依据管理办法第七条取消其人选资格。", "A7"),
+    ("selection.appointment", "任用通知", "关于{{ name }}同学任驻会执行主席的通知",
+     "{{ school }}党委：\n{{ name }}同学经公示无异议，确定任驻会执行主席，任期自 {{ term_start }} 至 {{ term_end }}。",
+     "A6.5"),
+    ("selection.objection_received", "收到公示异议", "收到公示异议：{{ notice }}",
+     "公示「{{ notice }}」收到一条异议（编号 {{ objection_id }}），请及时核查处理。", "A6.5"),
+]
+
+
+def init_app(app):
+    from portal.core.templating import register_dashboard_block, register_nav
+    from portal.selection import outbox
+    from portal.selection.views import bp
+    from tenants.models import Role
+
+    app.register_blueprint(bp)
+    from portal.selection.api import bp as api_bp
+    from portal.extensions import csrf
+
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
+    for key, label, subject, body, article in TEMPLATES:
+        outbox.register_default_template(key, label, subject, body, article)
+    register_nav(app, "selection.index", "选拔任用", roles=tuple(Role))
+    register_dashboard_block(app, "selection/_dashboard_block.html")

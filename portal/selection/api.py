@@ -1,0 +1,388 @@
+"""JSON API for every selection step: /api/v1/<tenant>/selection/... (A4-A7)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, g, jsonify, request
+from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+
+from portal.core.errors import DomainError
+from portal.core.permissions import ROLE_STAFF, require_roles
+from portal.extensions import db
+from portal.selection import operations as ops
+from portal.selection import views as v
+from portal.selection import workflow
+from portal.selection.models import (
+    EligibilityCheck, Invitation, Nomination, NominationStatus, Objection, Review, ReviewLevel, Route,
+    SelectionCycle,
+)
+from tenants.models import Role
+
+bp = Blueprint("selection_api", __name__, url_prefix="/api/v1/<tenant>/selection")
+ALL = tuple(Role)
+
+
+@bp.before_request
+def _csrf_for_session_calls():
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and not g.get("token_auth"):
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken") or request.form.get("csrf_token"))
+        except Exception:
+            abort(400, description="缺少或无效的 CSRF 令牌")
+
+
+def _body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise DomainError("请求体应为 JSON 对象")
+    return data
+
+
+def _date(value):
+    return v._date(value) if value else None
+
+
+def cycle_json(c: SelectionCycle) -> dict:
+    return {"id": c.id, "academic_year": c.academic_year, "title": c.title, "quota": c.quota,
+            "rotation_quota": c.rotation_quota, "selection_quota": c.selection_quota, "status": c.status.value,
+            "opened_on": c.opened_on.isoformat(), "rules_version": c.rules_version,
+            "steps": [{"key": s.key, "label": s.label, "article": s.article,
+                       "due_on": s.due_on.isoformat() if s.due_on else None} for s in c.steps]}
+
+
+def invitation_json(i: Invitation) -> dict:
+    iso = lambda d: d.isoformat() + "Z" if d else None  # noqa: E731
+    return {"id": i.id, "cycle_id": i.cycle_id, "school": {"id": i.school_id, "name": i.school.name},
+            "route": i.route.value, "letter_number": i.letter_number, "sent_at": iso(i.sent_at),
+            "delivered_at": iso(i.delivered_at), "opened_at": iso(i.opened_at),
+            "acknowledged_at": iso(i.acknowledged_at), "extra_nominees": i.extra_nominees,
+            "extra_reason": i.extra_reason, "limit": ops.nominee_limit(i),
+            "docx_document_id": i.docx_document_id, "pdf_document_id": i.pdf_document_id}
+
+
+def nomination_json(n: Nomination, detail=False) -> dict:
+    d = {"id": n.id, "cycle_id": n.cycle_id, "name": n.name, "school": {"id": n.school_id, "name": n.school.name,
+                                                                        "province_code": n.school.province_code},
+         "union": n.union.name, "route": n.route.value, "status": n.status.value, "status_label": n.status_label,
+         "id_number": n.masked_id, "political_status": n.political_status, "degree_level": n.degree_level,
+         "exam_score": _num(n.exam_score), "interview_score": _num(n.interview_score),
+         "total_score": _num(n.total_score), "rank": n.rank}
+    if detail:
+        d["checks"] = [{"item": c.item, "result": c.result.value, "reason": c.reason, "evidence": c.evidence,
+                        "automatic": c.automatic, "citation": __import__("tenants.rules.registry", fromlist=["x"])
+                        .article_citation(c.item)}
+                       for c in db.session.scalars(sa.select(EligibilityCheck).where(
+                           EligibilityCheck.nomination_id == n.id).order_by(EligibilityCheck.item))]
+        d["reviews"] = [{"level": r.level.value, "qualified": r.qualified, "notes": r.qualification_notes,
+                         "report": r.inspection_report} for r in db.session.scalars(
+                            sa.select(Review).where(Review.nomination_id == n.id))]
+        d["transitions"] = [t.name for t in workflow.allowed(n, g.roles)]
+    return d
+
+
+def _num(x):
+    return float(x) if x is not None else None
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+@bp.get("/cycles")
+@require_roles(*ALL)
+def cycles():
+    """List the tenant's selection cycles (A4)."""
+    rows = db.session.scalars(sa.select(SelectionCycle).order_by(SelectionCycle.academic_year.desc()))
+    return jsonify({"items": [cycle_json(c) for c in rows]})
+
+
+@bp.post("/cycles")
+@require_roles(*ROLE_STAFF)
+def create_cycle():
+    """Open a cycle; quota defaults to the rules and the ruleset is pinned (A4, A23)."""
+    b = _body()
+    c = ops.open_cycle(g.tenant, b.get("academic_year", ""), actor=_actor(), quota=b.get("quota"),
+                       opened_on=_date(b.get("opened_on")))
+    return jsonify(cycle_json(c)), 201
+
+
+@bp.get("/cycles/<int:cycle_id>")
+@require_roles(*ALL)
+def cycle(cycle_id: int):
+    """One cycle with its timeline and funnel (A6)."""
+    c = v.get_cycle(cycle_id)
+    f = ops.funnel(c)
+    return jsonify(cycle_json(c) | {"funnel": {k.value: n for k, n in f.by_status.items()},
+                                    "by_province": [[p, n] for p, n in f.by_province],
+                                    "by_route": {k.value: n for k, n in f.by_route.items()}})
+
+
+@bp.get("/cycles/<int:cycle_id>/invitations")
+@require_roles(*ALL)
+def invitations(cycle_id: int):
+    """Invitation letters and their delivery (A6.1); a liaison sees only their school."""
+    stmt = sa.select(Invitation).where(Invitation.cycle_id == v.get_cycle(cycle_id).id).order_by(Invitation.id)
+    if not v.is_staff():
+        stmt = stmt.where(Invitation.school_id == (v.liaison_school() or -1))
+    return jsonify({"items": [invitation_json(i) for i in db.session.scalars(stmt)]})
+
+
+@bp.post("/cycles/<int:cycle_id>/invitations")
+@require_roles(*ROLE_STAFF)
+def create_invitations(cycle_id: int):
+    """Invite schools by id, by province or from the rotation roster (A4, A6.1)."""
+    c = v.get_cycle(cycle_id)
+    b = _body()
+    mode = b.get("mode", "manual")
+    if mode == "rotation":
+        ops.ensure_rotation_roster(g.tenant, on=c.opened_on, actor=_actor())
+        ids = {e.union.school_id for e in ops.rotation_due(c.rotation_quota)}
+        route = Route.rotation
+    elif mode == "province":
+        from portal.reference.models import School
+
+        ids = set(db.session.scalars(sa.select(School.id).where(School.province_code == str(b.get("province")))))
+        route = Route(b.get("route", "selection"))
+    else:
+        ids, route = set(b.get("school_ids") or []), Route(b.get("route", "selection"))
+    created = ops.invite_schools(c, ids, route, actor=_actor())
+    if b.get("send"):
+        for i in created:
+            ops.send_invitation(i, actor=_actor())
+    return jsonify({"items": [invitation_json(i) for i in created]}), 201
+
+
+@bp.post("/invitations/<int:inv_id>/send")
+@require_roles(*ROLE_STAFF)
+def send_invitation(inv_id: int):
+    """Generate the letter (DOCX+PDF) and notify the school (A6.1)."""
+    return jsonify(invitation_json(ops.send_invitation(v.get_invitation(inv_id), actor=_actor())))
+
+
+@bp.post("/invitations/<int:inv_id>/acknowledge")
+@require_roles(Role.school_liaison, *ROLE_STAFF)
+def acknowledge(inv_id: int):
+    """The school acknowledges the letter (A6.1)."""
+    return jsonify(invitation_json(ops.mark_invitation(v.get_invitation(inv_id), "acknowledged", actor=_actor())))
+
+
+@bp.post("/invitations/<int:inv_id>/extra")
+@require_roles(*ROLE_STAFF)
+def extra(inv_id: int):
+    """Allow more nominees than the rule with a recorded reason (A6.2)."""
+    b = _body()
+    inv = ops.allow_extra_nominees(v.get_invitation(inv_id), int(b.get("extra", 0)), b.get("reason", ""),
+                                   actor=_actor())
+    return jsonify(invitation_json(inv))
+
+
+@bp.post("/invitations/<int:inv_id>/nominations")
+@require_roles(Role.school_liaison, *ROLE_STAFF)
+def create_nomination(inv_id: int):
+    """Create a draft nomination; 422 with per-field Chinese errors (A6.2)."""
+    inv = v.get_invitation(inv_id)
+    values, errors = ops.clean_nomination(inv, _body())
+    if errors:
+        raise DomainError("推荐材料有误", status=422, code="invalid_fields",
+                          details={ops.LABELS[k]: m for k, m in errors.items()})
+    return jsonify(nomination_json(ops.create_nomination(inv, values, actor=_actor(), source="api"))), 201
+
+
+@bp.post("/invitations/<int:inv_id>/upload")
+@require_roles(Role.school_liaison, *ROLE_STAFF)
+def upload(inv_id: int):
+    """Upload the school's xlsx; all rows valid or nothing stored (A6.2)."""
+    inv = v.get_invitation(inv_id)
+    result = v.upload_nominations(inv)
+    if result["errors"]:
+        g._no_commit = True
+        details = {"errors": result["errors"]}
+        if result["error_file"]:
+            from flask import url_for
+
+            details["marked_file"] = url_for("selection.upload_errors", inv_id=inv.id, token=result["error_file"])
+        raise DomainError("文件中有错误，未导入任何内容", status=422, code="invalid_rows", details=details)
+    return jsonify({"created": result["created"], "ids": result["ids"]}), 201
+
+
+@bp.get("/cycles/<int:cycle_id>/nominations")
+@require_roles(*ALL)
+def nominations(cycle_id: int):
+    """Paginated nominations, masked ID numbers; scoped by role (A6.2, A6.3)."""
+    c = v.get_cycle(cycle_id)
+    provs = v.visible_provinces()
+    school = v.liaison_school() if provs is not None and not provs else None
+    if provs is not None and not provs and not school:
+        abort(403)
+    a = request.args
+    status = a.get("status") if a.get("status") in NominationStatus.__members__ else None
+    stmt = ops.nominations_query(c.id, status=status, province=a.get("province") or None,
+                                 provinces=provs if provs else None, school_id=school, q=a.get("q") or None)
+    page = max(1, a.get("page", 1, type=int))
+    per = min(200, max(1, a.get("per_page", 50, type=int)))
+    p = db.paginate(stmt, page=page, per_page=per, error_out=False)
+    return jsonify({"items": [nomination_json(n) for n in p.items], "page": page, "per_page": per, "total": p.total})
+
+
+@bp.get("/nominations/<int:nom_id>")
+@require_roles(*ALL)
+def nomination(nom_id: int):
+    """One nomination with eligibility checks, reviews and allowed transitions."""
+    return jsonify(nomination_json(v.get_nomination(nom_id), detail=True))
+
+
+@bp.post("/nominations/<int:nom_id>/submit")
+@require_roles(Role.school_liaison, *ROLE_STAFF)
+def submit(nom_id: int):
+    """Submit a draft; 409 past the deadline or over the school's limit (A6.2)."""
+    return jsonify(nomination_json(ops.submit_nomination(v.get_nomination(nom_id), actor=_actor(), roles=g.roles)))
+
+
+@bp.post("/nominations/<int:nom_id>/eligibility")
+@require_roles(*ROLE_STAFF)
+def eligibility(nom_id: int):
+    """Run the automatic eligibility checks A5.1, A5.2, A5.5 (A5)."""
+    n = v.get_nomination(nom_id)
+    ops.run_eligibility(n, v.get_cycle(n.cycle_id), actor=_actor())
+    return jsonify(nomination_json(n, detail=True))
+
+
+@bp.post("/nominations/<int:nom_id>/attest")
+@require_roles(*ROLE_STAFF)
+def attest(nom_id: int):
+    """Attest A5.3 or A5.4 with evidence (A5)."""
+    n = v.get_nomination(nom_id)
+    b = _body()
+    ops.attest(n, b.get("item", ""), bool(b.get("passed")), b.get("evidence", ""), actor=_actor())
+    return jsonify(nomination_json(n, detail=True))
+
+
+@bp.post("/nominations/<int:nom_id>/transitions/<name>")
+@require_roles(*ALL)
+def transition(nom_id: int, name: str):
+    """Make a state-machine transition (confirm_eligibility, start_review, complete_review, withdraw...)."""
+    if name not in workflow.TRANSITIONS or name in ("submit", "disqualify", "approve", "publicize", "appoint"):
+        abort(404)
+    n = v.get_nomination(nom_id)
+    workflow.apply(n, name, actor=_actor(), roles=g.roles, note=(request.get_json(silent=True) or {}).get("note"))
+    return jsonify(nomination_json(n, detail=True))
+
+
+@bp.post("/nominations/<int:nom_id>/reviews")
+@require_roles(Role.provincial_reviewer, *ROLE_STAFF)
+def review(nom_id: int):
+    """Sign the qualification review and inspection report (A6.3)."""
+    n = v.get_nomination(nom_id)
+    b = _body()
+    ops.sign_review(n, ReviewLevel(b.get("level", "national")), qualified=bool(b.get("qualified")),
+                    notes=b.get("notes", ""), report=b.get("report", ""), actor=_actor(), memberships=g.memberships)
+    return jsonify(nomination_json(n, detail=True))
+
+
+@bp.post("/nominations/<int:nom_id>/scores")
+@require_roles(*ROLE_STAFF)
+def scores(nom_id: int):
+    """Enter exam and/or interview scores (A6.4)."""
+    n = v.get_nomination(nom_id)
+    b = _body()
+    if b.get("exam_score") is not None:
+        ops.enter_exam_score(n, b["exam_score"], actor=_actor())
+    if b.get("interview_score") is not None:
+        ops.set_interview_score(n, b["interview_score"], actor=_actor())
+    return jsonify(nomination_json(n))
+
+
+@bp.post("/nominations/<int:nom_id>/disqualify")
+@require_roles(*ROLE_STAFF)
+def disqualify(nom_id: int):
+    """Disqualify at any stage with reason and evidence; school notified (A7)."""
+    n = v.get_nomination(nom_id)
+    b = _body()
+    d = ops.disqualify(n, b.get("reason", ""), b.get("evidence", ""), actor=_actor(), roles=g.roles)
+    return jsonify(nomination_json(n) | {"slot_action": d.slot_action, "replacement_id": d.replacement_id})
+
+
+@bp.post("/cycles/<int:cycle_id>/panels")
+@require_roles(*ROLE_STAFF)
+def draw_panel(cycle_id: int):
+    """Draw an interview panel by lot excluding conflicts; seed recorded (A6.4)."""
+    c = v.get_cycle(cycle_id)
+    b = _body()
+    for p in b.get("panelists", []):
+        ops.add_panelist(c, name=p["name"], affiliation=p.get("affiliation", ""), school_id=p.get("school_id"),
+                         province_code=p.get("province_code"), actor=_actor())
+    noms = db.session.scalars(sa.select(Nomination).where(Nomination.cycle_id == c.id, Nomination.id.in_(
+        [int(i) for i in b.get("nomination_ids", [])]))).all()
+    panel = ops.draw_panel(c, b.get("name", "面试组"), list(noms), actor=_actor(), seed=b.get("seed"))
+    return jsonify({"id": panel.id, "seed": panel.draw_seed, "draw": panel.draw_record}), 201
+
+
+@bp.post("/cycles/<int:cycle_id>/rank")
+@require_roles(*ROLE_STAFF)
+def rank(cycle_id: int):
+    """Weighted totals and ranking with 保研 preference and tie-break (A6.4)."""
+    ranked = ops.rank_cycle(v.get_cycle(cycle_id), actor=_actor(), roles=g.roles)
+    return jsonify({"items": [nomination_json(n) for n in ranked]})
+
+
+@bp.post("/cycles/<int:cycle_id>/propose")
+@require_roles(*ROLE_STAFF)
+def propose(cycle_id: int):
+    """Put ranked candidates on the proposed list, within the quota (A6.5)."""
+    noms = ops.propose(v.get_cycle(cycle_id), _body().get("nomination_ids", []), actor=_actor(), roles=g.roles)
+    return jsonify({"items": [nomination_json(n) for n in noms]})
+
+
+@bp.post("/cycles/<int:cycle_id>/decision")
+@require_roles(Role.approver)
+def decide(cycle_id: int):
+    """The approving body named in the rules approves or returns the list (A6.5)."""
+    b = _body()
+    a = ops.decide(v.get_cycle(cycle_id), bool(b.get("approved")), b.get("note"), actor=_actor(), roles=g.roles)
+    return jsonify({"id": a.id, "approving_body": a.approving_body, "approved": a.approved,
+                    "nomination_ids": a.nomination_ids})
+
+
+@bp.post("/cycles/<int:cycle_id>/notice")
+@require_roles(*ROLE_STAFF)
+def open_notice(cycle_id: int):
+    """Open the public notice; end date = min working days from the rules (A6.5)."""
+    b = request.get_json(silent=True) or {}
+    n = ops.open_notice(v.get_cycle(cycle_id), actor=_actor(), roles=g.roles, starts_on=_date(b.get("starts_on")))
+    return jsonify({"id": n.id, "starts_on": n.starts_on.isoformat(), "ends_on": n.ends_on.isoformat(),
+                    "min_workdays": n.min_workdays, "nomination_ids": n.nomination_ids}), 201
+
+
+@bp.get("/cycles/<int:cycle_id>/objections")
+@require_roles(*ROLE_STAFF)
+def objections(cycle_id: int):
+    """Objections received during the notice (A6.5)."""
+    c = v.get_cycle(cycle_id)
+    notice = ops.current_notice(c)
+    rows = db.session.scalars(sa.select(Objection).where(Objection.notice_id == notice.id)).all() if notice else []
+    return jsonify({"items": [{"id": o.id, "nomination_id": o.nomination_id, "content": o.content,
+                               "status": o.status.value, "outcome": o.outcome} for o in rows]})
+
+
+@bp.post("/objections/<int:obj_id>/resolve")
+@require_roles(*ROLE_STAFF)
+def resolve(obj_id: int):
+    """Record the investigation outcome: upheld or rejected (A6.5)."""
+    b = _body()
+    o = ops.resolve_objection(db.get_or_404(Objection, obj_id), bool(b.get("upheld")), b.get("outcome", ""),
+                              actor=_actor())
+    return jsonify({"id": o.id, "status": o.status.value, "outcome": o.outcome})
+
+
+@bp.post("/cycles/<int:cycle_id>/confirm")
+@require_roles(*ROLE_STAFF)
+def confirm(cycle_id: int):
+    """Confirm appointments after the window closed with no objection upheld (A6.5)."""
+    b = request.get_json(silent=True) or {}
+    chairs = ops.confirm_appointments(v.get_cycle(cycle_id), actor=_actor(), roles=g.roles,
+                                      term_start=_date(b.get("term_start")))
+    return jsonify({"items": [{"id": c.id, "name": c.name, "nomination_id": c.nomination_id,
+                               "term_start": c.term_start.isoformat(), "term_end": c.term_end.isoformat()}
+                              for c in chairs]})

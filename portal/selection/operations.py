@@ -1,0 +1,1037 @@
+"""Chapter 2 business logic: plain functions over the models; flush, audit, never commit.
+
+Every rule value is read from the cycle's pinned snapshot (``cycle.rule(key)``, A23).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import random
+import secrets
+import uuid
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from portal.core import audit
+from portal.core.calendar import calendar
+from portal.core.db import utcnow
+from portal.core.errors import Conflict, DomainError
+from portal.core.idcard import IdNumberError, validate_id_number
+from portal.extensions import db
+from portal.reference.models import PresidiumMembership, School, StudentUnion
+from portal.selection import outbox, workflow
+from portal.selection.models import (
+    DEGREE_LEVELS, GENDERS, POLITICAL_STATUSES, PRESIDIUM_POSITIONS, Approval, Chair, CheckResult,
+    CycleStatus, CycleStep, Disqualification, EligibilityCheck, InterviewPanel, InterviewScore, Invitation,
+    Nomination, NominationAttachment, NominationStatus as S, Objection, ObjectionStatus, PanelConflict,
+    Panelist, PublicNotice, Review, ReviewLevel, RotationEntry, Route, SelectionCycle,
+)
+from tenants.models import Membership, Role, Tenant
+from tenants.rules.operations import effective_rules
+from tenants.rules.registry import article_citation
+
+COUNTED = (S.draft, S.withdrawn, S.disqualified)  # statuses NOT counted against the A6.2 limit
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+# --- cycles (A4, A23) ------------------------------------------------------------------------
+
+def open_cycle(tenant: Tenant, academic_year: str, *, actor, quota: int | None = None,
+               opened_on: dt.date | None = None, title: str | None = None) -> SelectionCycle:
+    """Open a cycle with the tenant's effective rules pinned (A23) and its timeline (A6)."""
+    import re
+
+    academic_year = (academic_year or "").strip()
+    m = re.fullmatch(r"(\d{4})-(\d{4})", academic_year)
+    if not m or int(m.group(2)) != int(m.group(1)) + 1:
+        raise DomainError("学年格式应为「2026-2027」", field="academic_year")
+    if db.session.scalar(sa.select(SelectionCycle.id).where(SelectionCycle.academic_year == academic_year)):
+        raise Conflict(f"{academic_year} 学年的选拔已经创建")
+    rules = effective_rules(tenant)
+    snapshot = rules.snapshot()
+    quota = snapshot["selection.default_quota"] if quota in (None, "") else int(quota)
+    if quota < 1 or quota > 100:
+        raise DomainError("名额应在 1 到 100 之间", field="quota")
+    # A4: rotation and selection combined; the rotation share is a rule.
+    rotation = int((Decimal(quota) * Decimal(snapshot["selection.rotation_share_percent"]) / 100)
+                   .to_integral_value(ROUND_HALF_UP))
+    opened_on = opened_on or _today()
+    cycle = SelectionCycle(
+        tenant_id=tenant.id, academic_year=academic_year,
+        title=title or f"{snapshot['federation.name']}{academic_year}学年驻会执行主席选拔",
+        quota=quota, rotation_quota=rotation, selection_quota=quota - rotation,
+        status=CycleStatus.open, opened_on=opened_on, rules_version=rules.version.code,
+        rules_snapshot=snapshot, created_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(cycle)
+    db.session.flush()
+    cal = calendar()
+    # A6.2: nominations due N working days after the letters go out.
+    due = cal.period_end(opened_on, snapshot["selection.nomination_window_workdays"])
+    steps = [
+        ("invitations", "发函培养（A6.1）", "A6.1", opened_on, None),
+        ("nominations", "学校推荐与校内公示", "A6.2", opened_on, due),
+        ("review", "资格审查和考察", "A6.3", None, None),
+        ("exam", "笔试和面试", "A6.4", None, None),
+        ("decision", "研究决定与审批", "A6.5", None, None),
+        ("notice", "公示", "A6.5", None, None),
+        ("appointment", "确认任用", "A6.5", None, None),
+    ]
+    for i, (key, label, art, start, end) in enumerate(steps):
+        cycle.steps.append(CycleStep(tenant_id=tenant.id, position=i, key=key, label=label.split("（")[0],
+                                     article=art, starts_on=start, due_on=end))
+    db.session.flush()
+    audit.record("cycle.opened", "selection_cycle", cycle.id, actor=actor, article="A4",
+                 after={"academic_year": academic_year, "quota": quota, "rotation": rotation,
+                        "rules_version": rules.version.code, "nomination_due": due.isoformat()})
+    return cycle
+
+
+def set_cycle_status(cycle: SelectionCycle, status: CycleStatus, *, actor) -> None:
+    before = cycle.status.value
+    cycle.status = status
+    db.session.flush()
+    audit.record("cycle.status", "selection_cycle", cycle.id, actor=actor, before={"status": before},
+                 after={"status": status.value}, article="A6")
+
+
+def set_deadline(cycle: SelectionCycle, key: str, due_on: dt.date, *, actor) -> CycleStep:
+    step = cycle.step(key)
+    if step is None:
+        raise DomainError("没有这个环节")
+    before = step.due_on
+    step.due_on = due_on
+    db.session.flush()
+    audit.record("cycle.deadline", "selection_cycle", cycle.id, actor=actor, before={key: before},
+                 after={key: due_on}, article=step.article)
+    return step
+
+
+# --- rotation roster (A4) --------------------------------------------------------------------
+
+def ensure_rotation_roster(tenant: Tenant, *, on: dt.date, actor=None) -> list[RotationEntry]:
+    """Add every presidium member organization (valid on ``on``) missing from the roster."""
+    have = set(db.session.scalars(sa.select(RotationEntry.union_id)))
+    pos = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(RotationEntry.position), 0)))
+    members = db.session.scalars(
+        sa.select(PresidiumMembership).join(StudentUnion).join(School)
+        .order_by(School.province_code, School.code, StudentUnion.kind)).all()
+    added = []
+    for m in members:
+        if m.union_id in have or not m.valid_on(on):
+            continue
+        pos += 1
+        e = RotationEntry(tenant_id=tenant.id, union_id=m.union_id, position=pos, times_served=0)
+        db.session.add(e)
+        have.add(m.union_id)
+        added.append(e)
+    db.session.flush()
+    if added:
+        audit.record("rotation.roster_extended", "rotation", None, actor=actor, article="A4",
+                     after={"added_unions": [e.union_id for e in added]})
+    return added
+
+
+def rotation_due(n: int) -> list[RotationEntry]:
+    """Whose turn it is: never served first, then longest since serving, then roster order."""
+    return list(db.session.scalars(
+        sa.select(RotationEntry)
+        .order_by(RotationEntry.last_served_year.is_not(None), RotationEntry.last_served_year,
+                  RotationEntry.position).limit(n)))
+
+
+# --- invitations (A6.1) ----------------------------------------------------------------------
+
+def invite_schools(cycle: SelectionCycle, school_ids, route: Route, *, actor) -> list[Invitation]:
+    if cycle.status != CycleStatus.open:
+        raise Conflict(f"选拔已进入「{cycle.status_label}」阶段，不能再发函（{article_citation('A6.1')}）")
+    ids = {int(i) for i in school_ids}
+    if not ids:
+        raise DomainError("请至少选择一所学校")
+    schools = db.session.scalars(sa.select(School).where(School.id.in_(ids))).all()
+    if len(schools) != len(ids):
+        raise DomainError("所选学校中有不属于本学联的学校")
+    existing = set(db.session.scalars(sa.select(Invitation.school_id).where(Invitation.cycle_id == cycle.id)))
+    created = []
+    for s in sorted(schools, key=lambda s: s.code):
+        if s.id in existing:
+            continue
+        inv = Invitation(tenant_id=cycle.tenant_id, cycle_id=cycle.id, school_id=s.id, route=route)
+        db.session.add(inv)
+        created.append(inv)
+    db.session.flush()
+    for inv in created:
+        audit.record("invitation.created", "invitation", inv.id, actor=actor, article="A6.1",
+                     after={"school_id": inv.school_id, "route": route.value})
+    return created
+
+
+def send_invitation(inv: Invitation, *, actor) -> Invitation:
+    """Generate the letter (DOCX + PDF) and notify the school's liaisons (A6.1)."""
+    cycle = inv.cycle
+    n = db.session.scalar(sa.select(sa.func.count()).select_from(Invitation)
+                          .where(Invitation.cycle_id == cycle.id, Invitation.sent_at.is_not(None)))
+    inv.letter_number = inv.letter_number or f"学联驻〔{cycle.academic_year[:4]}〕{n + 1}号"
+    requested_by = None if isinstance(actor, str) else actor
+    for fmt in ("docx", "pdf"):
+        doc = outbox.request_document(
+            cycle.tenant_id, kind="selection.invitation_letter", fmt=fmt,
+            builder="portal.selection.documents.invitation_letter", params={"invitation_id": inv.id},
+            filename=f"{inv.school.name}-驻会执行主席人选推荐函.{fmt}", requested_by=requested_by)
+        setattr(inv, f"{fmt}_document_id", outbox.document_id(doc))
+    inv.sent_at = utcnow()
+    db.session.flush()
+    for m in _liaisons(inv.school_id):
+        outbox.notify(cycle.tenant_id, template_key="selection.invitation_letter",
+                      context={"school": inv.school.name, "cycle": cycle.title, "letter_number": inv.letter_number,
+                               "due": _due(cycle)},
+                      recipient_user_id=m.user_id, related_type="invitation", related_id=inv.id,
+                      dedupe_key=f"invitation:{inv.id}:{m.user_id}")
+    audit.record("invitation.sent", "invitation", inv.id, actor=actor, article="A6.1",
+                 after={"letter_number": inv.letter_number, "school_id": inv.school_id})
+    return inv
+
+
+def _due(cycle) -> str | None:
+    step = cycle.step("nominations")
+    return step.due_on.isoformat() if step and step.due_on else None
+
+
+def _liaisons(school_id: int) -> list[Membership]:
+    return list(db.session.scalars(sa.select(Membership).where(
+        Membership.role == Role.school_liaison, Membership.school_id == school_id, Membership.active.is_(True))))
+
+
+def mark_invitation(inv: Invitation, what: str, *, actor) -> Invitation:
+    """Delivery tracking: delivered / opened / acknowledged (A6.1)."""
+    field = {"delivered": "delivered_at", "opened": "opened_at", "acknowledged": "acknowledged_at"}[what]
+    if inv.sent_at is None:
+        raise Conflict("推荐函尚未发出")
+    if getattr(inv, field) is None:
+        setattr(inv, field, utcnow())
+        if what == "acknowledged":
+            inv.acknowledged_by_id = getattr(actor, "id", None)
+            inv.opened_at = inv.opened_at or inv.acknowledged_at
+        db.session.flush()
+        audit.record(f"invitation.{what}", "invitation", inv.id, actor=actor, article="A6.1")
+    return inv
+
+
+def allow_extra_nominees(inv: Invitation, extra: int, reason: str, *, actor) -> Invitation:
+    """A6.2: 'generally 2' — more only with a recorded reason."""
+    reason = (reason or "").strip()
+    if extra < 0 or extra > 10:
+        raise DomainError("增加的推荐人数应在 0 到 10 之间")
+    if extra > 0 and not reason:
+        raise DomainError(f"超过规定人数推荐须记录理由（{article_citation('A6.2')}）", field="reason")
+    before = {"extra": inv.extra_nominees, "reason": inv.extra_reason}
+    inv.extra_nominees, inv.extra_reason = extra, reason or None
+    db.session.flush()
+    audit.record("invitation.extra_nominees", "invitation", inv.id, actor=actor, article="A6.2",
+                 before=before, after={"extra": extra, "reason": reason})
+    return inv
+
+
+def nominee_limit(inv: Invitation) -> int:
+    return inv.cycle.rule("selection.nominees_per_school") + inv.extra_nominees
+
+
+# --- nominations (A6.2) ----------------------------------------------------------------------
+
+FIELDS = [
+    # key, Chinese label, kind, extra
+    ("name", "姓名", "text", 40), ("gender", "性别", "choice", GENDERS), ("ethnicity", "民族", "text", 20),
+    ("birth_date", "出生日期", "date", None), ("id_number", "身份证号", "id", None),
+    ("political_status", "政治面貌", "choice", POLITICAL_STATUSES), ("union", "所在学生组织", "union", None),
+    ("presidium_position", "主席团职务", "choice", PRESIDIUM_POSITIONS),
+    ("elected_on", "当选日期", "date", None), ("degree_level", "学历层次", "choice", DEGREE_LEVELS),
+    ("major", "专业", "text", 80), ("grade_rank", "成绩排名", "int", None),
+    ("grade_cohort", "专业人数", "int", None), ("baoyan_eligible", "是否符合保研条件", "bool", None),
+    ("languages", "外语水平", "text", 200), ("computer_skills", "计算机水平", "text", 200),
+    ("discipline_record", "违纪违法记录", "optional_text", 2000), ("phone", "联系电话", "phone", None),
+    ("email", "电子邮箱", "email", None), ("publicity_start", "校内公示开始日期", "date", None),
+    ("publicity_end", "校内公示结束日期", "date", None),
+]
+LABELS = {k: label for k, label, _, _ in FIELDS}
+
+
+def clean_nomination(inv: Invitation, data: dict) -> tuple[dict, dict[str, str]]:
+    """Validate one nominee's fields; returns (clean values, {field: Chinese error})."""
+    from portal.core.uploads import (
+        UploadError, parse_date_cell, parse_enum_cell, parse_int_cell, parse_text_cell,
+    )
+
+    out, errors = {}, {}
+    unions = {u.kind.value: u for u in db.session.scalars(
+        sa.select(StudentUnion).where(StudentUnion.school_id == inv.school_id))}
+    for key, label, kind, extra in FIELDS:
+        raw = data.get(key)
+        try:
+            if kind == "text":
+                out[key] = parse_text_cell(raw, extra)
+            elif kind == "optional_text":
+                v = parse_text_cell(raw, extra, required=False, allow_newlines=True)
+                out[key] = None if v in (None, "无", "否", "没有") else v
+            elif kind == "choice":
+                out[key] = parse_enum_cell(raw, extra)
+            elif kind == "date":
+                out[key] = parse_date_cell(raw, min_year=1950, max_year=2100)
+            elif kind == "int":
+                out[key] = parse_int_cell(raw, min_value=1, max_value=100000)
+            elif kind == "bool":
+                out[key] = raw if isinstance(raw, bool) else parse_enum_cell(raw, {"是": True, "否": False})
+            elif kind == "id":
+                if raw in (None, ""):
+                    raise UploadError("身份证号不能为空", "required")
+                out[key] = validate_id_number(raw).number
+            elif kind == "union":
+                v = parse_enum_cell(raw, sorted(unions) or ["学生会", "研究生会"])
+                if v not in unions:
+                    raise UploadError(f"本校没有登记「{v}」", "bad_choice")
+                out["union_id"] = unions[v].id
+            elif kind == "phone":
+                import re
+
+                v = parse_text_cell(raw, 20)
+                if not re.fullmatch(r"1\d{10}|0\d{2,3}-?\d{7,8}", v):
+                    raise UploadError(f"「{v}」不是有效的电话号码", "bad_value")
+                out[key] = v
+            elif kind == "email":
+                v = parse_text_cell(raw, 200)
+                if "@" not in v or v.startswith("@") or "." not in v.split("@")[-1]:
+                    raise UploadError(f"「{v}」不是有效的电子邮箱", "bad_value")
+                out[key] = v
+        except IdNumberError as exc:
+            errors[key] = exc.message
+        except (UploadError, ValueError) as exc:
+            errors[key] = getattr(exc, "message", None) or str(exc)
+    if not errors:
+        if out["grade_rank"] > out["grade_cohort"]:
+            errors["grade_rank"] = "成绩排名不能大于专业人数"
+        if out["publicity_end"] < out["publicity_start"]:
+            errors["publicity_end"] = "校内公示结束日期不能早于开始日期"
+        info = validate_id_number(out["id_number"])
+        if info.birth_date != out["birth_date"]:
+            errors["birth_date"] = f"出生日期与身份证号不一致（身份证号为 {info.birth_date:%Y-%m-%d}）"
+        if out["elected_on"] > inv.cycle.opened_on:
+            errors["elected_on"] = "当选日期不能晚于本次选拔开始日期"
+        if not errors:
+            # A6.2: school publicity at least N working days (the rule, pinned).
+            need = inv.cycle.rule("selection.school_publicity_min_workdays")
+            got = calendar().workdays_between(out["publicity_start"] - dt.timedelta(days=1), out["publicity_end"])
+            if got < need:
+                errors["publicity_end"] = (f"校内公示仅 {got} 个工作日，至少应为 {need} 个工作日"
+                                           f"（{article_citation('A6.2')}）")
+    return out, errors
+
+
+def _check_open_for_nominations(inv: Invitation, today: dt.date) -> None:
+    cycle = inv.cycle
+    if cycle.status != CycleStatus.open:
+        raise Conflict(f"推荐已结束（选拔处于「{cycle.status_label}」阶段）")
+    step = cycle.step("nominations")
+    if step and step.due_on and today > step.due_on:
+        raise Conflict(f"推荐材料报送已于{step.due_on:%Y年%m月%d日}截止（{article_citation('A6.2')}）",
+                       code="deadline_passed")
+
+
+def create_nomination(inv: Invitation, values: dict, *, actor, source: str = "web",
+                      today: dt.date | None = None) -> Nomination:
+    _check_open_for_nominations(inv, today or _today())
+    dup = db.session.scalar(sa.select(Nomination).where(Nomination.cycle_id == inv.cycle_id,
+                                                        Nomination.id_number == values["id_number"],
+                                                        Nomination.status != S.withdrawn))
+    if dup is not None:
+        raise Conflict("该身份证号已在本次选拔中被推荐", field="id_number")
+    nom = Nomination(tenant_id=inv.tenant_id, cycle_id=inv.cycle_id, invitation_id=inv.id,
+                     school_id=inv.school_id, route=inv.route, status=S.draft, source=source, **values)
+    db.session.add(nom)
+    db.session.flush()
+    audit.record("nomination.created", "nomination", nom.id, actor=actor, article="A6.2",
+                 after={"name": nom.name, "school_id": nom.school_id, "source": source,
+                        "id_number": nom.masked_id})
+    return nom
+
+
+def update_nomination(nom: Nomination, values: dict, *, actor) -> Nomination:
+    if nom.status != S.draft:
+        raise Conflict("只有草稿可以修改；已报送的材料如需更正请联系秘书处")
+    before = {k: audit._jsonable(getattr(nom, k)) for k in values}
+    for k, v in values.items():
+        setattr(nom, k, v)
+    db.session.flush()
+    audit.record("nomination.updated", "nomination", nom.id, actor=actor, article="A6.2",
+                 before={k: v for k, v in before.items() if k != "id_number"},
+                 after={k: audit._jsonable(v) for k, v in values.items() if k != "id_number"})
+    return nom
+
+
+def replace_drafts(inv: Invitation, rows: list[dict], *, actor, today: dt.date | None = None) -> list[Nomination]:
+    """A re-upload replaces the school's drafts (submitted nominations stay)."""
+    _check_open_for_nominations(inv, today or _today())
+    drafts = db.session.scalars(sa.select(Nomination).where(Nomination.invitation_id == inv.id,
+                                                            Nomination.status == S.draft)).all()
+    for d in drafts:
+        db.session.delete(d)
+    db.session.flush()
+    if drafts:
+        audit.record("nomination.drafts_replaced", "invitation", inv.id, actor=actor, article="A6.2",
+                     before={"draft_ids": [d.id for d in drafts]})
+    return [create_nomination(inv, r, actor=actor, source="xlsx", today=today) for r in rows]
+
+
+def lock_invitation(inv_id: int) -> Invitation:
+    """Serialize submissions for one school in one cycle (A6.2 limit).
+
+    PostgreSQL: SELECT ... FOR UPDATE on the school's per-cycle row. SQLite: the UPDATE takes
+    the database write lock before we count, so the count below sees every committed rival.
+    """
+    bind = db.session.connection()
+    if bind.dialect.name == "postgresql":
+        inv = db.session.scalar(sa.select(Invitation).where(Invitation.id == inv_id)
+                                .with_for_update().execution_options(populate_existing=True))
+        inv.submissions += 1
+        db.session.flush()
+    else:
+        db.session.execute(sa.update(Invitation).where(Invitation.id == inv_id)
+                           .values(submissions=Invitation.submissions + 1)
+                           .execution_options(synchronize_session=False))
+        inv = db.session.scalar(sa.select(Invitation).where(Invitation.id == inv_id)
+                                .execution_options(populate_existing=True))
+    return inv
+
+
+def submit_nomination(nom: Nomination, *, actor, roles, today: dt.date | None = None,
+                      reason: str | None = None) -> Nomination:
+    """Submit a draft; never more than the rules' number per school (A6.2)."""
+    today = today or _today()
+    inv = lock_invitation(nom.invitation_id)
+    _check_open_for_nominations(inv, today)
+    # Re-read the nomination under the lock (another tab may have submitted it).
+    db.session.refresh(nom)
+    counted = db.session.scalar(sa.select(sa.func.count()).select_from(Nomination).where(
+        Nomination.invitation_id == inv.id, Nomination.status.not_in(COUNTED)))
+    limit = nominee_limit(inv)
+    if nom.status == S.draft and counted >= limit:
+        raise Conflict(f"{inv.school.name}已报送 {counted} 名人选，达到规定的 {limit} 名上限；"
+                       f"如确需多推荐，须由秘书处记录理由后增加名额（{article_citation('A6.2')}）",
+                       code="nominee_limit")
+    workflow.apply(nom, "submit", actor=actor, roles=roles, ctx={"cycle": inv.cycle, "today": today},
+                   note=reason)
+    nom.submitted_at = utcnow()
+    nom.submitted_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    return nom
+
+
+def withdraw_nomination(nom: Nomination, *, actor, roles, reason: str) -> Nomination:
+    return workflow.apply(nom, "withdraw", actor=actor, roles=roles, note=reason)
+
+
+# --- attachments -----------------------------------------------------------------------------
+
+def store_attachment(nom: Nomination, kind: str, filename: str, data: bytes, *, actor) -> NominationAttachment:
+    """Checked by content (PDF/JPG/PNG), stored under a generated name; original name kept."""
+    from portal.core.uploads import sniff_attachment
+
+    if kind not in ("photo", "publicity", "evidence"):
+        raise DomainError("附件类型无效")
+    allowed = ("jpg", "png") if kind == "photo" else ("pdf", "jpg", "png")
+    try:
+        ftype = sniff_attachment(data, allowed, max_size=current_app.config.get("MAX_CONTENT_LENGTH"))
+    except ValueError as exc:
+        raise DomainError(getattr(exc, "message", str(exc)), field="file") from None
+    stored = f"{uuid.uuid4().hex}.{ftype}"
+    folder = current_app.config["UPLOAD_FOLDER"]
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, stored), "wb") as fh:
+        fh.write(data)
+    original = os.path.basename((filename or "").replace("\\", "/"))[:255] or f"附件.{ftype}"
+    att = NominationAttachment(tenant_id=nom.tenant_id, nomination_id=nom.id, kind=kind, original_name=original,
+                               stored_name=stored, file_type=ftype, size=len(data),
+                               sha256=hashlib.sha256(data).hexdigest(), uploaded_by_id=getattr(actor, "id", None))
+    db.session.add(att)
+    db.session.flush()
+    audit.record("nomination.attachment", "nomination", nom.id, actor=actor, article="A6.2",
+                 after={"kind": kind, "name": original, "sha256": att.sha256})
+    return att
+
+
+def attachment_path(att: NominationAttachment) -> str:
+    return os.path.join(current_app.config["UPLOAD_FOLDER"], att.stored_name)
+
+
+# --- eligibility (A5) ------------------------------------------------------------------------
+
+ITEM_LABELS = {
+    "A5.1": "政治面貌与群众基础", "A5.2": "主席团成员团体及其主席团成员身份", "A5.3": "学习成绩、品行与能力（保研优先）",
+    "A5.4": "写作、组织协调、外语和计算机能力", "A5.5": "遵守工作人员守则，无违纪违法记录",
+}
+
+
+def _set_check(nom, item, result, reason, *, automatic, evidence=None, actor=None) -> EligibilityCheck:
+    c = db.session.scalar(sa.select(EligibilityCheck).where(EligibilityCheck.nomination_id == nom.id,
+                                                            EligibilityCheck.item == item))
+    before = {"result": c.result.value, "reason": c.reason} if c else None
+    if c is None:
+        c = EligibilityCheck(tenant_id=nom.tenant_id, nomination_id=nom.id, item=item, automatic=automatic,
+                             result=result, reason=reason)
+        db.session.add(c)
+    c.automatic, c.result, c.reason, c.evidence = automatic, result, reason, evidence
+    c.checked_by_id, c.checked_at = getattr(actor, "id", None), utcnow()
+    db.session.flush()
+    audit.record("eligibility.checked", "nomination", nom.id, actor=actor, article=item, before=before,
+                 after={"item": item, "result": result.value, "reason": reason})
+    return c
+
+
+def run_eligibility(nom: Nomination, cycle: SelectionCycle, *, actor) -> list[EligibilityCheck]:
+    """Automatic checks A5.1, A5.2, A5.5; A5.3/A5.4 wait for an attestation with evidence."""
+    if nom.status != S.submitted:
+        raise Conflict("只有已报送的人选可以进行资格条件核查（第五条）")
+    allowed = cycle.rule("selection.eligible_political_statuses")
+    if nom.political_status in allowed:
+        _set_check(nom, "A5.1", CheckResult.passed, f"政治面貌为{nom.political_status}，符合条件", automatic=True, actor=actor)
+    else:
+        _set_check(nom, "A5.1", CheckResult.failed,
+                   f"政治面貌为{nom.political_status}，不在规定范围（{'、'.join(allowed)}）内", automatic=True, actor=actor)
+    # A5.2: the union sits on this federation's presidium on the cycle date, and the nominee
+    # is on that union's presidium, elected by its congress.
+    union = db.session.get(StudentUnion, nom.union_id)
+    terms = db.session.scalars(sa.select(PresidiumMembership).where(PresidiumMembership.union_id == nom.union_id)).all()
+    on = cycle.opened_on
+    valid = [t for t in terms if t.valid_on(on)]
+    if union is None or union.school_id != nom.school_id:
+        _set_check(nom, "A5.2", CheckResult.failed, "所填学生组织不属于推荐学校", automatic=True, actor=actor)
+    elif not valid:
+        last = max(terms, key=lambda t: t.term_start) if terms else None
+        why = (f"{union.name}的主席团成员团体任期（{last.term_label}）至{last.term_end:%Y-%m-%d}已届满"
+               if last and last.term_end else f"{union.name}不是本学联主席团成员团体")
+        _set_check(nom, "A5.2", CheckResult.failed, f"{why}，于{on:%Y-%m-%d}无有效任期", automatic=True, actor=actor)
+    elif nom.presidium_position not in PRESIDIUM_POSITIONS or nom.elected_on > on:
+        _set_check(nom, "A5.2", CheckResult.failed, "未提供经学生（研究生）代表大会选举产生的主席团职务",
+                   automatic=True, actor=actor)
+    else:
+        t = valid[0]
+        _set_check(nom, "A5.2", CheckResult.passed,
+                   f"{union.name}为主席团成员团体（{t.term_label}），本人于{nom.elected_on:%Y-%m-%d}经代表大会当选"
+                   f"{nom.presidium_position}", automatic=True, actor=actor)
+    if nom.discipline_record:
+        _set_check(nom, "A5.5", CheckResult.failed, f"有违纪违法记录：{nom.discipline_record}", automatic=True, actor=actor)
+    else:
+        _set_check(nom, "A5.5", CheckResult.passed, "学校报送材料载明无违纪违法记录", automatic=True, actor=actor)
+    existing = _check_map(nom)
+    for item in ("A5.3", "A5.4"):
+        if item not in existing:
+            _set_check(nom, item, CheckResult.pending, "待秘书处核实并上传证明材料", automatic=False, actor=actor)
+    return list(_check_map(nom).values())
+
+
+def _check_map(nom) -> dict[str, EligibilityCheck]:
+    return {c.item: c for c in db.session.scalars(sa.select(EligibilityCheck).where(
+        EligibilityCheck.nomination_id == nom.id).order_by(EligibilityCheck.item))}
+
+
+def attest(nom: Nomination, item: str, passed: bool, evidence: str, *, actor) -> EligibilityCheck:
+    """A5.3 / A5.4 are judged by a person with evidence (保研 is a preference, not required)."""
+    if item not in ("A5.3", "A5.4"):
+        raise DomainError("只有第五条第（三）项、第（四）项需要人工核实")
+    evidence = (evidence or "").strip()
+    if not evidence:
+        raise DomainError("请填写核实依据（证明材料）", field="evidence")
+    if nom.status != S.submitted:
+        raise Conflict("只有已报送、尚未确认资格的人选可以核实资格条件")
+    reason = "经核实符合条件" if passed else "经核实不符合条件"
+    return _set_check(nom, item, CheckResult.passed if passed else CheckResult.failed, reason,
+                      automatic=False, evidence=evidence, actor=actor)
+
+
+# --- review (A6.3) ---------------------------------------------------------------------------
+
+def reviewer_scope(memberships) -> tuple[bool, set[str]]:
+    """(is national secretariat, provinces a provincial reviewer may see)."""
+    staff = any(m.role in workflow.STAFF for m in memberships)
+    provinces = {m.province_code for m in memberships if m.role == Role.provincial_reviewer and m.province_code}
+    return staff, provinces
+
+
+def sign_review(nom: Nomination, level: ReviewLevel, *, qualified: bool, notes: str, report: str,
+                actor, memberships) -> Review:
+    staff, provinces = reviewer_scope(memberships)
+    if level == ReviewLevel.provincial and nom.school.province_code not in provinces and not staff:
+        raise DomainError("只能审查本省的人选（第六条第（三）项）", status=403)
+    if level == ReviewLevel.provincial and not provinces and staff:
+        pass  # the secretariat may record the provincial federation's signed opinion on its behalf
+    if level == ReviewLevel.national and not staff:
+        raise DomainError("全国学联秘书处签署意见须由秘书处人员完成", status=403)
+    if nom.status != S.under_review:
+        raise Conflict(f"该人选当前状态为「{nom.status_label}」，不能签署审查考察意见（{article_citation('A6.3')}）")
+    notes, report = (notes or "").strip(), (report or "").strip()
+    if not notes or not report:
+        raise DomainError("请填写资格审查意见和考察报告")
+    r = db.session.scalar(sa.select(Review).where(Review.nomination_id == nom.id, Review.level == level))
+    if r is None:
+        r = Review(tenant_id=nom.tenant_id, nomination_id=nom.id, level=level, qualified=qualified,
+                   qualification_notes=notes, inspection_report=report)
+        db.session.add(r)
+    r.qualified, r.qualification_notes, r.inspection_report = qualified, notes, report
+    r.reviewer_id, r.signed_at = getattr(actor, "id", None), utcnow()
+    db.session.flush()
+    audit.record("review.signed", "nomination", nom.id, actor=actor, article="A6.3",
+                 after={"level": level.value, "qualified": qualified})
+    return r
+
+
+# --- exam and interview (A6.4) ---------------------------------------------------------------
+
+def _score(value, label) -> Decimal:
+    try:
+        d = Decimal(str(value).strip())
+    except Exception:
+        raise DomainError(f"{label}应为 0–100 的数字，收到「{value}」") from None
+    if not d.is_finite() or d < 0 or d > 100:
+        raise DomainError(f"{label}应在 0 到 100 之间")
+    return d.quantize(Decimal("0.01"))
+
+
+def enter_exam_score(nom: Nomination, score, *, actor) -> Nomination:
+    if nom.status != S.reviewed:
+        raise Conflict(f"该人选尚未完成资格审查和考察（{article_citation('A6.3')}），不能录入笔试成绩"
+                       if nom.status in (S.draft, S.submitted, S.eligibility_checked, S.under_review)
+                       else f"该人选当前状态为「{nom.status_label}」，不能录入笔试成绩", code="bad_state")
+    before = nom.exam_score
+    nom.exam_score = _score(score, "笔试成绩")
+    db.session.flush()
+    audit.record("exam.score", "nomination", nom.id, actor=actor, article="A6.4",
+                 before={"exam_score": before}, after={"exam_score": nom.exam_score})
+    return nom
+
+
+def add_panelist(cycle, *, name, affiliation, school_id=None, province_code=None, user_id=None, actor) -> Panelist:
+    p = Panelist(tenant_id=cycle.tenant_id, cycle_id=cycle.id, name=name.strip(), affiliation=affiliation.strip(),
+                 school_id=school_id, province_code=province_code, user_id=user_id)
+    db.session.add(p)
+    db.session.flush()
+    audit.record("panel.panelist_added", "panelist", p.id, actor=actor, article="A6.4",
+                 after={"name": p.name, "affiliation": p.affiliation})
+    return p
+
+
+def declare_conflict(panelist: Panelist, nom: Nomination, reason: str, *, actor) -> PanelConflict:
+    c = PanelConflict(tenant_id=panelist.tenant_id, panelist_id=panelist.id, nomination_id=nom.id,
+                      reason=(reason or "").strip() or "本人申报回避")
+    db.session.add(c)
+    db.session.flush()
+    audit.record("panel.conflict_declared", "panelist", panelist.id, actor=actor, article="A7",
+                 after={"nomination_id": nom.id, "reason": c.reason})
+    return c
+
+
+def draw_panel(cycle: SelectionCycle, name: str, nominations: list[Nomination], *, actor,
+               seed: str | None = None, scheduled_on: dt.date | None = None) -> InterviewPanel:
+    """Draw the panel by lot from the pool, excluding conflicts (same school or province as a
+    candidate, declared conflicts); the seed and the draw are recorded (A6.4, A7)."""
+    size = cycle.rule("selection.interview_panel_size")
+    if not nominations:
+        raise DomainError("请选择本组面试的人选")
+    if any(n.status != S.reviewed for n in nominations):
+        raise Conflict(f"只有已完成审查考察的人选可以安排面试（{article_citation('A6.3')}）")
+    pool = db.session.scalars(sa.select(Panelist).where(Panelist.cycle_id == cycle.id,
+                                                        Panelist.panel_id.is_(None)).order_by(Panelist.id)).all()
+    schools = {n.school_id for n in nominations}
+    provinces = {n.school.province_code for n in nominations}
+    declared = set(db.session.scalars(sa.select(PanelConflict.panelist_id).where(
+        PanelConflict.nomination_id.in_([n.id for n in nominations]))))
+    excluded, eligible = [], []
+    for p in pool:
+        why = ("同校回避" if p.school_id in schools else "同省回避" if p.province_code in provinces
+               else "申报回避" if p.id in declared else None)
+        (excluded if why else eligible).append((p, why))
+    if len(eligible) < size:
+        raise Conflict(f"回避后可抽取的评委只有 {len(eligible)} 名，少于规定的 {size} 名"
+                       f"（{article_citation('A6.4')}），请补充评委库")
+    seed = seed or secrets.token_hex(8)
+    rng = random.Random(seed)
+    chosen = rng.sample([p for p, _ in eligible], size)
+    panel = InterviewPanel(tenant_id=cycle.tenant_id, cycle_id=cycle.id, name=name, scheduled_on=scheduled_on,
+                           draw_seed=seed, drawn_at=utcnow(),
+                           draw_record={"pool": [p.id for p in pool], "eligible": [p.id for p, _ in eligible],
+                                        "excluded": [{"id": p.id, "why": w} for p, w in excluded],
+                                        "chosen": [p.id for p in chosen], "size": size,
+                                        "method": "random.Random(seed).sample(eligible ordered by id, size)"})
+    db.session.add(panel)
+    db.session.flush()
+    for p in chosen:
+        p.panel_id = panel.id
+    for n in nominations:
+        n.panel_id = panel.id
+    db.session.flush()
+    audit.record("panel.drawn", "interview_panel", panel.id, actor=actor, article="A6.4",
+                 after=panel.draw_record | {"seed": seed, "nominations": [n.id for n in nominations]})
+    return panel
+
+
+def record_interview_scores(nom: Nomination, scores: dict[int, object], *, actor) -> Nomination:
+    """Each panelist's score; the interview score is their mean."""
+    if nom.status != S.reviewed:
+        raise Conflict(f"该人选尚未完成资格审查和考察（{article_citation('A6.3')}），不能录入面试成绩", code="bad_state")
+    if nom.panel_id is None:
+        raise Conflict("该人选尚未分配面试小组")
+    members = {p.id for p in db.session.scalars(sa.select(Panelist).where(Panelist.panel_id == nom.panel_id))}
+    if set(int(k) for k in scores) != members:
+        raise DomainError("须录入本组每位评委的评分")
+    db.session.execute(sa.delete(InterviewScore).where(InterviewScore.nomination_id == nom.id))
+    vals = []
+    for pid, v in scores.items():
+        d = _score(v, "面试评分")
+        vals.append(d)
+        db.session.add(InterviewScore(tenant_id=nom.tenant_id, nomination_id=nom.id, panelist_id=int(pid), score=d))
+    nom.interview_score = (sum(vals) / len(vals)).quantize(Decimal("0.01"))
+    db.session.flush()
+    audit.record("interview.scores", "nomination", nom.id, actor=actor, article="A6.4",
+                 after={"scores": {str(k): str(v) for k, v in scores.items()}, "mean": nom.interview_score})
+    return nom
+
+
+def set_interview_score(nom: Nomination, score, *, actor) -> Nomination:
+    """Direct entry of the panel's aggregated interview score (import)."""
+    if nom.status != S.reviewed:
+        raise Conflict(f"该人选尚未完成资格审查和考察（{article_citation('A6.3')}），不能录入面试成绩", code="bad_state")
+    nom.interview_score = _score(score, "面试成绩")
+    db.session.flush()
+    audit.record("interview.score", "nomination", nom.id, actor=actor, article="A6.4",
+                 after={"interview_score": nom.interview_score})
+    return nom
+
+
+def rank_key(cycle: SelectionCycle):
+    """Sort key: total desc; then 保研 preference (A5.3) and the stated tie-break (A6.4)."""
+    prefer = cycle.rule("selection.baoyan_preference")
+    tie = cycle.rule("selection.tie_break")
+
+    def key(n: Nomination):
+        b = 0 if (prefer and n.baoyan_eligible and n.degree_level == "本科生") else 1
+        parts = {"exam_then_baoyan": (-n.exam_score, b), "interview_then_baoyan": (-n.interview_score, b),
+                 "baoyan_then_exam": (b, -n.exam_score)}[tie]
+        return (-n.total_score, *parts, n.id)
+
+    return key
+
+
+def rank_cycle(cycle: SelectionCycle, *, actor, roles) -> list[Nomination]:
+    """Weighted total (weights from the rules), ranking, and the examined → ranked step."""
+    noms = db.session.scalars(sa.select(Nomination).where(
+        Nomination.cycle_id == cycle.id, Nomination.status.in_([S.reviewed, S.examined, S.ranked]))).all()
+    w = Decimal(cycle.rule("selection.exam_weight_percent")) / 100
+    ready = []
+    for n in noms:
+        if n.status == S.reviewed:
+            if n.exam_score is None or n.interview_score is None:
+                continue
+            workflow.apply(n, "record_exam", actor=actor, roles=roles)
+        n.total_score = (Decimal(n.exam_score) * w + Decimal(n.interview_score) * (1 - w)).quantize(Decimal("0.001"))
+        ready.append(n)
+    if not ready:
+        raise Conflict(f"没有已录入笔试和面试成绩的人选（{article_citation('A6.4')}）")
+    ready.sort(key=rank_key(cycle))
+    for i, n in enumerate(ready, 1):
+        n.rank = i
+    db.session.flush()
+    for n in ready:
+        if n.status == S.examined:
+            workflow.apply(n, "rank", actor=actor, roles=roles)
+    audit.record("cycle.ranked", "selection_cycle", cycle.id, actor=actor, article="A6.4",
+                 after={"weights": {"exam": str(w), "interview": str(1 - w)},
+                        "tie_break": cycle.rule("selection.tie_break"),
+                        "baoyan_preference": cycle.rule("selection.baoyan_preference"),
+                        "ranking": [[n.id, str(n.total_score)] for n in ready]})
+    if cycle.status in (CycleStatus.open, CycleStatus.reviewing, CycleStatus.examining):
+        set_cycle_status(cycle, CycleStatus.deciding, actor=actor)
+    return ready
+
+
+# --- decision, approval, notice (A6.5) -------------------------------------------------------
+
+def _cycle_noms(cycle, ids=None, status=None) -> list[Nomination]:
+    stmt = sa.select(Nomination).where(Nomination.cycle_id == cycle.id).order_by(Nomination.rank, Nomination.id)
+    if ids is not None:
+        stmt = stmt.where(Nomination.id.in_([int(i) for i in ids]))
+    if status is not None:
+        stmt = stmt.where(Nomination.status == status)
+    return list(db.session.scalars(stmt))
+
+
+def propose(cycle: SelectionCycle, ids, *, actor, roles) -> list[Nomination]:
+    noms = _cycle_noms(cycle, ids)
+    if not noms or len(noms) != len(set(int(i) for i in ids)):
+        raise DomainError("请选择拟任人选")
+    already = len(_cycle_noms(cycle, status=S.proposed)) + len(_cycle_noms(cycle, status=S.approved)) \
+        + len(_cycle_noms(cycle, status=S.publicized)) + len(_cycle_noms(cycle, status=S.appointed))
+    if already + len(noms) > cycle.quota:
+        raise Conflict(f"拟任人选不能超过本学年名额 {cycle.quota} 名（{article_citation('A4')}）")
+    for n in noms:
+        workflow.apply(n, "propose", actor=actor, roles=roles)
+    return noms
+
+
+def decide(cycle: SelectionCycle, approved: bool, note: str | None, *, actor, roles) -> Approval:
+    """The approving body named in the rules consents (or returns the list) (A6.5)."""
+    noms = _cycle_noms(cycle, status=S.proposed)
+    if not noms:
+        raise Conflict("没有待审批的拟任人选")
+    if not approved and not (note or "").strip():
+        raise DomainError("退回须说明理由", field="note")
+    for n in noms:
+        workflow.apply(n, "approve" if approved else "unpropose", actor=actor, roles=roles, note=note)
+    a = Approval(tenant_id=cycle.tenant_id, cycle_id=cycle.id, approving_body=cycle.rule("selection.approving_body"),
+                 approved=approved, note=(note or "").strip() or None, nomination_ids=[n.id for n in noms],
+                 decided_by_id=getattr(actor, "id", None))
+    db.session.add(a)
+    db.session.flush()
+    audit.record("cycle.approval", "selection_cycle", cycle.id, actor=actor, article="A6.5",
+                 after={"body": a.approving_body, "approved": approved, "nominations": a.nomination_ids})
+    return a
+
+
+def current_notice(cycle: SelectionCycle) -> PublicNotice | None:
+    return db.session.scalar(sa.select(PublicNotice).where(PublicNotice.cycle_id == cycle.id)
+                             .order_by(PublicNotice.id.desc()).limit(1))
+
+
+def open_notice(cycle: SelectionCycle, *, actor, roles, starts_on: dt.date | None = None) -> PublicNotice:
+    """Publicize the approved list for at least N working days on the website (A6.5)."""
+    noms = _cycle_noms(cycle, status=S.approved)
+    if not noms:
+        raise Conflict(f"没有经{cycle.rule('selection.approving_body')}同意的人选，不能公示（{article_citation('A6.5')}）")
+    starts_on = starts_on or _today()
+    n_days = cycle.rule("selection.public_notice_min_workdays")
+    ends_on = calendar().period_end(starts_on, n_days)
+    website = cycle.rule("federation.website_name")
+    fed = cycle.rule("federation.name")
+    body = (f"根据《全国学联驻会执行主席管理办法（试行）》，经{cycle.rule('selection.approving_body')}同意，"
+            f"现将{fed}{cycle.academic_year}学年驻会执行主席拟任人选予以公示。公示期为"
+            f"{starts_on:%Y年%m月%d日}至{ends_on:%Y年%m月%d日}（{n_days}个工作日）。"
+            f"如有异议，请在公示期内通过本页面反映。")
+    notice = PublicNotice(tenant_id=cycle.tenant_id, cycle_id=cycle.id,
+                          title=f"{fed}{cycle.academic_year}学年驻会执行主席拟任人选公示", body=body,
+                          website_name=website, starts_on=starts_on, ends_on=ends_on, min_workdays=n_days,
+                          nomination_ids=[n.id for n in noms])
+    db.session.add(notice)
+    db.session.flush()
+    for n in noms:
+        workflow.apply(n, "publicize", actor=actor, roles=roles, ctx={"notice": notice})
+    doc = outbox.request_document(cycle.tenant_id, kind="selection.public_notice", fmt="pdf",
+                                  builder="portal.selection.documents.public_notice",
+                                  params={"notice_id": notice.id}, filename=f"{notice.title}.pdf",
+                                  requested_by=None if isinstance(actor, str) else actor)
+    notice.pdf_document_id = outbox.document_id(doc)
+    set_cycle_status(cycle, CycleStatus.publicizing, actor=actor)
+    audit.record("notice.opened", "public_notice", notice.id, actor=actor, article="A6.5",
+                 after={"starts_on": starts_on, "ends_on": ends_on, "workdays": n_days,
+                        "nominations": notice.nomination_ids})
+    return notice
+
+
+def submit_objection(notice: PublicNotice, content: str, *, contact: str | None = None,
+                     nomination_id: int | None = None, today: dt.date | None = None) -> Objection:
+    today = today or _today()
+    if not notice.is_open(today):
+        raise Conflict(f"公示期为{notice.starts_on:%Y年%m月%d日}至{notice.ends_on:%Y年%m月%d日}，当前不在公示期内，"
+                       f"不能提交异议（{article_citation('A6.5')}）")
+    content = (content or "").strip()
+    if len(content) < 10:
+        raise DomainError("请具体说明异议内容（至少 10 个字）", field="content")
+    if len(content) > 5000:
+        raise DomainError("异议内容不能超过 5000 字", field="content")
+    if nomination_id is not None and int(nomination_id) not in (notice.nomination_ids or []):
+        raise DomainError("所选人选不在本次公示名单中", field="nomination_id")
+    o = Objection(tenant_id=notice.tenant_id, notice_id=notice.id,
+                  nomination_id=int(nomination_id) if nomination_id else None, content=content,
+                  contact=((contact or "").strip()[:200] or None))
+    db.session.add(o)
+    db.session.flush()
+    audit.record("objection.received", "objection", o.id, actor="公众（匿名）", article="A6.5",
+                 after={"notice_id": notice.id, "nomination_id": o.nomination_id})
+    for m in db.session.scalars(sa.select(Membership).where(Membership.role.in_(list(workflow.STAFF)),
+                                                            Membership.active.is_(True))):
+        outbox.notify(notice.tenant_id, template_key="selection.objection_received",
+                      context={"notice": notice.title, "objection_id": o.id}, recipient_user_id=m.user_id,
+                      related_type="objection", related_id=o.id, dedupe_key=f"objection:{o.id}:{m.user_id}",
+                      channels=("inbox",))
+    return o
+
+
+def resolve_objection(o: Objection, upheld: bool, outcome: str, *, actor) -> Objection:
+    outcome = (outcome or "").strip()
+    if not outcome:
+        raise DomainError("请填写核查结论", field="outcome")
+    if o.status != ObjectionStatus.received:
+        raise Conflict("该异议已经处理")
+    o.status = ObjectionStatus.upheld if upheld else ObjectionStatus.rejected
+    o.outcome, o.handled_by_id, o.handled_at = outcome, getattr(actor, "id", None), utcnow()
+    db.session.flush()
+    audit.record("objection.resolved", "objection", o.id, actor=actor, article="A6.5",
+                 after={"status": o.status.value, "outcome": outcome})
+    return o
+
+
+def _add_months(d: dt.date, months: int) -> dt.date:
+    import calendar as pycal
+
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    return dt.date(year, month, min(d.day, pycal.monthrange(year, month)[1]))
+
+
+def confirm_appointments(cycle: SelectionCycle, *, actor, roles, term_start: dt.date | None = None,
+                         today: dt.date | None = None) -> list[Chair]:
+    """After the window closed and no objection upheld: create each chair's record (A6.5)."""
+    today = today or _today()
+    notice = current_notice(cycle)
+    noms = _cycle_noms(cycle, status=S.publicized)
+    if not noms:
+        raise Conflict("没有处于公示中的人选")
+    ctx = {"notice": notice, "today": today}
+    # All-or-nothing for the pending-objection and window guards: check every one first.
+    blocked = {}
+    for n in noms:
+        reason = workflow._g_appoint(n, ctx)
+        if reason:
+            blocked[n.id] = reason
+    window = [r for r in blocked.values() if "公示期满" in r or "尚未核查" in r]
+    if window:
+        raise Conflict(window[0], code="guard_failed")
+    months = cycle.rule("residency.term_months")
+    start = term_start or today
+    chairs = []
+    for n in noms:
+        if n.id in blocked:
+            continue
+        workflow.apply(n, "appoint", actor=actor, roles=roles, ctx=ctx)
+        c = Chair(tenant_id=cycle.tenant_id, cycle_id=cycle.id, nomination_id=n.id, school_id=n.school_id,
+                  name=n.name, term_start=start, term_end=_add_months(start, months) - dt.timedelta(days=1))
+        db.session.add(c)
+        chairs.append(c)
+        _mark_rotation_served(cycle, n)
+    db.session.flush()
+    for c, n in zip(chairs, [n for n in noms if n.id not in blocked]):
+        audit.record("chair.appointed", "chair", c.id, actor=actor, article="A6.5",
+                     after={"nomination_id": n.id, "name": c.name, "term_start": c.term_start, "term_end": c.term_end})
+        for m in _liaisons(n.school_id):
+            outbox.notify(cycle.tenant_id, template_key="selection.appointment",
+                          context={"name": n.name, "school": n.school.name, "term_start": c.term_start.isoformat(),
+                                   "term_end": c.term_end.isoformat()},
+                          recipient_user_id=m.user_id, related_type="chair", related_id=c.id,
+                          dedupe_key=f"appointment:{c.id}:{m.user_id}")
+    if not _cycle_noms(cycle, status=S.publicized):
+        set_cycle_status(cycle, CycleStatus.closed, actor=actor)
+        step = cycle.step("appointment")
+        if step:
+            step.done_at = utcnow()
+    return chairs
+
+
+def _mark_rotation_served(cycle, nom: Nomination) -> None:
+    if nom.route != Route.rotation:
+        return
+    e = db.session.scalar(sa.select(RotationEntry).where(RotationEntry.union_id == nom.union_id))
+    if e is not None:
+        e.last_served_year = cycle.academic_year
+        e.times_served += 1
+
+
+# --- integrity (A7) --------------------------------------------------------------------------
+
+def disqualify(nom: Nomination, reason: str, evidence: str, *, actor, roles) -> Disqualification:
+    """At any stage, with reason and evidence; the school is notified; the slot per the rules."""
+    reason, evidence = (reason or "").strip(), (evidence or "").strip()
+    if not reason:
+        raise DomainError("请填写取消资格的理由", field="reason")
+    if not evidence:
+        raise DomainError(f"取消资格须有证据（{article_citation('A7')}）", field="evidence")
+    cycle = db.session.get(SelectionCycle, nom.cycle_id)
+    stage = nom.status.value
+    held_slot = nom.status in (S.proposed, S.approved, S.publicized)
+    workflow.apply(nom, "disqualify", actor=actor, roles=roles, note=reason)
+    policy = cycle.rule("selection.disqualification_slot")
+    replacement = None
+    if held_slot and policy == "backfill_next":
+        replacement = db.session.scalar(sa.select(Nomination).where(
+            Nomination.cycle_id == cycle.id, Nomination.status == S.ranked).order_by(Nomination.rank).limit(1))
+        if replacement is not None:
+            workflow.apply(replacement, "propose", actor=actor, roles=workflow.SYSTEM,
+                           note=f"递补（{nom.name}被取消资格）")
+    d = Disqualification(tenant_id=nom.tenant_id, nomination_id=nom.id, stage=stage, reason=reason,
+                         evidence=evidence, slot_action=policy if held_slot else "none",
+                         replacement_id=replacement.id if replacement else None,
+                         decided_by_id=getattr(actor, "id", None))
+    db.session.add(d)
+    db.session.flush()
+    audit.record("nomination.disqualification", "nomination", nom.id, actor=actor, article="A7",
+                 after={"stage": stage, "reason": reason, "evidence": evidence, "slot": d.slot_action,
+                        "replacement_id": d.replacement_id})
+    for m in _liaisons(nom.school_id):
+        outbox.notify(nom.tenant_id, template_key="selection.disqualification",
+                      context={"name": nom.name, "school": nom.school.name, "reason": reason},
+                      recipient_user_id=m.user_id, related_type="nomination", related_id=nom.id,
+                      dedupe_key=f"disqualification:{nom.id}:{m.user_id}")
+    return d
+
+
+# --- queries ---------------------------------------------------------------------------------
+
+def nominations_query(cycle_id: int, *, status=None, province=None, school_id=None, route=None, q=None,
+                      provinces: set[str] | None = None):
+    """The nomination list: one statement per page (school, union eager-joined; no N+1)."""
+    stmt = (sa.select(Nomination).join(School, School.id == Nomination.school_id)
+            .where(Nomination.cycle_id == cycle_id).order_by(School.province_code, School.code, Nomination.id))
+    if status:
+        stmt = stmt.where(Nomination.status == status)
+    if province:
+        stmt = stmt.where(School.province_code == province)
+    if provinces is not None:
+        stmt = stmt.where(School.province_code.in_(sorted(provinces)))
+    if school_id:
+        stmt = stmt.where(Nomination.school_id == int(school_id))
+    if route:
+        stmt = stmt.where(Nomination.route == route)
+    if q:
+        stmt = stmt.where(sa.or_(Nomination.name.contains(q), School.name.contains(q)))
+    return stmt
+
+
+@dataclass
+class Funnel:
+    by_status: dict
+    by_province: list
+    by_route: dict
+
+
+def funnel(cycle: SelectionCycle) -> Funnel:
+    rows = db.session.execute(sa.select(Nomination.status, sa.func.count()).where(Nomination.cycle_id == cycle.id)
+                              .group_by(Nomination.status)).all()
+    by_status = {s: 0 for s in S}
+    for s, c in rows:
+        by_status[s] = c
+    prov = db.session.execute(
+        sa.select(School.province_code, sa.func.count()).join(School, School.id == Nomination.school_id)
+        .where(Nomination.cycle_id == cycle.id, Nomination.status.not_in([S.draft]))
+        .group_by(School.province_code).order_by(sa.func.count().desc())).all()
+    route = dict(db.session.execute(sa.select(Nomination.route, sa.func.count()).where(
+        Nomination.cycle_id == cycle.id, Nomination.status.not_in([S.draft])).group_by(Nomination.route)).all())
+    return Funnel(by_status, prov, route)
+
+
+def invitation_for_liaison(cycle_id: int, membership) -> Invitation | None:
+    if membership is None or membership.school_id is None:
+        return None
+    return db.session.scalar(sa.select(Invitation).where(Invitation.cycle_id == cycle_id,
+                                                         Invitation.school_id == membership.school_id))

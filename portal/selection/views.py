@@ -1,0 +1,522 @@
+"""Selection pages: parse, check access, call an operation, render (A4-A7)."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+import uuid
+
+import sqlalchemy as sa
+from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request,
+                   send_file, url_for)
+from flask_login import current_user
+
+from portal.core.errors import DomainError
+from portal.core.permissions import ROLE_STAFF, require_roles
+from portal.extensions import db
+from portal.reference.models import Province, School
+from portal.selection import operations as ops
+from portal.selection import workflow
+from portal.selection.models import (
+    CheckResult, EligibilityCheck, InterviewPanel, Invitation, Nomination, NominationAttachment,
+    NominationStatus, Objection, Panelist, PIPELINE, PublicNotice, Review, ReviewLevel, Route, SelectionCycle,
+    STATUS_LABELS,
+)
+from portal.selection.xlsx import HEADERS, SHEET, build_template, parse_upload
+from tenants.context import membership_for
+from tenants.models import Role
+
+bp = Blueprint("selection", __name__, url_prefix="/<tenant>/selection", template_folder="templates")
+PER_PAGE = 50
+ALL_ROLES = tuple(Role)
+
+
+def actor():
+    return current_user._get_current_object()
+
+
+def is_staff() -> bool:
+    return bool(g.roles & set(ROLE_STAFF))
+
+
+def get_cycle(cycle_id: int) -> SelectionCycle:
+    return db.get_or_404(SelectionCycle, cycle_id)
+
+
+def visible_provinces() -> set[str] | None:
+    """None = all (secretariat, approver); a provincial reviewer sees only their province (A6.3)."""
+    if g.roles & {Role.secretariat_admin, Role.secretariat_staff, Role.approver, Role.department_head}:
+        return None
+    return {m.province_code for m in g.memberships if m.role == Role.provincial_reviewer}
+
+
+def liaison_school() -> int | None:
+    m = membership_for(Role.school_liaison)
+    return m.school_id if m else None
+
+
+def can_see_nomination(nom: Nomination) -> bool:
+    provs = visible_provinces()
+    if provs is None:
+        return True
+    if nom.school.province_code in provs:
+        return True
+    return liaison_school() == nom.school_id
+
+
+def get_nomination(nom_id: int) -> Nomination:
+    nom = db.get_or_404(Nomination, nom_id)
+    if not can_see_nomination(nom):
+        abort(404)
+    return nom
+
+
+def get_invitation(inv_id: int, *, write=False) -> Invitation:
+    inv = db.get_or_404(Invitation, inv_id)
+    if is_staff():
+        return inv
+    if liaison_school() == inv.school_id:
+        return inv
+    abort(404)
+
+
+def _done(msg: str, to: str):
+    flash(msg, "success")
+    return redirect(to)
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(exc: DomainError):
+    # Forms: show the Chinese reason on the page we came from; nothing is committed.
+    db.session.rollback()
+    g._no_commit = True
+    if request.method == "POST" and request.referrer and exc.status in (400, 409):
+        flash(exc.message, "error")
+        return redirect(request.referrer), 303
+    from portal.core.errors import error_response
+
+    return error_response(exc.status, exc.message, exc.code)
+
+
+# --- cycles ----------------------------------------------------------------------------------
+
+@bp.route("/")
+@require_roles(*ALL_ROLES)
+def index():
+    cycles = db.session.scalars(sa.select(SelectionCycle).order_by(SelectionCycle.academic_year.desc())).all()
+    invitations = []
+    school_id = liaison_school()
+    if school_id:
+        invitations = db.session.scalars(sa.select(Invitation).where(Invitation.school_id == school_id)
+                                         .order_by(Invitation.id.desc())).all()
+    from tenants.rules.operations import effective_rules
+
+    return render_template("selection/index.html", cycles=cycles, invitations=invitations,
+                           default_quota=effective_rules(g.tenant)["selection.default_quota"],
+                           next_year=f"{dt.date.today().year}-{dt.date.today().year + 1}")
+
+
+@bp.route("/cycles", methods=["POST"])
+@require_roles(*ROLE_STAFF)
+def create_cycle():
+    f = request.form
+    opened = _date(f.get("opened_on")) or dt.date.today()
+    cycle = ops.open_cycle(g.tenant, f.get("academic_year", ""), actor=actor(), quota=f.get("quota") or None,
+                           opened_on=opened)
+    return _done("选拔已创建，规则版本已固定", url_for("selection.cycle", cycle_id=cycle.id))
+
+
+def _date(v):
+    if not v:
+        return None
+    try:
+        return dt.date.fromisoformat(v)
+    except ValueError:
+        raise DomainError(f"日期格式应为 YYYY-MM-DD，收到「{v}」") from None
+
+
+@bp.route("/cycles/<int:cycle_id>")
+@require_roles(*ALL_ROLES)
+def cycle(cycle_id: int):
+    c = get_cycle(cycle_id)
+    if not (is_staff() or g.roles & {Role.approver, Role.department_head, Role.provincial_reviewer}):
+        return redirect(url_for("selection.index"))
+    invitations = db.session.scalars(sa.select(Invitation).where(Invitation.cycle_id == c.id)
+                                     .order_by(Invitation.id)).all()
+    provinces = {p.code: p.name for p in db.session.scalars(sa.select(Province))}
+    notice = ops.current_notice(c)
+    objections = db.session.scalars(sa.select(Objection).where(Objection.notice_id == notice.id)
+                                     .order_by(Objection.id)).all() if notice else []
+    due = ops.rotation_due(c.rotation_quota) if is_staff() else []
+    panels = db.session.scalars(sa.select(InterviewPanel).where(InterviewPanel.cycle_id == c.id)).all()
+    pool = db.session.scalars(sa.select(Panelist).where(Panelist.cycle_id == c.id)).all()
+    proposed = db.session.scalars(ops.nominations_query(c.id, status=NominationStatus.proposed)).all()
+    ranked = db.session.scalars(sa.select(Nomination).where(
+        Nomination.cycle_id == c.id, Nomination.rank.is_not(None)).order_by(Nomination.rank)).all()
+    return render_template("selection/cycle.html", cycle=c, f=ops.funnel(c), invitations=invitations,
+                           provinces=provinces, notice=notice, objections=objections, rotation_due=due,
+                           panels=panels, pool=pool, proposed=proposed, ranked=ranked, PIPELINE=PIPELINE,
+                           STATUS_LABELS=STATUS_LABELS, today=dt.date.today())
+
+
+@bp.route("/cycles/<int:cycle_id>/invitations", methods=["POST"])
+@require_roles(*ROLE_STAFF)
+def invite(cycle_id: int):
+    c = get_cycle(cycle_id)
+    mode = request.form.get("mode")
+    route = Route.rotation if mode == "rotation" else Route(request.form.get("route") or "selection")
+    if mode == "rotation":
+        ops.ensure_rotation_roster(g.tenant, on=c.opened_on, actor=actor())
+        ids = {e.union.school_id for e in ops.rotation_due(c.rotation_quota)}
+    elif mode == "province":
+        ids = set(db.session.scalars(sa.select(School.id).where(School.province_code == request.form.get("province"))))
+    else:
+        ids = {int(i) for i in request.form.getlist("school_id") if i.isdigit()}
+    created = ops.invite_schools(c, ids, route, actor=actor())
+    return _done(f"已添加 {len(created)} 所学校", url_for("selection.cycle", cycle_id=c.id))
+
+
+@bp.route("/invitations/<int:inv_id>/send", methods=["POST"])
+@require_roles(*ROLE_STAFF)
+def send_invitation(inv_id: int):
+    inv = get_invitation(inv_id)
+    ops.send_invitation(inv, actor=actor())
+    return _done(f"已向{inv.school.name}发出推荐函（{inv.letter_number}）", url_for("selection.cycle", cycle_id=inv.cycle_id))
+
+
+@bp.route("/cycles/<int:cycle_id>/send-all", methods=["POST"])
+@require_roles(*ROLE_STAFF)
+def send_all(cycle_id: int):
+    c = get_cycle(cycle_id)
+    invs = db.session.scalars(sa.select(Invitation).where(Invitation.cycle_id == c.id, Invitation.sent_at.is_(None))).all()
+    for inv in invs:
+        ops.send_invitation(inv, actor=actor())
+    return _done(f"已发出 {len(invs)} 封推荐函", url_for("selection.cycle", cycle_id=c.id))
+
+
+@bp.route("/invitations/<int:inv_id>/acknowledge", methods=["POST"])
+@require_roles(Role.school_liaison, *ROLE_STAFF)
+def acknowledge(inv_id: int):
+    inv = get_invitation(inv_id)
+    ops.mark_invitation(inv, "acknowledged", actor=actor())
+    return _done("已确认收到推荐函", url_for("selection.invitation", inv_id=inv.id))
+
+
+@bp.route("/invitations/<int:inv_id>/extra", methods=["POST"])
+@require_roles(*ROLE_STAFF)
+def extra(inv_id: int):
+    inv = get_invitation(inv_id)
+    ops.allow_extra_nominees(inv, request.form.get("extra", 0, type=int), request.form.get("reason", ""), actor=actor())
+    return _done("已记录增加推荐人数的理由", url_for("selection.invitation", inv_id=inv.id))
+
+
+@bp.route("/invitations/<int:inv_id>")
+@require_roles(Role.school_liaison, *ROLE_STAFF)
+def invitation(inv_id: int):
+    inv = get_invitation(inv_id)
+    noms = db.session.scalars(sa.select(Nomination).where(Nomination.invitation_id == inv.id).order_by(Nomination.id)).all()
+    if inv.opened_at is None and liaison_school() == inv.school_id and inv.sent_at:
+        ops.mark_invitation(inv, "opened", actor=actor())
+    return render_template("selection/invitation.html", inv=inv, noms=noms, limit=ops.nominee_limit(inv),
+                           cycle=inv.cycle)
+
+
+# --- nominations (A6.2) ----------------------------------------------------------------------
+
+@bp.route("/invitations/<int:inv_id>/nominations/new", methods=["GET", "POST"])
+@require_roles(Role.school_liaison, *ROLE_STAFF)
+def new_nomination(inv_id: int):
+    inv = get_invitation(inv_id)
+    errors, data = {}, {}
+    if request.method == "POST":
+        data = request.form.to_dict()
+        values, errors = ops.clean_nomination(inv, data)
+        if not errors:
+            nom = ops.create_nomination(inv, values, actor=actor())
+            photo = request.files.get("photo")
+            if photo and photo.filename:
+                ops.store_attachment(nom, "photo", photo.filename, photo.read(), actor=actor())
+            return _done("已保存为草稿，确认无误后请报送", url_for("selection.nomination", nom_id=nom.id))
+        g._no_commit = True
+    return render_template("selection/nomination_form.html", inv=inv, fields=ops.FIELDS, errors=errors, data=data,
+                           unions=[u.kind.value for u in _unions(inv.school_id)]), (400 if errors else 200)
+
+
+def _unions(school_id):
+    from portal.reference.models import StudentUnion
+
+    return db.session.scalars(sa.select(StudentUnion).where(StudentUnion.school_id == school_id)).all()
+
+
+@bp.route("/invitations/<int:inv_id>/template.xlsx")
+@require_roles(Role.school_liaison, *ROLE_STAFF)
+def xlsx_template(inv_id: int):
+    inv = get_invitation(inv_id)
+    from portal.documents.render import content_disposition
+
+    data = build_template(inv, [u.kind.value for u in _unions(inv.school_id)])
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": content_disposition(f"{inv.school.name}-推荐人选模板.xlsx")})
+
+
+def _errors_dir() -> str:
+    d = os.path.join(current_app.config["UPLOAD_FOLDER"], "import-errors")
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+@bp.route("/invitations/<int:inv_id>/upload", methods=["POST"])
+@require_roles(Role.school_liaison, *ROLE_STAFF)
+def upload(inv_id: int):
+    inv = get_invitation(inv_id)
+    result = upload_nominations(inv)
+    if result["errors"]:
+        g._no_commit = True
+        return render_template("selection/upload_result.html", inv=inv, result=result), 422
+    return _done(f"已导入 {result['created']} 名人选（草稿），原有草稿已替换", url_for("selection.invitation", inv_id=inv.id))
+
+
+def upload_nominations(inv: Invitation) -> dict:
+    """Validate every row; store nothing unless the whole file is clean (A6.2)."""
+    from portal.core.uploads import UploadError, mark_errors_xlsx
+
+    f = request.files.get("file")
+    if f is None or not f.filename:
+        raise DomainError("请选择要上传的 .xlsx 文件", code="missing_file")
+    data = f.read()
+    try:
+        rows, errors = parse_upload(inv, data)
+    except UploadError as exc:
+        return {"errors": [{"row": exc.row, "column": exc.column, "message": exc.message}], "created": 0,
+                "error_file": None}
+    if errors:
+        token = uuid.uuid4().hex
+        try:
+            marked = mark_errors_xlsx(data, SHEET, [(e["row"], e["column"], e["message"]) for e in errors])
+            with open(os.path.join(_errors_dir(), f"{inv.tenant_id}-{inv.id}-{token}.xlsx"), "wb") as fh:
+                fh.write(marked)
+        except Exception:  # the report on the page is enough
+            token = None
+        return {"errors": errors, "created": 0, "error_file": token}
+    created = ops.replace_drafts(inv, rows, actor=actor())
+    return {"errors": [], "created": len(created), "error_file": None, "ids": [n.id for n in created]}
+
+
+@bp.route("/invitations/<int:inv_id>/upload-errors/<token>.xlsx")
+@require_roles(Role.school_liaison, *ROLE_STAFF)
+def upload_errors(inv_id: int, token: str):
+    inv = get_invitation(inv_id)
+    if not re.fullmatch(r"[0-9a-f]{32}", token):
+        abort(404)
+    path = os.path.join(_errors_dir(), f"{inv.tenant_id}-{inv.id}-{token}.xlsx")
+    if not os.path.exists(path):
+        abort(404)
+    return send_file(path, as_attachment=True, download_name="推荐人选-错误标注.xlsx")
+
+
+@bp.route("/cycles/<int:cycle_id>/nominations")
+@require_roles(*ALL_ROLES)
+def nominations(cycle_id: int):
+    c = get_cycle(cycle_id)
+    provs = visible_provinces()
+    school = liaison_school() if provs is not None and not provs else None
+    if provs is not None and not provs and not school:
+        abort(403)
+    a = request.args
+    status = a.get("status") if a.get("status") in NominationStatus.__members__ else None
+    stmt = ops.nominations_query(c.id, status=status, province=a.get("province") or None,
+                                 route=a.get("route") if a.get("route") in ("rotation", "selection") else None,
+                                 q=(a.get("q") or "").strip() or None,
+                                 provinces=provs if provs else None, school_id=school)
+    page = max(1, a.get("page", 1, type=int))
+    p = db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False)
+    return render_template("selection/nominations.html", cycle=c, pagination=p, STATUS_LABELS=STATUS_LABELS,
+                           provinces=db.session.scalars(sa.select(Province).order_by(Province.code)).all())
+
+
+@bp.route("/nominations/<int:nom_id>")
+@require_roles(*ALL_ROLES)
+def nomination(nom_id: int):
+    nom = get_nomination(nom_id)
+    c = get_cycle(nom.cycle_id)
+    checks = db.session.scalars(sa.select(EligibilityCheck).where(EligibilityCheck.nomination_id == nom.id)
+                                .order_by(EligibilityCheck.item)).all()
+    reviews = db.session.scalars(sa.select(Review).where(Review.nomination_id == nom.id)).all()
+    atts = db.session.scalars(sa.select(NominationAttachment).where(NominationAttachment.nomination_id == nom.id)).all()
+    panelists = db.session.scalars(sa.select(Panelist).where(Panelist.panel_id == nom.panel_id)).all() if nom.panel_id else []
+    return render_template("selection/nomination.html", nom=nom, cycle=c, checks=checks, reviews=reviews,
+                           atts=atts, transitions=workflow.allowed(nom, g.roles), item_labels=ops.ITEM_LABELS,
+                           panelists=panelists, is_liaison=liaison_school() == nom.school_id,
+                           provinces=visible_provinces())
+
+
+@bp.route("/nominations/<int:nom_id>/submit", methods=["POST"])
+@require_roles(Role.school_liaison, *ROLE_STAFF)
+def submit(nom_id: int):
+    nom = get_nomination(nom_id)
+    ops.submit_nomination(nom, actor=actor(), roles=g.roles)
+    return _done("已报送", url_for("selection.nomination", nom_id=nom.id))
+
+
+@bp.route("/nominations/<int:nom_id>/attachments", methods=["POST"])
+@require_roles(Role.school_liaison, *ROLE_STAFF)
+def add_attachment(nom_id: int):
+    nom = get_nomination(nom_id)
+    f = request.files.get("file")
+    if f is None or not f.filename:
+        raise DomainError("请选择文件")
+    ops.store_attachment(nom, request.form.get("kind", "evidence"), f.filename, f.read(), actor=actor())
+    return _done("附件已上传", url_for("selection.nomination", nom_id=nom.id))
+
+
+@bp.route("/attachments/<int:att_id>")
+@require_roles(*ALL_ROLES)
+def attachment(att_id: int):
+    att = db.get_or_404(NominationAttachment, att_id)
+    get_nomination(att.nomination_id)  # access check
+    mt = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}[att.file_type]
+    return send_file(ops.attachment_path(att), mimetype=mt, as_attachment=True, download_name=att.original_name)
+
+
+@bp.route("/nominations/<int:nom_id>/transition/<name>", methods=["POST"])
+@require_roles(*ALL_ROLES)
+def transition(nom_id: int, name: str):
+    nom = get_nomination(nom_id)
+    if name not in workflow.TRANSITIONS or name in ("submit", "disqualify", "approve", "publicize", "appoint"):
+        abort(404)
+    workflow.apply(nom, name, actor=actor(), roles=g.roles, note=request.form.get("note"))
+    return _done(f"已{workflow.TRANSITIONS[name].label}", url_for("selection.nomination", nom_id=nom.id))
+
+
+@bp.route("/nominations/<int:nom_id>/eligibility", methods=["POST"])
+@require_roles(*ROLE_STAFF)
+def eligibility(nom_id: int):
+    nom = get_nomination(nom_id)
+    ops.run_eligibility(nom, get_cycle(nom.cycle_id), actor=actor())
+    return _done("已完成自动核查", url_for("selection.nomination", nom_id=nom.id))
+
+
+@bp.route("/nominations/<int:nom_id>/attest", methods=["POST"])
+@require_roles(*ROLE_STAFF)
+def attest(nom_id: int):
+    nom = get_nomination(nom_id)
+    ops.attest(nom, request.form.get("item", ""), request.form.get("passed") == "1", request.form.get("evidence", ""),
+               actor=actor())
+    return _done("已记录核实结果", url_for("selection.nomination", nom_id=nom.id))
+
+
+@bp.route("/nominations/<int:nom_id>/review", methods=["POST"])
+@require_roles(Role.provincial_reviewer, *ROLE_STAFF)
+def review(nom_id: int):
+    nom = get_nomination(nom_id)
+    level = ReviewLevel(request.form.get("level", "national"))
+    ops.sign_review(nom, level, qualified=request.form.get("qualified") == "1", notes=request.form.get("notes", ""),
+                    report=request.form.get("report", ""), actor=actor(), memberships=g.memberships)
+    return _done("已签署审查考察意见", url_for("selection.nomination", nom_id=nom.id))
+
+
+@bp.route("/nominations/<int:nom_id>/scores", methods=["POST"])
+@require_roles(*ROLE_STAFF)
+def scores(nom_id: int):
+    nom = get_nomination(nom_id)
+    if request.form.get("exam_score"):
+        ops.enter_exam_score(nom, request.form["exam_score"], actor=actor())
+    if request.form.get("interview_score"):
+        ops.set_interview_score(nom, request.form["interview_score"], actor=actor())
+    return _done("成绩已录入", url_for("selection.nomination", nom_id=nom.id))
+
+
+@bp.route("/nominations/<int:nom_id>/disqualify", methods=["POST"])
+@require_roles(*ROLE_STAFF)
+def disqualify(nom_id: int):
+    nom = get_nomination(nom_id)
+    ops.disqualify(nom, request.form.get("reason", ""), request.form.get("evidence", ""), actor=actor(), roles=g.roles)
+    return _done("已取消该人选资格，并通知推荐学校", url_for("selection.nomination", nom_id=nom.id))
+
+
+# --- exam, decision, notice (A6.4, A6.5) -----------------------------------------------------
+
+@bp.route("/cycles/<int:cycle_id>/panelists", methods=["POST"])
+@require_roles(*ROLE_STAFF)
+def add_panelist(cycle_id: int):
+    c = get_cycle(cycle_id)
+    f = request.form
+    if not f.get("name") or not f.get("affiliation"):
+        raise DomainError("请填写评委姓名和单位")
+    ops.add_panelist(c, name=f["name"], affiliation=f["affiliation"], school_id=f.get("school_id", type=int),
+                     province_code=f.get("province_code") or None, actor=actor())
+    return _done("已加入评委库", url_for("selection.cycle", cycle_id=c.id))
+
+
+@bp.route("/cycles/<int:cycle_id>/panels", methods=["POST"])
+@require_roles(*ROLE_STAFF)
+def draw_panel(cycle_id: int):
+    c = get_cycle(cycle_id)
+    noms = db.session.scalars(sa.select(Nomination).where(Nomination.cycle_id == c.id,
+                                                          Nomination.status == NominationStatus.reviewed,
+                                                          Nomination.panel_id.is_(None))).all()
+    panel = ops.draw_panel(c, request.form.get("name") or "面试组", noms, actor=actor(),
+                           seed=(request.form.get("seed") or "").strip() or None)
+    return _done(f"已抽取评委（随机种子 {panel.draw_seed}）", url_for("selection.cycle", cycle_id=c.id))
+
+
+@bp.route("/cycles/<int:cycle_id>/rank", methods=["POST"])
+@require_roles(*ROLE_STAFF)
+def rank(cycle_id: int):
+    c = get_cycle(cycle_id)
+    ranked = ops.rank_cycle(c, actor=actor(), roles=g.roles)
+    return _done(f"已计算 {len(ranked)} 名人选的综合成绩和排名", url_for("selection.cycle", cycle_id=c.id))
+
+
+@bp.route("/cycles/<int:cycle_id>/propose", methods=["POST"])
+@require_roles(*ROLE_STAFF)
+def propose(cycle_id: int):
+    c = get_cycle(cycle_id)
+    ops.propose(c, request.form.getlist("nomination_id"), actor=actor(), roles=g.roles)
+    return _done("已提交拟任人选，待审批", url_for("selection.cycle", cycle_id=c.id))
+
+
+@bp.route("/cycles/<int:cycle_id>/decide", methods=["POST"])
+@require_roles(Role.approver)
+def decide(cycle_id: int):
+    c = get_cycle(cycle_id)
+    ops.decide(c, request.form.get("approved") == "1", request.form.get("note"), actor=actor(), roles=g.roles)
+    return _done("审批意见已记录", url_for("selection.cycle", cycle_id=c.id))
+
+
+@bp.route("/cycles/<int:cycle_id>/notice", methods=["POST"])
+@require_roles(*ROLE_STAFF)
+def open_notice(cycle_id: int):
+    c = get_cycle(cycle_id)
+    n = ops.open_notice(c, actor=actor(), roles=g.roles, starts_on=_date(request.form.get("starts_on")))
+    return _done(f"公示已发布，至{n.ends_on:%Y年%m月%d日}结束", url_for("selection.cycle", cycle_id=c.id))
+
+
+@bp.route("/objections/<int:obj_id>/resolve", methods=["POST"])
+@require_roles(*ROLE_STAFF)
+def resolve(obj_id: int):
+    o = db.get_or_404(Objection, obj_id)
+    ops.resolve_objection(o, request.form.get("upheld") == "1", request.form.get("outcome", ""), actor=actor())
+    notice = db.session.get(PublicNotice, o.notice_id)
+    return _done("异议核查结论已记录", url_for("selection.cycle", cycle_id=notice.cycle_id))
+
+
+@bp.route("/cycles/<int:cycle_id>/confirm", methods=["POST"])
+@require_roles(*ROLE_STAFF)
+def confirm(cycle_id: int):
+    c = get_cycle(cycle_id)
+    chairs = ops.confirm_appointments(c, actor=actor(), roles=g.roles, term_start=_date(request.form.get("term_start")))
+    return _done(f"已确认任用 {len(chairs)} 名驻会执行主席", url_for("selection.cycle", cycle_id=c.id))
+
+
+@bp.route("/cycles/<int:cycle_id>/export.xlsx")
+@require_roles(*ROLE_STAFF)
+def export(cycle_id: int):
+    c = get_cycle(cycle_id)
+    from portal.documents.render import content_disposition, write_xlsx
+    from portal.selection.documents import nominations_export
+
+    data = write_xlsx(nominations_export(g.tenant.id, c.id))
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": content_disposition(f"{c.title}-推荐人选与成绩.xlsx")})
