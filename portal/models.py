@@ -10,3 +10,8 @@ from portal.selection.models import (  # noqa: F401
     Nomination, NominationAttachment, Objection, PanelConflict, Panelist, PublicNotice, Review, RotationEntry,
     SelectionCycle,
 )
+from portal.jobs.models import JobRecord  # noqa: F401,E402
+from portal.notifications.models import (  # noqa: F401,E402
+    InboxItem, MailboxMessage, Notification, NotificationTemplateOverride,
+)
+from portal.documents.models import GeneratedDocument  # noqa: F401,E402

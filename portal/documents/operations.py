@@ -1,0 +1,141 @@
+"""Request a document: a row plus a job on the ``documents`` queue, rendered with progress.
+
+A builder is a registered function ``builder(tenant_id, **params)`` returning a
+:class:`DocumentSpec` (pdf/docx) or a list of :class:`SheetSpec` (xlsx). Only registered
+builders can be named (a dotted path from a request is never imported blindly).
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+
+from flask import current_app
+from werkzeug.utils import import_string
+
+from portal.core import audit
+from portal.core.db import current_tenant_id, tenant_context, utcnow
+from portal.core.errors import DomainError
+from portal.extensions import db
+from portal.documents.models import DocumentFormat, DocumentStatus, GeneratedDocument
+
+
+class DocumentError(DomainError):
+    pass
+
+
+@dataclass(frozen=True)
+class BuilderDef:
+    kind: str
+    label: str
+    path: str
+    formats: tuple[str, ...]
+    roles: tuple[str, ...]
+    article: str | None
+    default_filename: str
+
+
+BUILDERS: dict[str, BuilderDef] = {}
+
+
+def document_builder(kind: str, label: str, *, formats=("pdf", "docx"), roles=("secretariat_admin",),
+                     article: str | None = None, filename: str | None = None):
+    def deco(func):
+        path = f"{func.__module__}.{func.__qualname__}"
+        BUILDERS[kind] = BuilderDef(kind, label, path, tuple(formats), tuple(roles), article,
+                                    filename or label)
+        return func
+
+    return deco
+
+
+def builder_by_path(path: str) -> BuilderDef:
+    """A registered builder, or a feature's own builder function named in code.
+
+    Requests from users only ever name registered kinds (views look them up in BUILDERS);
+    features may pass their builder's dotted path, which must live in our packages."""
+    for b in BUILDERS.values():
+        if b.path == path:
+            return b
+    if isinstance(path, str) and path.startswith(("portal.", "tenants.")):
+        try:
+            func = import_string(path)
+        except ImportError:
+            func = None
+        if callable(func):
+            return BuilderDef(path.rsplit(".", 1)[-1], path, path, ("pdf", "docx", "xlsx"), (), None, path)
+    raise DocumentError(f"未登记的文件生成器「{path}」", code="unknown_builder")
+
+
+def _clean_filename(filename: str, fmt: str) -> str:
+    name = "".join(ch for ch in (filename or "").strip() if ch not in '/\\\x00\r\n"<>:|?*')[:150].strip(". ")
+    if not name:
+        raise DocumentError("文件名不能为空")
+    if not name.lower().endswith("." + fmt):
+        name = f"{name}.{fmt}"
+    return name
+
+
+def request_document(tenant_id: int, *, kind: str, fmt: str, builder: str, params: dict | None,
+                     filename: str, requested_by) -> GeneratedDocument:
+    """Create the document row and enqueue its job (runs after the caller commits)."""
+    from portal.jobs import enqueue
+
+    b = builder_by_path(builder)
+    if fmt not in {f.value for f in DocumentFormat}:
+        raise DocumentError(f"不支持的文件格式「{fmt}」（可选 pdf、docx、xlsx）")
+    if fmt not in b.formats:
+        raise DocumentError(f"「{b.label}」只能生成 {'、'.join(b.formats)} 格式")
+    name = _clean_filename(filename, fmt)
+    with tenant_context(tenant_id, db.session):
+        doc = GeneratedDocument(tenant_id=tenant_id, kind=kind, fmt=DocumentFormat(fmt), filename=name,
+                                status=DocumentStatus.queued, builder=b.path, params=dict(params or {}),
+                                requested_by_id=getattr(requested_by, "id", None))
+        db.session.add(doc)
+        db.session.flush()
+        rec = enqueue("portal.documents.jobs.render_document", doc.id, queue="documents",
+                      tenant_id=tenant_id, kind="documents.render", label=f"生成文件「{name}」",
+                      created_by=requested_by, max_attempts=2)
+        doc.job_id = rec.id
+        db.session.flush()
+        audit.record("document.requested", "document", doc.id, actor=requested_by,
+                     after={"kind": kind, "format": fmt, "filename": name, "params": doc.params},
+                     article=b.article)
+    return doc
+
+
+def storage_dir(tenant_id: int) -> str:
+    path = os.path.join(current_app.config["UPLOAD_FOLDER"], "documents", str(int(tenant_id)))
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def store_bytes(doc: GeneratedDocument, data: bytes) -> None:
+    name = f"{uuid.uuid4().hex}.{doc.fmt.value}"
+    folder = storage_dir(doc.tenant_id)
+    tmp = os.path.join(folder, f".{name}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, os.path.join(folder, name))
+    doc.storage_name = name
+    doc.size = len(data)
+
+
+def file_path(doc: GeneratedDocument) -> str | None:
+    if not doc.storage_name:
+        return None
+    return os.path.join(storage_dir(doc.tenant_id), doc.storage_name)
+
+
+def can_download(doc: GeneratedDocument, user, roles) -> bool:
+    """Staff see the tenant's documents; others only those they requested."""
+    from tenants.models import STAFF_ROLES
+
+    return bool(set(roles) & set(STAFF_ROLES)) or (user is not None and doc.requested_by_id == user.id)
+
+
+def call_builder(doc: GeneratedDocument):
+    return import_string(builder_by_path(doc.builder).path)(doc.tenant_id, **(doc.params or {}))
+
+
+__all__ = ["request_document", "document_builder", "BUILDERS", "DocumentError", "current_tenant_id", "utcnow"]

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from portal.core.errors import DomainError
+from portal.documents.models import GeneratedDocument
+from portal.documents.operations import BUILDERS, DocumentError, can_download, file_path, request_document
+from portal.documents.render import content_disposition
+from portal.extensions import db
+from tenants.context import has_role
+from tenants.models import STAFF_ROLES, Role
+
+bp = Blueprint("documents", __name__, url_prefix="/<tenant>/documents", template_folder="templates")
+api_bp = Blueprint("documents_api", __name__, url_prefix="/api/v1/<tenant>/documents")
+
+
+def _visible():
+    stmt = sa.select(GeneratedDocument).order_by(GeneratedDocument.id.desc())
+    if not has_role(*STAFF_ROLES):
+        stmt = stmt.where(GeneratedDocument.requested_by_id == current_user.id)
+    return stmt
+
+
+def _get(doc_id: int) -> GeneratedDocument:
+    doc = db.session.get(GeneratedDocument, doc_id)
+    # Another tenant's document, or one this user may not see: 404, never 403 (no probing).
+    if doc is None or not can_download(doc, current_user, g.get("roles", ())):
+        abort(404)
+    return doc
+
+
+def status_json(doc: GeneratedDocument) -> dict:
+    return {"id": doc.id, "kind": doc.kind, "format": doc.fmt.value, "filename": doc.filename,
+            "status": doc.status.value, "status_label": doc.status_label, "progress": doc.progress,
+            "message": doc.message, "error": doc.error if doc.status.value == "failed" else None,
+            "size": doc.size, "created_at": doc.created_at.isoformat() + "Z",
+            "download_url": url_for("documents.download", doc_id=doc.id) if doc.status.value == "ready" else None}
+
+
+def _allowed_builders():
+    return [b for b in BUILDERS.values() if has_role(*[Role(r) for r in b.roles])]
+
+
+@bp.route("/")
+def index():
+    page = db.paginate(_visible(), page=max(1, request.args.get("page", 1, type=int)), per_page=30, error_out=False)
+    return render_template("documents/index.html", page=page, builders=_allowed_builders())
+
+
+def _request_from(data) -> GeneratedDocument:
+    kind = data.get("kind") or ""
+    b = BUILDERS.get(kind)
+    if b is None:
+        raise DocumentError(f"未知的文件类型「{kind}」", code="unknown_kind")
+    if not has_role(*[Role(r) for r in b.roles]):
+        abort(403, description="您的角色无权生成该文件")
+    fmt = data.get("format") or b.formats[0]
+    params = data.get("params") or {}
+    if not isinstance(params, dict):
+        raise DocumentError("params 应为对象")
+    stamp = dt.date.today().strftime("%Y%m%d")
+    return request_document(g.tenant.id, kind=kind, fmt=fmt, builder=b.path, params=params,
+                            filename=data.get("filename") or f"{b.default_filename}-{stamp}",
+                            requested_by=current_user._get_current_object())
+
+
+@bp.route("/", methods=["POST"])
+def create():
+    try:
+        doc = _request_from({"kind": request.form.get("kind"), "format": request.form.get("format")})
+    except DomainError as exc:
+        g._no_commit = True
+        flash(exc.message, "error")
+        return redirect(url_for("documents.index")), 303
+    flash(f"已提交生成「{doc.filename}」，完成后可下载", "success")
+    return redirect(url_for("documents.index")), 303
+
+
+@bp.route("/<int:doc_id>/status")
+def status(doc_id: int):
+    return jsonify(status_json(_get(doc_id)))
+
+
+@bp.route("/<int:doc_id>/download")
+def download(doc_id: int):
+    return _send(_get(doc_id))
+
+
+def _send(doc: GeneratedDocument):
+    path = file_path(doc)
+    if doc.status.value != "ready" or not path:
+        raise DomainError("文件尚未生成完成", status=409, code="not_ready")
+    try:
+        resp = send_file(path, mimetype=doc.content_type, as_attachment=False, max_age=0, conditional=False)
+    except FileNotFoundError:
+        raise DomainError("文件已丢失，请重新生成", status=410, code="gone") from None
+    resp.headers["Content-Disposition"] = content_disposition(doc.filename, "attachment")
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+@api_bp.get("")
+def api_list():
+    docs = db.session.scalars(_visible().limit(100)).all()
+    return jsonify({"items": [status_json(d) for d in docs]})
+
+
+@api_bp.post("")
+def api_create():
+    from portal.api.views import _csrf_for_session_calls
+
+    _csrf_for_session_calls()
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise DomainError("请求体应为 JSON 对象")
+    doc = _request_from(data)
+    return jsonify(status_json(doc)), 202
+
+
+@api_bp.get("/<int:doc_id>")
+def api_status(doc_id: int):
+    return jsonify(status_json(_get(doc_id)))
+
+
+@api_bp.get("/<int:doc_id>/download")
+def api_download(doc_id: int):
+    return _send(_get(doc_id))

@@ -1,0 +1,55 @@
+"""``flask worker [queues...]`` and ``flask jobs ...``."""
+from __future__ import annotations
+
+import threading
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+
+from portal.jobs.operations import QUEUES
+
+jobs_cli = AppGroup("jobs", help="后台任务")
+
+
+@click.command("worker")
+@click.argument("queues", nargs=-1)
+@click.option("--burst", is_flag=True, help="处理完队列后退出")
+@click.option("--simple", is_flag=True, help="不 fork，在本进程内执行任务（SimpleWorker）")
+@click.option("--no-periodic", is_flag=True, help="不启动周期任务（出件箱巡检、提醒）")
+@click.option("--name", default=None)
+@with_appcontext
+def worker(queues, burst, simple, no_periodic, name):
+    """Start an RQ worker (with the RQ scheduler) inside the app context."""
+    from rq import Queue, SimpleWorker, Worker
+
+    from portal.core.redis import get_redis
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("未配置 REDIS_URL：嵌入式模式下任务在网站进程内执行，无需启动 worker")
+    names = list(queues) or list(QUEUES)
+    unknown = [q for q in names if q not in QUEUES]
+    if unknown:
+        raise click.ClickException(f"未知的队列：{'、'.join(unknown)}（可用：{'、'.join(QUEUES)}）")
+    conn = get_redis()
+    stop = threading.Event()
+    if not no_periodic:
+        from portal.jobs.periodic import start_ticker
+
+        start_ticker(conn, stop)
+    cls = SimpleWorker if simple else Worker
+    w = cls([Queue(n, connection=conn) for n in names], connection=conn, name=name)
+    try:
+        w.work(with_scheduler=True, burst=burst)
+    finally:
+        stop.set()
+
+
+@jobs_cli.command("sweep")
+@with_appcontext
+def sweep():
+    """Re-enqueue stale outbox rows and stuck jobs once."""
+    from portal.jobs.operations import sweep_stuck_jobs
+    from portal.notifications.jobs import sweep_outbox
+
+    click.echo(f"出件箱：重新入队 {sweep_outbox()} 条；任务：重新派发 {sweep_stuck_jobs()} 个")

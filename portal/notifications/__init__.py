@@ -1,0 +1,51 @@
+"""Notifications: the outbox, email (Flask-Mail or the local mailbox), the in-app inbox,
+templates with national defaults and tenant overrides, and scheduled reminders."""
+from portal.notifications.catalog import register_default_template  # noqa: F401
+
+
+def notify(*args, **kwargs):
+    from portal.notifications.operations import notify as _notify
+
+    return _notify(*args, **kwargs)
+
+
+def init_app(app):
+    import click
+    from flask import g
+    from flask.cli import AppGroup
+    from flask_login import current_user
+
+    import portal.notifications.defaults  # noqa: F401
+    import portal.notifications.operations  # noqa: F401  (session hooks)
+    from portal.core.templating import register_nav
+    from portal.notifications.views import api_bp, bp
+
+    app.register_blueprint(bp)
+    app.register_blueprint(api_bp)
+    register_nav(app, "notifications.mailbox", "所有已发送邮件", roles=("secretariat_admin",))
+    register_nav(app, "notifications.templates", "通知模板", roles=("secretariat_admin",))
+
+    @app.context_processor
+    def _inbox_badge():
+        if g.get("tenant") is None or not g.get("roles") or not current_user.is_authenticated:
+            return {}
+        from portal.notifications.operations import unread_count
+
+        return {"inbox_unread": unread_count(current_user.id)}
+
+    reminders_cli = AppGroup("reminders", help="定时提醒")
+
+    @reminders_cli.command("run")
+    @click.option("--date", "day", default=None, help="按这一天计算（默认今天）")
+    def reminders_run(day):
+        import datetime as dt
+
+        from portal.notifications.reminders import run_reminders
+
+        try:
+            today = dt.date.fromisoformat(day) if day else None
+        except ValueError:
+            raise click.BadParameter(f"日期格式应为 YYYY-MM-DD：{day}") from None
+        click.echo(f"已生成 {run_reminders(today)} 条提醒")
+
+    app.cli.add_command(reminders_cli)
