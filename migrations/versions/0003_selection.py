@@ -1,7 +1,7 @@
 """selection (Chapter 2, A4-A7): cycles, invitations, nominations, review, exam, notice, chairs
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-26 19:18:25.748776
 
 """
@@ -17,7 +17,7 @@ import rls  # noqa: E402
 
 # revision identifiers, used by Alembic.
 revision = '0003'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
