@@ -84,14 +84,7 @@ def _read_rows(filename: str, data: bytes) -> list[tuple[int, dict]]:
         sheet = read_xlsx_sheet(data, "学校与组织", IMPORT_HEADERS)
     except UploadError as exc:
         raise DomainError(exc.message, code=getattr(exc, "code", None) or "bad_file") from None
-    rows = []
-    for row in sheet.rows:
-        values = {}
-        for k in IMPORT_HEADERS:
-            v = row.values.get(k) if hasattr(row, "values") else row.get(k)
-            values[k] = v
-        rows.append((row.row if hasattr(row, "row") else row["_row"], values))
-    return rows
+    return [(row.row, {k: row.get(k) for k in IMPORT_HEADERS}) for row in sheet.rows]
 
 
 def _text(v) -> str:
