@@ -112,7 +112,11 @@ def _after_commit(session):
         return  # a SAVEPOINT released: the real commit is still to come
     pending = session.info.pop(PENDING_KEY, None)
     if pending and has_app_context():
-        dispatch(current_app._get_current_object(), pending)
+        app = current_app._get_current_object()
+        dispatch(app, pending)
+        if mode(app) == "eager":
+            # The jobs ran in their own sessions: let the caller see what they wrote.
+            session.expire_all()
 
 
 @event.listens_for(FSASession, "after_soft_rollback")
