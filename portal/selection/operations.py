@@ -396,8 +396,11 @@ def lock_invitation(inv_id: int) -> Invitation:
     """
     bind = db.session.connection()
     if bind.dialect.name == "postgresql":
+        from sqlalchemy.orm import lazyload
+
         inv = db.session.scalar(sa.select(Invitation).where(Invitation.id == inv_id)
-                                .with_for_update().execution_options(populate_existing=True))
+                                .options(lazyload("*")).with_for_update(of=Invitation)
+                                .execution_options(populate_existing=True))
         inv.submissions += 1
         db.session.flush()
     else:
