@@ -27,9 +27,13 @@ def test_admin_lists_edits_and_exports_formula_safe_A2(client, login_as, session
     ws = openpyxl.load_workbook(io.BytesIO(xlsx.data)).active
     cells = [c for row in ws.iter_rows() for c in row if c.value and "HYPERLINK" in str(c.value)]
     assert cells and all(c.data_type == "s" and str(c.value).startswith("'") for c in cells)
-    # edit through the admin, audited
-    resp = client.post(f"/{t.slug}/admin/admin_schools/edit/?id={school.id}",
-                       data={"code": school.code, "name": "改名大学", "province": "44", "active": "y"})
+    # edit through the admin (its own CSRF token is required), audited
+    url = f"/{t.slug}/admin/admin_schools/edit/?id={school.id}"
+    data = {"code": school.code, "name": "改名大学", "province": "44", "active": "y"}
+    assert client.post(url, data=data).status_code == 200  # no token: refused, re-shown
+    with tenant_context(t.id, db.session):
+        assert db.session.get(School, school.id).name != "改名大学"
+    resp = client.post(url, data={**data, "csrf_token": admin_csrf(client, url)})
     assert resp.status_code == 302
     with tenant_context(t.id, db.session):
         assert db.session.get(School, school.id).name == "改名大学"
@@ -39,6 +43,13 @@ def test_admin_lists_edits_and_exports_formula_safe_A2(client, login_as, session
     client.post(f"/{t.slug}/admin/admin_schools/delete/", data={"id": str(other.id)})
     with tenant_context(other.tenant_id, db.session):
         assert db.session.get(School, other.id) is not None
+
+
+def admin_csrf(client, url):
+    import re
+
+    page = client.get(url).get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
 
 
 def test_admin_relationship_dropdowns_are_scoped(client, login_as, session):
