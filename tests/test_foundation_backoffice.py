@@ -197,14 +197,15 @@ def test_pooled_connection_reused_after_tenant_request_sees_nothing(app):
 
             from portal.core.db import TenantSession
 
-            maker = sessionmaker(bind=engine, class_=TenantSession)
+            maker = sessionmaker(bind=engine, class_=TenantSession, db=db)
             s = maker()
             with tenant_context(tid, s):
                 assert s.scalar(sa.select(sa.func.count()).select_from(School)) == 1
+                served = s.connection().connection.dbapi_connection
                 s.commit()
-            first = id(s.connection().connection.dbapi_connection) if False else None  # noqa: F841
             s.close()
         with engine.connect() as raw:
+            assert raw.connection.dbapi_connection is served  # the very same pooled connection
             assert raw.execute(sa.text("SELECT count(*) FROM schools")).scalar() == 0
             assert raw.execute(sa.text("SELECT current_setting('app.tenant_id', true)")).scalar() in ("", None)
         assert engine.pool.checkedout() == 0 and engine.pool.size() == 1
