@@ -36,7 +36,9 @@ def init_app(app):
         items = []
         for endpoint, label, allowed in app.extensions.get("portal_nav", []):
             if not allowed or roles & set(allowed):
-                items.append({"url": url_for(endpoint), "label": label})
+                # admin-only pages sit in the 管理 menu, the rest in the top bar
+                items.append({"url": url_for(endpoint), "label": label,
+                              "admin_only": set(allowed) == {Role.secretariat_admin}})
         return items
 
     app.jinja_env.filters["citation"] = article_citation

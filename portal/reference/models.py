@@ -19,6 +19,9 @@ class Province(db.Model):
     name: Mapped[str] = mapped_column(sa.String(40), unique=True, nullable=False)
     short_name: Mapped[str] = mapped_column(sa.String(10), nullable=False)
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class UnionKind(StrEnum):
     undergraduate = "学生会"
@@ -83,6 +86,9 @@ class PresidiumMembership(TenantScoped, db.Model):
     __table_args__ = (
         sa.CheckConstraint("term_end IS NULL OR term_end >= term_start", name="term_order"),
     )
+
+    def __str__(self) -> str:
+        return f"{self.term_label} {self.term_start}–{self.term_end or ''}"
 
     def valid_on(self, day: dt.date) -> bool:
         return self.term_start <= day and (self.term_end is None or day <= self.term_end)

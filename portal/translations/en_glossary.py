@@ -44,5 +44,5 @@ EN = {
 "驻会执行主席管理平台": "Resident Executive Chair Portal", "驻会执行主席管理": "Resident executive chairs",
 "规则对照": "Rules", "后台": "Back office", "退出": "Sign out",
 "依据《全国学联驻会执行主席管理办法（试行）》": "Under the ACSF Measures for Resident Executive Chairs (trial)",
-"返回首页": "Back to home",
+"返回首页": "Back to home", "管理": "Manage",
 }
