@@ -31,7 +31,6 @@ users_cli = AppGroup("users", help="账号")
 @click.option("--admin-name", default="")
 def tenants_create(slug, name, short_name, province_code, version, admin_email, admin_name):
     """Onboard a provincial federation and invite its first administrator."""
-    from flask import url_for
 
     from tenants import operations
 

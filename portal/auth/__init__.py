@@ -1,6 +1,5 @@
 def init_app(app):
     from flask import g
-    from sqlalchemy import select
 
     from portal.auth.models import User
     from portal.auth.views import bp, tenant_bp

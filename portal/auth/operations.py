@@ -26,14 +26,31 @@ def create_user(email: str, name: str, password: str, *, platform_operator: bool
     return user
 
 
-def change_password(user: User, current: str, new: str, tenant_id: int | None) -> None:
+def tenants_of(user: User):
+    """The tenants where ``user`` holds an active membership (read per tenant: RLS)."""
+    from portal.core.db import tenant_context
+    from tenants.models import Membership, Tenant
+
+    found = []
+    for tenant in db.session.scalars(sa.select(Tenant).where(Tenant.active.is_(True)).order_by(Tenant.id)):
+        with tenant_context(tenant.id, db.session):
+            if db.session.scalar(sa.select(sa.func.count()).select_from(Membership).where(
+                    Membership.user_id == user.id, Membership.active.is_(True))):
+                found.append(tenant)
+    return found
+
+
+def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
         raise DomainError("当前密码不正确", field="current")
     user.set_password(new)
     user.end_all_sessions()  # every other session ends; the caller re-logs this one
     db.session.flush()
-    if tenant_id is not None:
-        audit.record("user.password_changed", "user", user.id, actor=user, tenant_id=tenant_id)
+    from portal.core.db import tenant_context
+
+    for tenant in tenants_of(user):
+        with tenant_context(tenant.id, db.session):
+            audit.record("user.password_changed", "user", user.id, actor=user)
 
 
 def set_user_active(user: User, active: bool, actor) -> None:

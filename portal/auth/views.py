@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.exceptions import TooManyRequests
 
@@ -11,8 +11,6 @@ from portal.auth.models import ApiToken
 from portal.core import throttle
 from portal.core.errors import DomainError
 from portal.extensions import db
-from tenants.context import public_endpoint
-from tenants.models import Membership, Tenant
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -59,26 +57,10 @@ def logout():
 def home():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    tenants = _my_tenants()
+    tenants = operations.tenants_of(current_user._get_current_object())
     if len(tenants) == 1 and not current_user.is_platform_operator:
         return redirect(url_for("dashboard.index", tenant=tenants[0].slug))
     return render_template("auth/home.html", tenants=tenants)
-
-
-def _my_tenants() -> list[Tenant]:
-    # Memberships are tenant-owned (RLS): look per tenant, under each tenant's context.
-    from portal.core.db import tenant_context
-
-    result = []
-    for tenant in db.session.scalars(sa.select(Tenant).where(Tenant.active.is_(True)).order_by(Tenant.id)):
-        with tenant_context(tenant.id, db.session):
-            found = db.session.scalar(
-                sa.select(sa.func.count()).select_from(Membership)
-                .where(Membership.user_id == current_user.id, Membership.active.is_(True))
-            )
-        if found:
-            result.append(tenant)
-    return result
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -88,7 +70,7 @@ def change_password():
     if form.validate_on_submit():
         try:
             operations.change_password(current_user._get_current_object(), form.current.data,
-                                       form.new.data, None)
+                                       form.new.data)
         except DomainError as exc:
             form.current.errors.append(exc.message)
             return render_template("auth/password.html", form=form), 400
