@@ -216,3 +216,29 @@ def test_pooled_connection_reused_after_tenant_request_sees_nothing(app):
             c.execute(sa.text("DELETE FROM audit_records WHERE tenant_id = :t"), {"t": tid})
             c.execute(sa.text("DELETE FROM tenants WHERE id = :t"), {"t": tid})
         owner.dispose()
+
+
+def test_admin_ajax_lookup_is_scoped_A2(client, login_as, session):
+    from tests.factories import UnionFactory
+
+    t = TenantFactory()
+    admin = member(t)
+    mine = UnionFactory(school=SchoolFactory(tenant=t, name="甲校"), tenant=t)
+    theirs = UnionFactory(school=SchoolFactory(name="乙校"))
+    login_as(admin)
+    resp = client.get(f"/{t.slug}/admin/admin_presidium/ajax/lookup/?name=union&query=校")
+    names = [item[1] for item in resp.json]
+    assert mine.name in names and theirs.name not in names
+    # a POST naming another tenant's union id is refused
+    import re
+
+    page = client.get(f"/{t.slug}/admin/admin_presidium/new/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post(f"/{t.slug}/admin/admin_presidium/new/", data={
+        "csrf_token": token, "union": str(theirs.id), "term_label": "x", "term_start": "2024-01-01"})
+    from portal.reference.models import PresidiumMembership
+
+    with tenant_context(theirs.tenant_id, db.session):
+        assert db.session.query(PresidiumMembership).count() == 0
+    with tenant_context(t.id, db.session):
+        assert db.session.query(PresidiumMembership).count() == 0

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import abort, g, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.form import SecureForm
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
@@ -107,6 +108,17 @@ class TenantModelView(TenantAccessMixin, ModelView):
                      article=self.article)
 
 
+class TenantAjaxLoader(QueryAjaxModelLoader):
+    """Ajax lookups (select2) over the current tenant's rows only."""
+
+    def get_query(self):
+        return super().get_query().filter(self.model.tenant_id == g.tenant.id)
+
+    def get_one(self, pk):
+        obj = super().get_one(pk)
+        return obj if obj is not None and obj.tenant_id == g.tenant.id else None
+
+
 def _tenant_query(model):
     return lambda: db.session.query(model).filter(model.tenant_id == g.tenant.id)
 
@@ -154,19 +166,13 @@ class PresidiumView(TenantModelView):
     form_columns = ["union", "term_label", "term_start", "term_end", "note"]
     article = "A2"
 
-    def create_form(self, obj=None):
-        form = super().create_form(obj)
+    def __init__(self, model, session, **kw):
         from portal.reference.models import StudentUnion
 
-        form.union.query_factory = _tenant_query(StudentUnion)
-        return form
-
-    def edit_form(self, obj=None):
-        form = super().edit_form(obj)
-        from portal.reference.models import StudentUnion
-
-        form.union.query_factory = _tenant_query(StudentUnion)
-        return form
+        # the union is picked by an ajax lookup (thousands of unions nationally)
+        self.form_ajax_refs = {"union": TenantAjaxLoader("union", session, StudentUnion,
+                                                         fields=["name"], page_size=20)}
+        super().__init__(model, session, **kw)
 
 
 class MembershipView(TenantModelView):
