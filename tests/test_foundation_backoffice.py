@@ -242,3 +242,21 @@ def test_admin_ajax_lookup_is_scoped_A2(client, login_as, session):
         assert db.session.query(PresidiumMembership).count() == 0
     with tenant_context(t.id, db.session):
         assert db.session.query(PresidiumMembership).count() == 0
+
+
+def test_operator_disables_a_user_and_ends_sessions(app, client, login_as, session):
+    t = TenantFactory()
+    victim = member(t)
+    other = app.test_client()
+    other.post("/login", data={"email": victim.email, "password": "correct horse battery"})
+    assert other.get(f"/{t.slug}/").status_code == 200
+    op = UserFactory(is_platform_operator=True)
+    login_as(op)
+    assert victim.email in client.get("/platform/users").get_data(as_text=True)
+    resp = client.post(f"/platform/users/{victim.id}/active", data={"active": "0"})
+    assert resp.status_code == 302
+    assert other.get(f"/{t.slug}/").status_code == 302
+    with tenant_context(t.id, db.session):
+        from portal.core.audit import AuditRecord
+
+        assert db.session.query(AuditRecord).filter_by(action="user.disabled").count() == 1

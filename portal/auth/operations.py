@@ -54,13 +54,18 @@ def change_password(user: User, current: str, new: str) -> None:
 
 
 def set_user_active(user: User, active: bool, actor) -> None:
+    """Disable (or re-enable) an account; disabling ends its sessions everywhere."""
+    from portal.core.db import tenant_context
+
     before = user.active
     user.active = active
     if not active:
         user.end_all_sessions()
     db.session.flush()
-    audit.record("user.disabled" if not active else "user.enabled", "user", user.id, actor=actor,
-                 before={"active": before}, after={"active": active})
+    for tenant in tenants_of(user):
+        with tenant_context(tenant.id, db.session):
+            audit.record("user.disabled" if not active else "user.enabled", "user", user.id, actor=actor,
+                         before={"active": before}, after={"active": active})
 
 
 def issue_token(user: User, name: str, actor) -> tuple[ApiToken, str]:

@@ -78,3 +78,32 @@ def accept_invite(token: str):
         flash("密码已设置，欢迎使用", "success")
         return redirect(url_for("auth.home"))
     return render_template("platform/invite.html")
+
+
+@bp.route("/users")
+@operator_required
+def users():
+    from portal.auth.models import User
+
+    q = (request.args.get("q") or "").strip()
+    stmt = sa.select(User).order_by(User.id)
+    if q:
+        stmt = stmt.where(sa.or_(User.email.contains(q), User.name.contains(q)))
+    page = db.paginate(stmt, page=max(1, request.args.get("page", 1, type=int)), per_page=50, error_out=False)
+    return render_template("platform/users.html", pagination=page, q=q)
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@operator_required
+def set_active(user_id: int):
+    from portal.auth.models import User
+    from portal.auth.operations import set_user_active
+
+    user = db.get_or_404(User, user_id)
+    if user.id == current_user.id:
+        flash("不能停用自己的账号", "error")
+        return redirect(url_for("platform.users")), 303
+    active = request.form.get("active") == "1"
+    set_user_active(user, active, current_user._get_current_object())
+    flash(f"已{'启用' if active else '停用'} {user.email}，其所有登录会话已结束" if not active else f"已启用 {user.email}", "success")
+    return redirect(url_for("platform.users"))
