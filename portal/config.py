@@ -72,6 +72,14 @@ class Config:
         self.MAIL_DEFAULT_SENDER = env_str("MAIL_DEFAULT_SENDER", "noreply@portal.local")
         self.PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
         self.FLASK_ADMIN_SWATCH = "cerulean"
+        # Background jobs and the notification outbox (portal/jobs, portal/notifications).
+        self.JOBS_EAGER = env_bool("JOBS_EAGER", False)
+        self.JOBS_THREADS = env_int("JOBS_THREADS", 2)
+        self.JOBS_TIMEOUT = env_int("JOBS_TIMEOUT", 600)
+        self.NOTIFY_BATCH = env_int("NOTIFY_BATCH", 50)
+        self.NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 300)
+        self.NOTIFY_STALE_SECONDS = env_int("NOTIFY_STALE_SECONDS", 120)
+        self.NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 5)
         self.TESTING = False
         for key, value in overrides.items():
             setattr(self, key, value)

@@ -10,7 +10,6 @@ from portal.extensions import db
 from portal.jobs import enqueue
 from portal.jobs.models import JobRecord, JobStatus
 from tests import jobs_helpers
-from tests.conftest import IS_PG
 from tests.factories import SchoolFactory, TenantFactory, UserFactory, member
 from tenants.models import Role
 
@@ -42,7 +41,7 @@ def test_rolled_back_job_never_runs(session, as_tenant):
     assert jobs_helpers.SEEN == []
 
 
-@pytest.mark.skipif(not IS_PG, reason="RLS exists on PostgreSQL only")
+@pytest.mark.postgres
 def test_job_isolated_by_rls_alone_on_postgres(session, as_tenant):
     a, b = TenantFactory(), TenantFactory()
     SchoolFactory(tenant=a, name="甲校")

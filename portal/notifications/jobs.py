@@ -206,6 +206,7 @@ class SmtpChannel:
         if not data.endswith(b"\r\n"):
             data += b"\r\n"
         s = self._smtp()
+        s.ehlo_or_helo_if_needed()
         code, resp = s.mail(sender)
         if code != 250:
             raise DeliveryError(f"MAIL FROM {code} {resp!r}")
