@@ -65,8 +65,9 @@ def test_job_for_another_tenant_cannot_read_its_record(app, session, as_tenant):
         rec = enqueue(jobs_helpers.noop, queue="default")
         session.info.pop("portal_jobs_pending")
         session.commit()
+        rec_id = rec.id
     with pytest.raises(LookupError):
-        _run(rec.id, b.id, final=lambda r: True)
+        _run(rec_id, b.id, final=lambda r: True)
 
 
 def test_failure_is_shown_with_reason_and_can_be_retried(client, login_as, session, as_tenant):
@@ -96,10 +97,11 @@ def test_jobs_page_is_admin_only_and_tenant_scoped(client, login_as, session, as
     with as_tenant(a):
         rec = enqueue(jobs_helpers.noop, label="甲的任务")
         session.commit()
+        rec_id = rec.id
     login_as(member(b))
     assert "甲的任务" not in client.get(f"/{b.slug}/jobs/").get_data(as_text=True)
-    assert client.get(f"/{b.slug}/jobs/{rec.id}").status_code == 404
-    assert client.get(f"/api/v1/{b.slug}/jobs/{rec.id}").status_code == 404
+    assert client.get(f"/{b.slug}/jobs/{rec_id}").status_code == 404
+    assert client.get(f"/api/v1/{b.slug}/jobs/{rec_id}").status_code == 404
     client.post("/logout")
     login_as(member(a, Role.secretariat_staff))
     assert client.get(f"/{a.slug}/jobs/").status_code == 403
