@@ -22,8 +22,8 @@ def _committed_world(app):
         h.submitted(w, inv, 1)
         a = h.draft(w, inv, 2)
         b = h.draft(w, inv, 3)
-        db.session.commit()
         ids = (w.tenant.id, w.admin.id, a.id, b.id, inv.id)
+        db.session.commit()
         db.session.remove()
     return ids
 
