@@ -113,4 +113,8 @@ def load_demo() -> list[tuple[str, str]]:
         with tenant_context(bj.id, db.session):
             set_override(bj, "federation.name", "北京市学联", "本市学联名称", admin_bj)
             set_override(bj, "selection.approving_body", "共青团北京市委", "参照执行，由团市委审批", admin_bj)
+        # Chapter 2: cycles at every stage and an open public notice (portal/selection/demo.py).
+        from portal.selection.demo import load_selection_demo
+
+        load_selection_demo(tenants, schools)
     return [(u[1], u[0]) for u in USERS]
