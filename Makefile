@@ -43,7 +43,7 @@ run: db
 
 test: install-test
 	-@$(MAKE) -s system-deps 2>/dev/null || echo "(system packages not installed: PDF/browser tests may skip)"
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install-test
 	$(BIN)/python -m bench
