@@ -162,8 +162,12 @@ def create_operator(email, name, password):
 @demo_cli.command("load")
 def demo_load():
     """Load the demo tenants, schools and one login for every role."""
+    from flask import current_app
+
     from portal.demo import load_demo
 
+    # A command's process ends when it returns: its jobs (letters, documents) run inline.
+    current_app.config["JOBS_EAGER"] = True
     logins = load_demo()
     click.echo("演示数据已载入。演示账号（密码均为 demo-password）：")
     for who, email in logins:
