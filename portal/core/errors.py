@@ -62,6 +62,15 @@ def error_response(status: int, message: str | None = None, code: str | None = N
     return render_template("errors/error.html", status=status, title=title, message=msg), status
 
 
+def _too_large_message() -> str:
+    from flask import current_app
+
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if not limit:
+        return MESSAGES[413][1]
+    return f"上传的文件超过了 {limit / (1024 * 1024):g} MB 的大小限制，请压缩或拆分后重新上传。"
+
+
 def init_app(app):
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
@@ -72,6 +81,8 @@ def init_app(app):
             return redirect(url_for("auth.login", next=request.full_path))
         # Werkzeug's stock descriptions are English: show ours unless a view gave one.
         description = exc.description if exc.description != type(exc).description else None
+        if exc.code == 413 and description is None:
+            description = _too_large_message()
         from flask import make_response
 
         resp = make_response(error_response(exc.code or 500, description))

@@ -53,6 +53,7 @@ __all__ = [
     "parse_text_cell",
     "parse_enum_cell",
     "parse_id_cell",
+    "parse_phone_cell",
     "mark_errors_xlsx",
 ]
 
@@ -1289,6 +1290,31 @@ def parse_id_cell(
     except IdNumberError as exc:
         _fail(exc.message, exc.code, row, column)
         raise  # pragma: no cover
+
+
+_PHONE_RE = re.compile(r"1[0-9]{10}|0[0-9]{2,3}-?[0-9]{7,8}")
+_PHONE_SPACES = re.compile(r"[\s\u3000]+")
+
+
+def parse_phone_cell(
+    v: Any,
+    *,
+    required: bool = True,
+    row: int | None = None,
+    column: str | None = None,
+) -> str | None:
+    """手机号（1 开头 11 位）或固定电话（0 开头区号 + 号码，可带 ``-``），返回半角数字形式。
+
+    全角数字和全角横线（中文输入法下常见）转半角，号码中的空格去掉（``138 0013 8000``）；
+    数字单元格（``13800138000.0``）按文本处理。
+    """
+    s = parse_text_cell(v, 20, required=required, row=row, column=column)
+    if s is None:
+        return None
+    phone = _PHONE_SPACES.sub("", to_halfwidth(s).translate(_INVISIBLE).translate(_DATE_PUNCT))
+    if not _PHONE_RE.fullmatch(phone):
+        _fail(f"「{s}」不是有效的电话号码", "bad_value", row, column)
+    return phone
 
 
 # ---------------------------------------------------------------------------

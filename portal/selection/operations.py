@@ -266,7 +266,7 @@ LABELS = {k: label for k, label, _, _ in FIELDS}
 def clean_nomination(inv: Invitation, data: dict) -> tuple[dict, dict[str, str]]:
     """Validate one nominee's fields; returns (clean values, {field: Chinese error})."""
     from portal.core.uploads import (
-        UploadError, parse_date_cell, parse_enum_cell, parse_int_cell, parse_text_cell,
+        UploadError, parse_date_cell, parse_enum_cell, parse_int_cell, parse_phone_cell, parse_text_cell,
     )
 
     out, errors = {}, {}
@@ -298,12 +298,7 @@ def clean_nomination(inv: Invitation, data: dict) -> tuple[dict, dict[str, str]]
                     raise UploadError(f"本校没有登记「{v}」", "bad_choice")
                 out["union_id"] = unions[v].id
             elif kind == "phone":
-                import re
-
-                v = parse_text_cell(raw, 20)
-                if not re.fullmatch(r"1\d{10}|0\d{2,3}-?\d{7,8}", v):
-                    raise UploadError(f"「{v}」不是有效的电话号码", "bad_value")
-                out[key] = v
+                out[key] = parse_phone_cell(raw)
             elif kind == "email":
                 v = parse_text_cell(raw, 200)
                 if "@" not in v or v.startswith("@") or "." not in v.split("@")[-1]:
