@@ -80,6 +80,8 @@ class Config:
         self.NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 300)
         self.NOTIFY_STALE_SECONDS = env_int("NOTIFY_STALE_SECONDS", 120)
         self.NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 5)
+        # Pins "today" (YYYY-MM-DD) for rehearsals and tests; unset in production (portal/core/clock.py).
+        self.FIXED_TODAY = env_str("FIXED_TODAY", None)
         self.TESTING = False
         for key, value in overrides.items():
             setattr(self, key, value)

@@ -252,7 +252,7 @@ def test_operator_disables_a_user_and_ends_sessions(app, client, login_as, sessi
     assert other.get(f"/{t.slug}/").status_code == 200
     op = UserFactory(is_platform_operator=True)
     login_as(op)
-    assert victim.email in client.get("/platform/users").get_data(as_text=True)
+    assert victim.email in client.get(f"/platform/users?q={victim.email}").get_data(as_text=True)
     resp = client.post(f"/platform/users/{victim.id}/active", data={"active": "0"})
     assert resp.status_code == 302
     assert other.get(f"/{t.slug}/").status_code == 302

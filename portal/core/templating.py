@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import g
 from flask_login import current_user
 
+from portal.core import clock
 from tenants.models import ROLE_LABELS, Role, STAFF_ROLES
 from tenants.rules.registry import article_citation
 
@@ -25,7 +26,7 @@ def init_app(app):
             "is_staff": bool(roles & set(STAFF_ROLES)),
             "is_admin": Role.secretariat_admin in roles,
             "current_user": current_user,
-            "today": dt.date.today(),
+            "today": clock.today(),
             "nav_items": _nav_items(roles) if g.get("tenant") else [],
             "dashboard_blocks": app.extensions.get("portal_dashboard_blocks", []),
         }

@@ -87,10 +87,11 @@ def status(doc_id: int):
 
 @bp.route("/<int:doc_id>/download")
 def download(doc_id: int):
-    return _send(_get(doc_id))
+    return send_document(_get(doc_id))
 
 
-def _send(doc: GeneratedDocument):
+def send_document(doc: GeneratedDocument):
+    """The file as an attachment (callers have checked access)."""
     path = file_path(doc)
     if doc.status.value != "ready" or not path:
         raise DomainError("文件尚未生成完成", status=409, code="not_ready")
@@ -129,4 +130,4 @@ def api_status(doc_id: int):
 
 @api_bp.get("/<int:doc_id>/download")
 def api_download(doc_id: int):
-    return _send(_get(doc_id))
+    return send_document(_get(doc_id))

@@ -144,6 +144,7 @@ def deliver(notification_ids: list[int]) -> dict:
                 if pending_dot:
                     smtp.abort()
                 continue
+            run_sent_hooks(rtype, rid, now)  # in the same transaction as ``sent``
             db.session.commit()
             if pending_dot:
                 try:
@@ -169,6 +170,26 @@ def deliver(notification_ids: list[int]) -> dict:
         stats["errors"] = len(errors)
         raise DeliveryError(f"{len(errors)} 条通知发送失败，将自动重试：" + "；".join(errors[:3]))
     return stats
+
+
+# related_type -> callables(related_id, sent_at): features learn that their message went out.
+SENT_HOOKS: dict[str, list] = {}
+
+
+def register_sent_hook(related_type: str, func) -> None:
+    """Call ``func(related_id, sent_at)`` when a notification about ``related_type`` is sent."""
+    hooks = SENT_HOOKS.setdefault(related_type, [])
+    if func not in hooks:
+        hooks.append(func)
+
+
+def run_sent_hooks(related_type, related_id, sent_at) -> None:
+    for func in SENT_HOOKS.get(related_type or "", []):
+        try:
+            with db.session.begin_nested():  # a failing hook never undoes the delivery
+                func(related_id, sent_at)
+        except Exception:
+            log.exception("sent hook %s failed for %s %s", func, related_type, related_id)
 
 
 def _release(nid, token, attempts, error):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 
+from portal.core import clock
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.selection import operations as ops
@@ -22,6 +23,17 @@ def _listed(notice):
                               .order_by(Nomination.rank)).all()
 
 
+@bp.route("/")
+@public_endpoint
+def index():
+    today = clock.today()
+    notices = db.session.scalars(sa.select(PublicNotice).order_by(PublicNotice.starts_on.desc(),
+                                                                  PublicNotice.id.desc()).limit(50)).all()
+    return render_template("public/index.html", notices=notices, today=today,
+                           current=[n for n in notices if n.is_open(today)],
+                           past=[n for n in notices if not n.is_open(today) and n.starts_on <= today])
+
+
 @bp.route("/notices/<int:notice_id>", methods=["GET", "POST"])
 @public_endpoint
 def notice(notice_id: int):
@@ -36,10 +48,8 @@ def notice(notice_id: int):
         except DomainError as exc:
             g._no_commit = True
             error = exc.message
-    import datetime as dt
-
     return render_template("public/notice.html", notice=n, noms=_listed(n), error=error,
-                           is_open=n.is_open(dt.date.today())), (400 if error else 200)
+                           is_open=n.is_open(clock.today())), (400 if error else 200)
 
 
 @bp.route("/notices/<int:notice_id>/notice.pdf")

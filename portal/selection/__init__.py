@@ -16,7 +16,7 @@ TEMPLATES = [
 
 def init_app(app):
     from portal.core.templating import register_dashboard_block, register_nav
-    from portal.selection import outbox
+    from portal.selection import imports, outbox
     from portal.selection.views import bp
     from tenants.models import Role
 
@@ -26,7 +26,11 @@ def init_app(app):
 
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
+    imports.init_app(app)  # written-exam score import, page and API (A6.4)
     for key, label, subject, body, article in TEMPLATES:
         outbox.register_default_template(key, label, subject, body, article)
+    from portal.selection.operations import invitation_delivered
+
+    outbox.on_sent("invitation", invitation_delivered)  # A6.1: 送达 once the letter's notice went out
     register_nav(app, "selection.index", "选拔任用", roles=tuple(Role))
     register_dashboard_block(app, "selection/_dashboard_block.html")

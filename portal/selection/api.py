@@ -1,8 +1,6 @@
 """JSON API for every selection step: /api/v1/<tenant>/selection/... (A4-A7)."""
 from __future__ import annotations
 
-import datetime as dt
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, g, jsonify, request
 from flask_login import current_user
@@ -15,8 +13,8 @@ from portal.selection import operations as ops
 from portal.selection import views as v
 from portal.selection import workflow
 from portal.selection.models import (
-    EligibilityCheck, Invitation, Nomination, NominationStatus, Objection, Review, ReviewLevel, Route,
-    SelectionCycle,
+    EligibilityCheck, Invitation, Nomination, NominationStatus, Objection, Panelist, Review, ReviewLevel,
+    RotationEntry, Route, SelectionCycle,
 )
 from tenants.models import Role
 
@@ -138,7 +136,7 @@ def create_invitations(cycle_id: int):
     mode = b.get("mode", "manual")
     if mode == "rotation":
         ops.ensure_rotation_roster(g.tenant, on=c.opened_on, actor=_actor())
-        ids = {e.union.school_id for e in ops.rotation_due(c.rotation_quota)}
+        ids = {e.union.school_id for e in ops.rotation_due(c.rotation_quota, on=c.opened_on)}
         route = Route.rotation
     elif mode == "province":
         from portal.reference.models import School
@@ -386,3 +384,132 @@ def confirm(cycle_id: int):
     return jsonify({"items": [{"id": c.id, "name": c.name, "nomination_id": c.nomination_id,
                                "term_start": c.term_start.isoformat(), "term_end": c.term_end.isoformat()}
                               for c in chairs]})
+
+
+# --- rotation roster (A4) --------------------------------------------------------------------
+
+def rotation_json(e: RotationEntry, turn: int) -> dict:
+    return {"id": e.id, "turn": turn, "position": e.position, "union": {"id": e.union_id, "name": e.union.name},
+            "school": {"id": e.union.school_id, "name": e.union.school.name}, "served_years": e.years,
+            "last_served_year": e.last_served_year, "times_served": len(e.years)}
+
+
+def _roster():
+    return jsonify({"items": [rotation_json(e, i) for i, e in enumerate(ops.rotation_roster(), 1)]})
+
+
+@bp.get("/rotation")
+@require_roles(*ROLE_STAFF)
+def rotation():
+    """The rotation roster of presidium member organizations in turn order (A4)."""
+    return _roster()
+
+
+@bp.post("/rotation/sync")
+@require_roles(*ROLE_STAFF)
+def rotation_sync():
+    """Add presidium member organizations missing from the roster (A4)."""
+    from portal.core import clock
+
+    ops.ensure_rotation_roster(g.tenant, on=_date((request.get_json(silent=True) or {}).get("on")) or clock.today(),
+                               actor=_actor())
+    return _roster()
+
+
+@bp.post("/rotation/<int:entry_id>/move")
+@require_roles(*ROLE_STAFF)
+def rotation_move(entry_id: int):
+    """Move an organization up or down among those with the same last rotation year (A4)."""
+    ops.move_rotation_entry(db.get_or_404(RotationEntry, entry_id), _body().get("direction", ""), actor=_actor())
+    return _roster()
+
+
+@bp.post("/rotation/<int:entry_id>/served")
+@require_roles(*ROLE_STAFF)
+def rotation_served(entry_id: int):
+    """Record (or with "remove": true, delete) the academic year an organization served (A4)."""
+    b = _body()
+    e = db.get_or_404(RotationEntry, entry_id)
+    if b.get("remove"):
+        ops.unmark_rotation_served(e, b.get("academic_year", ""), actor=_actor())
+    else:
+        ops.mark_rotation_served(e, b.get("academic_year", ""), actor=_actor(), note=b.get("note"))
+    return _roster()
+
+
+# --- panel: pool, conflicts, per-panelist scores (A6.4) ---------------------------------------
+
+def _panelist(cycle: SelectionCycle, panelist_id) -> Panelist:
+    p = db.session.scalar(sa.select(Panelist).where(Panelist.id == int(panelist_id or 0),
+                                                    Panelist.cycle_id == cycle.id))
+    if p is None:
+        raise DomainError("没有这位评委", status=404, code="not_found")
+    return p
+
+
+@bp.get("/cycles/<int:cycle_id>/panelists")
+@require_roles(*ROLE_STAFF)
+def panelists(cycle_id: int):
+    """The cycle's pool of interviewers, their panels and declared conflicts (A6.4)."""
+    c = v.get_cycle(cycle_id)
+    conflicts = ops.conflicts_of(c.id)
+    rows = db.session.scalars(sa.select(Panelist).where(Panelist.cycle_id == c.id).order_by(Panelist.id))
+    return jsonify({"items": [{"id": p.id, "name": p.name, "affiliation": p.affiliation, "school_id": p.school_id,
+                               "province_code": p.province_code, "panel_id": p.panel_id,
+                               "conflicts": [{"nomination_id": x.nomination_id, "reason": x.reason}
+                                             for x in conflicts if x.panelist_id == p.id]} for p in rows]})
+
+
+@bp.post("/cycles/<int:cycle_id>/panelists")
+@require_roles(*ROLE_STAFF)
+def add_panelist(cycle_id: int):
+    """Add an interviewer to the cycle's pool (A6.4)."""
+    c = v.get_cycle(cycle_id)
+    b = _body()
+    if not (b.get("name") or "").strip() or not (b.get("affiliation") or "").strip():
+        raise DomainError("请填写评委姓名和单位")
+    p = ops.add_panelist(c, name=b["name"], affiliation=b["affiliation"], school_id=b.get("school_id"),
+                         province_code=b.get("province_code"), actor=_actor())
+    return jsonify({"id": p.id, "name": p.name}), 201
+
+
+@bp.post("/cycles/<int:cycle_id>/conflicts")
+@require_roles(*ROLE_STAFF)
+def declare_conflict(cycle_id: int):
+    """Declare a panelist's conflict of interest with a candidate (A6.4, A7)."""
+    c = v.get_cycle(cycle_id)
+    b = _body()
+    nom = db.session.scalar(sa.select(Nomination).where(Nomination.id == int(b.get("nomination_id") or 0),
+                                                        Nomination.cycle_id == c.id))
+    if nom is None:
+        raise DomainError("没有这名人选", status=404, code="not_found")
+    x = ops.declare_conflict(_panelist(c, b.get("panelist_id")), nom, b.get("reason", ""), actor=_actor())
+    return jsonify({"id": x.id, "panelist_id": x.panelist_id, "nomination_id": x.nomination_id,
+                    "reason": x.reason}), 201
+
+
+def sheet_json(n: Nomination) -> dict:
+    return {"nomination_id": n.id, "interview_score": _num(n.interview_score),
+            "rubric": [{"item": label, "weight": w} for label, w in ops.rubric(v.get_cycle(n.cycle_id))],
+            "panelists": [{"id": r.panelist.id, "name": r.panelist.name, "recused": r.recused,
+                           "score": _num(r.score.score) if r.score else None,
+                           "criteria": r.score.criteria if r.score else None} for r in ops.score_sheet(n)]}
+
+
+@bp.get("/nominations/<int:nom_id>/interview-scores")
+@require_roles(*ROLE_STAFF)
+def interview_scores(nom_id: int):
+    """The candidate's interview sheet: each panelist's score or recusal (A6.4)."""
+    return jsonify(sheet_json(v.get_nomination(nom_id)))
+
+
+@bp.post("/nominations/<int:nom_id>/interview-scores")
+@require_roles(*ROLE_STAFF)
+def record_interview_scores(nom_id: int):
+    """Record panelists' rubric scores {"scores": {panelist_id: {item: score}}}; mean of the panel (A6.4)."""
+    n = v.get_nomination(nom_id)
+    scores = _body().get("scores")
+    if not isinstance(scores, dict):
+        raise DomainError("scores 应为对象：{评委编号: {评分维度: 分数}}")
+    ops.record_interview_scores(n, {int(k): val for k, val in scores.items() if str(k).isdigit()}, actor=_actor())
+    return jsonify(sheet_json(n))

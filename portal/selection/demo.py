@@ -7,6 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from portal.auth.operations import find_user
+from portal.core import clock
 from portal.core.calendar import calendar
 from portal.core.db import tenant_context
 from portal.core.idcard import make_id_number
@@ -38,7 +39,7 @@ def _nominee(i: int, today: dt.date) -> dict:
 
 def _run_cycle(tenant: Tenant, year: str, schools: list[School], actor, approver, *, stages: list[str],
                open_notice: bool) -> SelectionCycle:
-    today = dt.date.today()
+    today = clock.today()
     cal = calendar()
     opened = cal.add_workdays(today, -10)
     cycle = ops.open_cycle(tenant, year, actor=actor, opened_on=opened)
@@ -96,7 +97,7 @@ def load_selection_demo(tenants: dict[str, Tenant], schools: dict[str, dict[str,
     admin = find_user("admin@acsf.demo.cn")
     approver = find_user("approver@acsf.demo.cn")
     acsf = tenants["acsf"]
-    year = f"{dt.date.today().year}-{dt.date.today().year + 1}"
+    year = f"{clock.today().year}-{clock.today().year + 1}"
     with tenant_context(acsf.id, db.session):
         picked = list(schools["acsf"].values())[:12]
         stages = ["draft", "submitted", "eligibility_checked", "under_review", "reviewed",

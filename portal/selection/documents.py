@@ -1,10 +1,9 @@
 """Document builders for request_document (A6.1 letters, A6.5 notice, exports)."""
 from __future__ import annotations
 
-import datetime as dt
-
 import sqlalchemy as sa
 
+from portal.core import clock
 from portal.documents.render import DocumentSpec, SheetSpec, TableSpec
 from portal.extensions import db
 from portal.selection.models import Invitation, Nomination, PublicNotice, SelectionCycle
@@ -26,7 +25,7 @@ def invitation_letter(tenant_id: int, invitation_id: int) -> DocumentSpec:
             f"贵校一般推荐 {n} 名人选，推荐前须在校内公示不少于 {days} 个工作日。",
             f"请于{due:%Y年%m月%d日}前通过驻会执行主席管理平台报送推荐材料。" if due else "请按时报送推荐材料。",
         ],
-        signature=fed, date=dt.date.today())
+        signature=fed, date=clock.today())
 
 
 def public_notice(tenant_id: int, notice_id: int) -> DocumentSpec:

@@ -143,10 +143,17 @@ class RotationEntry(TenantScoped, db.Model):
     position: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     last_served_year: Mapped[str | None] = mapped_column(sa.String(9), nullable=True)
     times_served: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    # Every academic year the organization sent a chair by rotation (who served when).
+    served_years: Mapped[Any] = mapped_column(sa.JSON, nullable=False, default=list, server_default="[]")
 
     union = relationship("StudentUnion", lazy="joined")
 
     __table_args__ = (sa.UniqueConstraint("tenant_id", "union_id"),)
+
+    @property
+    def years(self) -> list[str]:
+        """Years served, including a last year recorded before years were kept."""
+        return sorted(set(self.served_years or []) | ({self.last_served_year} if self.last_served_year else set()))
 
 
 class Invitation(TenantScoped, TimestampMixin, db.Model):
@@ -353,12 +360,16 @@ class PanelConflict(TenantScoped, db.Model):
 
 
 class InterviewScore(TenantScoped, db.Model):
+    """A6.4: one panelist's score for one candidate, weighted from the rubric's items."""
+
     __tablename__ = "selection_interview_scores"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     nomination_id: Mapped[int] = mapped_column(sa.ForeignKey("selection_nominations.id", ondelete="CASCADE"), nullable=False, index=True)
     panelist_id: Mapped[int] = mapped_column(sa.ForeignKey("selection_panelists.id", ondelete="CASCADE"), nullable=False)
     score: Mapped[float] = mapped_column(sa.Numeric(5, 2), nullable=False)
+    # {rubric item: "score"} as entered; None when only the panelist's total was given.
+    criteria: Mapped[Any] = mapped_column(sa.JSON, nullable=True)
 
     __table_args__ = (sa.UniqueConstraint("nomination_id", "panelist_id"),
                       sa.CheckConstraint("score >= 0 AND score <= 100", name="score_range"))

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
-from portal.core import audit
+from portal.core import audit, clock
 from portal.core.calendar import calendar
 from portal.core.db import utcnow
 from portal.core.errors import Conflict, DomainError
@@ -33,13 +33,13 @@ from portal.selection.models import (
 )
 from tenants.models import Membership, Role, Tenant
 from tenants.rules.operations import effective_rules
-from tenants.rules.registry import article_citation
+from tenants.rules.registry import article_citation, parse_weights
 
 COUNTED = (S.draft, S.withdrawn, S.disqualified)  # statuses NOT counted against the A6.2 limit
 
 
 def _today() -> dt.date:
-    return dt.date.today()
+    return clock.today()
 
 
 # --- cycles (A4, A23) ------------------------------------------------------------------------
@@ -140,12 +140,91 @@ def ensure_rotation_roster(tenant: Tenant, *, on: dt.date, actor=None) -> list[R
     return added
 
 
-def rotation_due(n: int) -> list[RotationEntry]:
-    """Whose turn it is: never served first, then longest since serving, then roster order."""
-    return list(db.session.scalars(
-        sa.select(RotationEntry)
-        .order_by(RotationEntry.last_served_year.is_not(None), RotationEntry.last_served_year,
-                  RotationEntry.position).limit(n)))
+TURN_ORDER = (RotationEntry.last_served_year.is_not(None), RotationEntry.last_served_year, RotationEntry.position)
+
+
+def rotation_due(n: int, on: dt.date | None = None) -> list[RotationEntry]:
+    """Whose turn it is: never served first, then longest since serving, then roster order.
+
+    With ``on``, organizations no longer on the presidium that day are passed over (A4, A5.2)."""
+    stmt = sa.select(RotationEntry).order_by(*TURN_ORDER)
+    if on is not None:
+        stmt = stmt.where(sa.exists().where(
+            PresidiumMembership.union_id == RotationEntry.union_id, PresidiumMembership.term_start <= on,
+            sa.or_(PresidiumMembership.term_end.is_(None), PresidiumMembership.term_end >= on)))
+    return list(db.session.scalars(stmt.limit(n)))
+
+
+def rotation_roster() -> list[RotationEntry]:
+    """The whole roster in turn order (A4)."""
+    return list(db.session.scalars(sa.select(RotationEntry).order_by(*TURN_ORDER)))
+
+
+def move_rotation_entry(entry: RotationEntry, direction: str, *, actor) -> RotationEntry:
+    """Swap an organization with its neighbour in the turn order (A4).
+
+    Organizations that served take their turn by the year they last served; the roster
+    order decides only among those that served in the same year (or never)."""
+    if direction not in ("up", "down"):
+        raise DomainError("只能上移或下移")
+    roster = rotation_roster()
+    i = next(k for k, e in enumerate(roster) if e.id == entry.id)
+    j = i - 1 if direction == "up" else i + 1
+    if j < 0 or j >= len(roster):
+        raise Conflict("已经在名册的" + ("最前" if direction == "up" else "最后"))
+    other = roster[j]
+    if other.last_served_year != entry.last_served_year:
+        raise Conflict(f"轮值顺序先按上次轮值学年排列（{article_citation('A4')}），"
+                       f"只能在同一学年轮值过（或均未轮值）的组织之间调整先后")
+    before = {"position": entry.position, "swapped_with": other.union_id}
+    entry.position, other.position = other.position, entry.position
+    db.session.flush()
+    audit.record("rotation.reordered", "rotation", entry.id, actor=actor, article="A4",
+                 before=before, after={"position": entry.position, "union_id": entry.union_id,
+                                      "other_union_id": other.union_id, "other_position": other.position})
+    return entry
+
+
+def _valid_year(year: str) -> str:
+    import re
+
+    year = (year or "").strip()
+    m = re.fullmatch(r"(\d{4})-(\d{4})", year)
+    if not m or int(m.group(2)) != int(m.group(1)) + 1:
+        raise DomainError("学年格式应为「2024-2025」", field="academic_year")
+    return year
+
+
+def _set_served_years(entry: RotationEntry, years: list[str]) -> None:
+    entry.served_years = sorted(set(years))
+    entry.last_served_year = entry.served_years[-1] if entry.served_years else None
+    entry.times_served = len(entry.served_years)
+
+
+def mark_rotation_served(entry: RotationEntry, academic_year: str, *, actor, note: str | None = None) -> RotationEntry:
+    """Record that the organization sent a chair by rotation in ``academic_year`` (A4)."""
+    year = _valid_year(academic_year)
+    if year in entry.years:
+        raise Conflict(f"{entry.union.name}已记录于 {year} 学年轮值")
+    before = {"served_years": entry.years}
+    _set_served_years(entry, entry.years + [year])
+    db.session.flush()
+    audit.record("rotation.served", "rotation", entry.id, actor=actor, article="A4", before=before,
+                 after={"union_id": entry.union_id, "served_years": entry.served_years, "note": note})
+    return entry
+
+
+def unmark_rotation_served(entry: RotationEntry, academic_year: str, *, actor) -> RotationEntry:
+    """Correct a wrongly recorded rotation year (A4); the audit keeps the old value."""
+    year = _valid_year(academic_year)
+    if year not in entry.years:
+        raise Conflict(f"{entry.union.name}没有 {year} 学年的轮值记录")
+    before = {"served_years": entry.years}
+    _set_served_years(entry, [y for y in entry.years if y != year])
+    db.session.flush()
+    audit.record("rotation.served_removed", "rotation", entry.id, actor=actor, article="A4", before=before,
+                 after={"union_id": entry.union_id, "served_years": entry.served_years})
+    return entry
 
 
 # --- invitations (A6.1) ----------------------------------------------------------------------
@@ -223,6 +302,19 @@ def mark_invitation(inv: Invitation, what: str, *, actor) -> Invitation:
         db.session.flush()
         audit.record(f"invitation.{what}", "invitation", inv.id, actor=actor, article="A6.1")
     return inv
+
+
+def invitation_delivered(related_id, sent_at: dt.datetime) -> None:
+    """A6.1: the first notification of the letter went out to the school: 送达.
+
+    Called by the notification job in the transaction that marks the message sent."""
+    inv = db.session.get(Invitation, int(related_id))
+    if inv is None or inv.delivered_at is not None:
+        return
+    inv.delivered_at = sent_at
+    db.session.flush()
+    audit.record("invitation.delivered", "invitation", inv.id, actor="通知服务", article="A6.1",
+                 after={"delivered_at": sent_at, "school_id": inv.school_id})
 
 
 def allow_extra_nominees(inv: Invitation, extra: int, reason: str, *, actor) -> Invitation:
@@ -600,11 +692,19 @@ def _score(value, label) -> Decimal:
     return d.quantize(Decimal("0.01"))
 
 
+def exam_score_refusal(nom: Nomination) -> str | None:
+    """Why no written-exam score can be recorded for ``nom`` now, or None (A6.4 after A6.3)."""
+    if nom.status == S.reviewed:
+        return None
+    if nom.status in (S.draft, S.submitted, S.eligibility_checked, S.under_review):
+        return f"该人选尚未完成资格审查和考察（{article_citation('A6.3')}），不能录入笔试成绩"
+    return f"该人选当前状态为「{nom.status_label}」，不能录入笔试成绩"
+
+
 def enter_exam_score(nom: Nomination, score, *, actor) -> Nomination:
-    if nom.status != S.reviewed:
-        raise Conflict(f"该人选尚未完成资格审查和考察（{article_citation('A6.3')}），不能录入笔试成绩"
-                       if nom.status in (S.draft, S.submitted, S.eligibility_checked, S.under_review)
-                       else f"该人选当前状态为「{nom.status_label}」，不能录入笔试成绩", code="bad_state")
+    refusal = exam_score_refusal(nom)
+    if refusal:
+        raise Conflict(refusal, code="bad_state")
     before = nom.exam_score
     nom.exam_score = _score(score, "笔试成绩")
     db.session.flush()
@@ -624,13 +724,41 @@ def add_panelist(cycle, *, name, affiliation, school_id=None, province_code=None
 
 
 def declare_conflict(panelist: Panelist, nom: Nomination, reason: str, *, actor) -> PanelConflict:
+    """A panelist's declared conflict of interest with a candidate (A6.4, A7).
+
+    Before the draw it keeps the panelist off that candidate's panel; after it, the
+    panelist is recused from scoring the candidate and any score already given is struck."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("请说明回避理由（如师生、同乡、亲属关系）", field="reason")
+    if panelist.cycle_id != nom.cycle_id:
+        raise DomainError("评委与人选不属于同一次选拔")
+    if db.session.scalar(sa.select(PanelConflict.id).where(PanelConflict.panelist_id == panelist.id,
+                                                           PanelConflict.nomination_id == nom.id)):
+        raise Conflict(f"{panelist.name}已申报对{nom.name}回避")
     c = PanelConflict(tenant_id=panelist.tenant_id, panelist_id=panelist.id, nomination_id=nom.id,
-                      reason=(reason or "").strip() or "本人申报回避")
+                      reason=reason[:200])
     db.session.add(c)
     db.session.flush()
-    audit.record("panel.conflict_declared", "panelist", panelist.id, actor=actor, article="A7",
+    audit.record("panel.conflict_declared", "panelist", panelist.id, actor=actor, article="A6.4/A7",
                  after={"nomination_id": nom.id, "reason": c.reason})
+    struck = db.session.scalar(sa.select(InterviewScore).where(InterviewScore.nomination_id == nom.id,
+                                                               InterviewScore.panelist_id == panelist.id))
+    if struck is not None:
+        if nom.status != S.reviewed:
+            raise Conflict(f"{nom.name}的面试成绩已经确定（{nom.status_label}），不能再撤销评分")
+        db.session.delete(struck)
+        db.session.flush()
+        audit.record("interview.score_struck", "nomination", nom.id, actor=actor, article="A6.4/A7",
+                     before={"panelist_id": panelist.id, "score": struck.score}, after={"reason": c.reason})
+        _aggregate_interview(nom, actor=actor)
     return c
+
+
+def conflicts_of(cycle_id: int) -> list[PanelConflict]:
+    return list(db.session.scalars(
+        sa.select(PanelConflict).join(Panelist, Panelist.id == PanelConflict.panelist_id)
+        .where(Panelist.cycle_id == cycle_id).order_by(PanelConflict.id)))
 
 
 def draw_panel(cycle: SelectionCycle, name: str, nominations: list[Nomination], *, actor,
@@ -677,25 +805,94 @@ def draw_panel(cycle: SelectionCycle, name: str, nominations: list[Nomination], 
     return panel
 
 
-def record_interview_scores(nom: Nomination, scores: dict[int, object], *, actor) -> Nomination:
-    """Each panelist's score; the interview score is their mean."""
-    if nom.status != S.reviewed:
-        raise Conflict(f"该人选尚未完成资格审查和考察（{article_citation('A6.3')}），不能录入面试成绩", code="bad_state")
+def rubric(cycle: SelectionCycle) -> list[tuple[str, int]]:
+    """The interview rubric pinned with the cycle's rules: (item, weight %) (A6.4, A23)."""
+    return parse_weights(cycle.rule("selection.interview_rubric"))
+
+
+@dataclass
+class SheetRow:
+    panelist: Panelist
+    recused: str | None              # the declared reason, when the panelist is recused
+    score: InterviewScore | None
+
+
+def score_sheet(nom: Nomination) -> list[SheetRow]:
+    """The candidate's interview sheet: every member of the panel, recused or with a score."""
     if nom.panel_id is None:
-        raise Conflict("该人选尚未分配面试小组")
-    members = {p.id for p in db.session.scalars(sa.select(Panelist).where(Panelist.panel_id == nom.panel_id))}
-    if set(int(k) for k in scores) != members:
-        raise DomainError("须录入本组每位评委的评分")
-    db.session.execute(sa.delete(InterviewScore).where(InterviewScore.nomination_id == nom.id))
-    vals = []
-    for pid, v in scores.items():
-        d = _score(v, "面试评分")
-        vals.append(d)
-        db.session.add(InterviewScore(tenant_id=nom.tenant_id, nomination_id=nom.id, panelist_id=int(pid), score=d))
-    nom.interview_score = (sum(vals) / len(vals)).quantize(Decimal("0.01"))
+        return []
+    members = db.session.scalars(sa.select(Panelist).where(Panelist.panel_id == nom.panel_id)
+                                 .order_by(Panelist.id)).all()
+    recused = dict(db.session.execute(sa.select(PanelConflict.panelist_id, PanelConflict.reason).where(
+        PanelConflict.nomination_id == nom.id)).all())
+    scores = {s.panelist_id: s for s in db.session.scalars(
+        sa.select(InterviewScore).where(InterviewScore.nomination_id == nom.id))}
+    return [SheetRow(p, recused.get(p.id), scores.get(p.id)) for p in members]
+
+
+def record_interview_scores(nom: Nomination, scores: dict, *, actor) -> Nomination:
+    """Panelists' scores for one candidate (A6.4).
+
+    ``scores`` maps a panel member's id to ``{rubric item: score}`` (weighted by the cycle's
+    pinned rubric) or to the panelist's total. Sheets may arrive one by one; the interview
+    score is the mean over the members not recused, set once every one of them has scored."""
+    if nom.status != S.reviewed:
+        raise Conflict(f"该人选尚未完成资格审查和考察（{article_citation('A6.3')}），不能录入面试成绩"
+                       if nom.status in (S.draft, S.submitted, S.eligibility_checked, S.under_review)
+                       else f"该人选当前状态为「{nom.status_label}」，不能录入面试成绩", code="bad_state")
+    if nom.panel_id is None:
+        raise Conflict(f"该人选尚未分配面试小组（{article_citation('A6.4')}）")
+    if not scores:
+        raise DomainError("请至少录入一位评委的评分")
+    sheet = {row.panelist.id: row for row in score_sheet(nom)}
+    items = rubric(db.session.get(SelectionCycle, nom.cycle_id))
+    entered = {}
+    for pid, value in scores.items():
+        row = sheet.get(int(pid))
+        if row is None:
+            raise DomainError("只能录入本面试小组评委的评分")
+        if row.recused:
+            raise Conflict(f"{row.panelist.name}已申报回避（{row.recused}），不能为该人选评分"
+                           f"（{article_citation('A7')}）", code="recused")
+        if isinstance(value, dict):
+            missing = [label for label, _ in items if value.get(label) in (None, "")]
+            if missing:
+                raise DomainError(f"{row.panelist.name}的评分缺少：{'、'.join(missing)}")
+            unknown = set(value) - {label for label, _ in items}
+            if unknown:
+                raise DomainError(f"评分维度「{'、'.join(sorted(unknown))}」不在本次选拔的评分标准中")
+            parts = {label: _score(value[label], f"{row.panelist.name}的「{label}」评分") for label, _ in items}
+            total = sum(parts[label] * w for label, w in items) / 100
+            entered[row.panelist.id] = (total.quantize(Decimal("0.01")), {k: str(v) for k, v in parts.items()})
+        else:
+            entered[row.panelist.id] = (_score(value, f"{row.panelist.name}的评分"), None)
+    for pid, (total, parts) in entered.items():
+        old = sheet[pid].score
+        before = {"score": old.score, "criteria": old.criteria} if old else None
+        if old is None:
+            old = InterviewScore(tenant_id=nom.tenant_id, nomination_id=nom.id, panelist_id=pid, score=total)
+            db.session.add(old)
+        old.score, old.criteria = total, parts
+        db.session.flush()
+        audit.record("interview.panelist_score", "nomination", nom.id, actor=actor, article="A6.4",
+                     before=before, after={"panelist_id": pid, "score": total, "criteria": parts,
+                                           "rubric": [f"{label}:{w}" for label, w in items]})
+    return _aggregate_interview(nom, actor=actor)
+
+
+def _aggregate_interview(nom: Nomination, *, actor) -> Nomination:
+    rows = [r for r in score_sheet(nom) if not r.recused]
+    if not rows:
+        raise Conflict(f"本组评委均已回避，请为该人选重新抽取评委（{article_citation('A6.4')}）")
+    done = [Decimal(r.score.score) for r in rows if r.score is not None]
+    before = nom.interview_score
+    nom.interview_score = (sum(done) / len(done)).quantize(Decimal("0.01")) if len(done) == len(rows) else None
     db.session.flush()
-    audit.record("interview.scores", "nomination", nom.id, actor=actor, article="A6.4",
-                 after={"scores": {str(k): str(v) for k, v in scores.items()}, "mean": nom.interview_score})
+    if nom.interview_score != before:
+        audit.record("interview.score", "nomination", nom.id, actor=actor, article="A6.4",
+                     before={"interview_score": before},
+                     after={"interview_score": nom.interview_score, "panelists": len(done),
+                            "method": "未回避评委加权评分的平均值"})
     return nom
 
 
@@ -918,7 +1115,7 @@ def confirm_appointments(cycle: SelectionCycle, *, actor, roles, term_start: dt.
                   name=n.name, term_start=start, term_end=_add_months(start, months) - dt.timedelta(days=1))
         db.session.add(c)
         chairs.append(c)
-        _mark_rotation_served(cycle, n)
+        _mark_rotation_served(cycle, n, actor=actor)
     db.session.flush()
     for c, n in zip(chairs, [n for n in noms if n.id not in blocked]):
         audit.record("chair.appointed", "chair", c.id, actor=actor, article="A6.5",
@@ -937,13 +1134,12 @@ def confirm_appointments(cycle: SelectionCycle, *, actor, roles, term_start: dt.
     return chairs
 
 
-def _mark_rotation_served(cycle, nom: Nomination) -> None:
+def _mark_rotation_served(cycle, nom: Nomination, *, actor) -> None:
     if nom.route != Route.rotation:
         return
     e = db.session.scalar(sa.select(RotationEntry).where(RotationEntry.union_id == nom.union_id))
-    if e is not None:
-        e.last_served_year = cycle.academic_year
-        e.times_served += 1
+    if e is not None and cycle.academic_year not in e.years:
+        mark_rotation_served(e, cycle.academic_year, actor=actor, note=f"{nom.name}经公示确认任用")
 
 
 # --- integrity (A7) --------------------------------------------------------------------------
@@ -1020,7 +1216,8 @@ def funnel(cycle: SelectionCycle) -> Funnel:
     for s, c in rows:
         by_status[s] = c
     prov = db.session.execute(
-        sa.select(School.province_code, sa.func.count()).join(School, School.id == Nomination.school_id)
+        sa.select(School.province_code, sa.func.count()).select_from(Nomination)
+        .join(School, School.id == Nomination.school_id)
         .where(Nomination.cycle_id == cycle.id, Nomination.status.not_in([S.draft]))
         .group_by(School.province_code).order_by(sa.func.count().desc())).all()
     route = dict(db.session.execute(sa.select(Nomination.route, sa.func.count()).where(

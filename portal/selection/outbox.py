@@ -50,6 +50,15 @@ def register_default_template(key: str, label: str, subject: str, body: str, art
     reg(key, label, subject, body, article)
 
 
+def on_sent(related_type: str, func) -> None:
+    """Hear when a notification about ``related_type`` has been sent (A6.1 delivery)."""
+    try:
+        from portal.notifications.jobs import register_sent_hook
+    except ImportError:
+        return
+    register_sent_hook(related_type, func)
+
+
 def request_document(tenant_id: int, **kw):
     """Returns the GeneratedDocument (or None when documents are not installed)."""
     ops = _documents()

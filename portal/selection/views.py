@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import os
 import re
 import uuid
@@ -12,6 +11,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, 
                    send_file, url_for)
 from flask_login import current_user
 
+from portal.core import clock
 from portal.core.errors import DomainError
 from portal.core.permissions import ROLE_STAFF, require_roles
 from portal.extensions import db
@@ -19,11 +19,11 @@ from portal.reference.models import Province, School
 from portal.selection import operations as ops
 from portal.selection import workflow
 from portal.selection.models import (
-    CheckResult, EligibilityCheck, InterviewPanel, Invitation, Nomination, NominationAttachment,
-    NominationStatus, Objection, Panelist, PIPELINE, PublicNotice, Review, ReviewLevel, Route, SelectionCycle,
+    Chair, EligibilityCheck, InterviewPanel, Invitation, Nomination, NominationAttachment, NominationStatus,
+    Objection, Panelist, PIPELINE, PublicNotice, Review, ReviewLevel, RotationEntry, Route, SelectionCycle,
     STATUS_LABELS,
 )
-from portal.selection.xlsx import HEADERS, SHEET, build_template, parse_upload
+from portal.selection.xlsx import SHEET, build_template, parse_upload
 from tenants.context import membership_for
 from tenants.models import Role
 
@@ -114,14 +114,14 @@ def index():
 
     return render_template("selection/index.html", cycles=cycles, invitations=invitations,
                            default_quota=effective_rules(g.tenant)["selection.default_quota"],
-                           next_year=f"{dt.date.today().year}-{dt.date.today().year + 1}")
+                           next_year=f"{clock.today().year}-{clock.today().year + 1}")
 
 
 @bp.route("/cycles", methods=["POST"])
 @require_roles(*ROLE_STAFF)
 def create_cycle():
     f = request.form
-    opened = _date(f.get("opened_on")) or dt.date.today()
+    opened = _date(f.get("opened_on")) or clock.today()
     cycle = ops.open_cycle(g.tenant, f.get("academic_year", ""), actor=actor(), quota=f.get("quota") or None,
                            opened_on=opened)
     return _done("选拔已创建，规则版本已固定", url_for("selection.cycle", cycle_id=cycle.id))
@@ -148,16 +148,29 @@ def cycle(cycle_id: int):
     notice = ops.current_notice(c)
     objections = db.session.scalars(sa.select(Objection).where(Objection.notice_id == notice.id)
                                      .order_by(Objection.id)).all() if notice else []
-    due = ops.rotation_due(c.rotation_quota) if is_staff() else []
-    panels = db.session.scalars(sa.select(InterviewPanel).where(InterviewPanel.cycle_id == c.id)).all()
-    pool = db.session.scalars(sa.select(Panelist).where(Panelist.cycle_id == c.id)).all()
+    staff = is_staff()
+    due = ops.rotation_due(c.rotation_quota, on=c.opened_on) if staff else []
+    panels = db.session.scalars(sa.select(InterviewPanel).where(InterviewPanel.cycle_id == c.id)
+                                .order_by(InterviewPanel.id)).all()
+    pool = db.session.scalars(sa.select(Panelist).where(Panelist.cycle_id == c.id).order_by(Panelist.id)).all()
     proposed = db.session.scalars(ops.nominations_query(c.id, status=NominationStatus.proposed)).all()
     ranked = db.session.scalars(sa.select(Nomination).where(
         Nomination.cycle_id == c.id, Nomination.rank.is_not(None)).order_by(Nomination.rank)).all()
+    # A6.4: candidates a panelist may declare a conflict with (not yet past the interview)
+    open_noms = db.session.scalars(ops.nominations_query(c.id).where(Nomination.status.in_(
+        [NominationStatus.submitted, NominationStatus.eligibility_checked, NominationStatus.under_review,
+         NominationStatus.reviewed]))).all() if staff else []
+    conflicts = ops.conflicts_of(c.id) if staff else []
+    conflict_names = dict(db.session.execute(sa.select(Nomination.id, Nomination.name).where(
+        Nomination.id.in_([x.nomination_id for x in conflicts]))).all()) if conflicts else {}
+    chairs = db.session.scalars(sa.select(Chair).where(Chair.cycle_id == c.id).order_by(Chair.id)).all()
+    schools = db.session.scalars(sa.select(School).order_by(School.province_code, School.code)).all() if staff else []
     return render_template("selection/cycle.html", cycle=c, f=ops.funnel(c), invitations=invitations,
                            provinces=provinces, notice=notice, objections=objections, rotation_due=due,
-                           panels=panels, pool=pool, proposed=proposed, ranked=ranked, PIPELINE=PIPELINE,
-                           STATUS_LABELS=STATUS_LABELS, today=dt.date.today())
+                           panels=panels, pool={p.id: p for p in pool}, proposed=proposed, ranked=ranked,
+                           conflicts=conflicts, conflict_names=conflict_names, open_noms=open_noms,
+                           chairs=chairs, schools=schools, PIPELINE=PIPELINE, STATUS_LABELS=STATUS_LABELS,
+                           today=clock.today())
 
 
 @bp.route("/cycles/<int:cycle_id>/invitations", methods=["POST"])
@@ -168,7 +181,7 @@ def invite(cycle_id: int):
     route = Route.rotation if mode == "rotation" else Route(request.form.get("route") or "selection")
     if mode == "rotation":
         ops.ensure_rotation_roster(g.tenant, on=c.opened_on, actor=actor())
-        ids = {e.union.school_id for e in ops.rotation_due(c.rotation_quota)}
+        ids = {e.union.school_id for e in ops.rotation_due(c.rotation_quota, on=c.opened_on)}
     elif mode == "province":
         ids = set(db.session.scalars(sa.select(School.id).where(School.province_code == request.form.get("province"))))
     else:
@@ -203,6 +216,22 @@ def acknowledge(inv_id: int):
     return _done("已确认收到推荐函", url_for("selection.invitation", inv_id=inv.id))
 
 
+@bp.route("/invitations/<int:inv_id>/letter.<fmt>")
+@require_roles(Role.school_liaison, *ROLE_STAFF)
+def letter(inv_id: int, fmt: str):
+    inv = get_invitation(inv_id)  # staff, or the liaison of the school addressed (A6.1)
+    doc_id = {"pdf": inv.pdf_document_id, "docx": inv.docx_document_id}.get(fmt)
+    if doc_id is None:
+        abort(404)
+    from portal.documents.models import GeneratedDocument
+    from portal.documents.views import send_document
+
+    doc = db.session.get(GeneratedDocument, doc_id)
+    if doc is None:
+        abort(404)
+    return send_document(doc)
+
+
 @bp.route("/invitations/<int:inv_id>/extra", methods=["POST"])
 @require_roles(*ROLE_STAFF)
 def extra(inv_id: int):
@@ -218,8 +247,14 @@ def invitation(inv_id: int):
     noms = db.session.scalars(sa.select(Nomination).where(Nomination.invitation_id == inv.id).order_by(Nomination.id)).all()
     if inv.opened_at is None and liaison_school() == inv.school_id and inv.sent_at:
         ops.mark_invitation(inv, "opened", actor=actor())
+    from portal.documents.models import GeneratedDocument
+
+    ids = [i for i in (inv.pdf_document_id, inv.docx_document_id) if i]
+    docs = {d.id: d for d in db.session.scalars(sa.select(GeneratedDocument).where(GeneratedDocument.id.in_(ids)))}
     return render_template("selection/invitation.html", inv=inv, noms=noms, limit=ops.nominee_limit(inv),
-                           cycle=inv.cycle)
+                           cycle=inv.cycle, letters=[(fmt, docs.get(i)) for fmt, i in
+                                                     (("pdf", inv.pdf_document_id), ("docx", inv.docx_document_id))
+                                                     if i])
 
 
 # --- nominations (A6.2) ----------------------------------------------------------------------
@@ -344,11 +379,11 @@ def nomination(nom_id: int):
                                 .order_by(EligibilityCheck.item)).all()
     reviews = db.session.scalars(sa.select(Review).where(Review.nomination_id == nom.id)).all()
     atts = db.session.scalars(sa.select(NominationAttachment).where(NominationAttachment.nomination_id == nom.id)).all()
-    panelists = db.session.scalars(sa.select(Panelist).where(Panelist.panel_id == nom.panel_id)).all() if nom.panel_id else []
+    staff = is_staff()
     return render_template("selection/nomination.html", nom=nom, cycle=c, checks=checks, reviews=reviews,
                            atts=atts, transitions=workflow.allowed(nom, g.roles), item_labels=ops.ITEM_LABELS,
-                           panelists=panelists, is_liaison=liaison_school() == nom.school_id,
-                           provinces=visible_provinces())
+                           sheet=ops.score_sheet(nom) if staff else [], rubric=ops.rubric(c),
+                           is_liaison=liaison_school() == nom.school_id, provinces=visible_provinces())
 
 
 @bp.route("/nominations/<int:nom_id>/submit", methods=["POST"])
@@ -427,6 +462,23 @@ def scores(nom_id: int):
     return _done("成绩已录入", url_for("selection.nomination", nom_id=nom.id))
 
 
+@bp.route("/nominations/<int:nom_id>/interview-scores", methods=["POST"])
+@require_roles(*ROLE_STAFF)
+def interview_scores(nom_id: int):
+    nom = get_nomination(nom_id)
+    items = ops.rubric(get_cycle(nom.cycle_id))
+    scores = {}
+    for row in ops.score_sheet(nom):
+        if row.recused:
+            continue
+        values = {label: request.form.get(f"score-{row.panelist.id}-{i}", "").strip() for i, (label, _) in enumerate(items)}
+        if any(values.values()):  # a panelist's sheet left blank waits for later
+            scores[row.panelist.id] = values
+    ops.record_interview_scores(nom, scores, actor=actor())
+    msg = "面试评分已保存" + ("，面试成绩已按评委平均计算" if nom.interview_score is not None else "，尚有评委未评分")
+    return _done(msg, url_for("selection.nomination", nom_id=nom.id))
+
+
 @bp.route("/nominations/<int:nom_id>/disqualify", methods=["POST"])
 @require_roles(*ROLE_STAFF)
 def disqualify(nom_id: int):
@@ -447,6 +499,20 @@ def add_panelist(cycle_id: int):
     ops.add_panelist(c, name=f["name"], affiliation=f["affiliation"], school_id=f.get("school_id", type=int),
                      province_code=f.get("province_code") or None, actor=actor())
     return _done("已加入评委库", url_for("selection.cycle", cycle_id=c.id))
+
+
+@bp.route("/cycles/<int:cycle_id>/conflicts", methods=["POST"])
+@require_roles(*ROLE_STAFF)
+def declare_conflict(cycle_id: int):
+    c = get_cycle(cycle_id)
+    panelist = db.session.scalar(sa.select(Panelist).where(
+        Panelist.id == (request.form.get("panelist_id", type=int) or 0), Panelist.cycle_id == c.id))
+    nom = db.session.scalar(sa.select(Nomination).where(
+        Nomination.id == (request.form.get("nomination_id", type=int) or 0), Nomination.cycle_id == c.id))
+    if panelist is None or nom is None:
+        raise DomainError("请选择本次选拔的评委和人选")
+    ops.declare_conflict(panelist, nom, request.form.get("reason", ""), actor=actor())
+    return _done(f"已记录{panelist.name}对{nom.name}的回避申报", url_for("selection.cycle", cycle_id=c.id))
 
 
 @bp.route("/cycles/<int:cycle_id>/panels", methods=["POST"])
@@ -520,3 +586,51 @@ def export(cycle_id: int):
     data = write_xlsx(nominations_export(g.tenant.id, c.id))
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": content_disposition(f"{c.title}-推荐人选与成绩.xlsx")})
+
+
+# --- rotation roster (A4) --------------------------------------------------------------------
+
+def get_entry(entry_id: int) -> RotationEntry:
+    return db.get_or_404(RotationEntry, entry_id)
+
+
+@bp.route("/rotation")
+@require_roles(*ROLE_STAFF)
+def rotation():
+    roster = ops.rotation_roster()
+    latest = db.session.scalar(sa.select(SelectionCycle).order_by(SelectionCycle.academic_year.desc()).limit(1))
+    on = latest.opened_on if latest else clock.today()
+    due = {e.id for e in ops.rotation_due(latest.rotation_quota, on=on)} if latest else set()
+    from portal.reference.models import PresidiumMembership
+
+    members = db.session.scalars(sa.select(PresidiumMembership).where(
+        PresidiumMembership.union_id.in_([e.union_id for e in roster]))).all()
+    current = {m.union_id for m in members if m.valid_on(on)}
+    return render_template("selection/rotation.html", roster=roster, due=due, current=current, latest=latest,
+                           on=on, provinces={p.code: p.name for p in db.session.scalars(sa.select(Province))})
+
+
+@bp.route("/rotation/sync", methods=["POST"])
+@require_roles(*ROLE_STAFF)
+def rotation_sync():
+    added = ops.ensure_rotation_roster(g.tenant, on=clock.today(), actor=actor())
+    return _done(f"已将 {len(added)} 个主席团成员团体补入轮值名册", url_for("selection.rotation"))
+
+
+@bp.route("/rotation/<int:entry_id>/move", methods=["POST"])
+@require_roles(*ROLE_STAFF)
+def rotation_move(entry_id: int):
+    e = ops.move_rotation_entry(get_entry(entry_id), request.form.get("direction", ""), actor=actor())
+    return _done(f"已调整{e.union.name}的轮值顺序", url_for("selection.rotation"))
+
+
+@bp.route("/rotation/<int:entry_id>/served", methods=["POST"])
+@require_roles(*ROLE_STAFF)
+def rotation_served(entry_id: int):
+    e = get_entry(entry_id)
+    year = request.form.get("academic_year", "")
+    if request.form.get("action") == "remove":
+        ops.unmark_rotation_served(e, year, actor=actor())
+        return _done(f"已删除{e.union.name}的 {year.strip()} 学年轮值记录", url_for("selection.rotation"))
+    ops.mark_rotation_served(e, year, actor=actor(), note=request.form.get("note") or None)
+    return _done(f"已记录{e.union.name}于 {year.strip()} 学年轮值", url_for("selection.rotation"))

@@ -99,6 +99,28 @@ class RuleDef:
             if self.choices and any(v not in self.choices for v in items):
                 raise RuleError(f"{name}只能从以下选项中选择：{'、'.join(self.choices)}", self.key)
             return items
+        if self.type == "weights":
+            # Items "名称:权重"; integer weights that add up to 100 (a scoring rubric).
+            if isinstance(value, str):
+                value = [v for v in (p.strip() for p in value.replace("，", ",").replace("、", ",").split(",")) if v]
+            if not isinstance(value, (list, tuple)) or not value:
+                raise RuleError(f"{name}应为「名称:权重」列表，如「政治素质:30、组织协调:70」", self.key)
+            items, seen, total = [], set(), 0
+            for raw in value:
+                label, sep, weight = str(raw).replace("：", ":").rpartition(":")
+                label = label.strip()
+                if not sep or not label or not weight.strip().isdigit():
+                    raise RuleError(f"{name}中的「{raw}」应写作「名称:权重」，权重为整数", self.key)
+                if label in seen:
+                    raise RuleError(f"{name}中「{label}」重复", self.key)
+                seen.add(label)
+                total += int(weight)
+                items.append(f"{label}:{int(weight)}")
+            if total != 100:
+                raise RuleError(f"{name}的权重合计应为 100，现为 {total}", self.key)
+            if self.max_items is not None and len(items) > self.max_items:
+                raise RuleError(f"{name}最多{self.max_items}项", self.key)
+            return items
         raise RuleError(f"未知的规则类型 {self.type}", self.key)
 
     def _check_bounds(self, v, name: str) -> None:
@@ -106,6 +128,11 @@ class RuleDef:
             raise RuleError(f"{name}不能小于{_fmt(self.min)}{self.unit}", self.key)
         if self.max is not None and v > self.max:
             raise RuleError(f"{name}不能大于{_fmt(self.max)}{self.unit}", self.key)
+
+
+def parse_weights(value) -> list[tuple[str, int]]:
+    """A "weights" rule value as (label, weight) pairs, in order."""
+    return [(label, int(w)) for label, _, w in (str(v).rpartition(":") for v in value)]
 
 
 def _fmt(n) -> str:
@@ -189,6 +216,9 @@ _R(RuleDef("selection.nomination_window_workdays", "A6.2", "推荐材料报送�
            "int", 15, min=1, max=60, unit="个工作日"))
 _R(RuleDef("selection.exam_weight_percent", "A6.4", "笔试成绩权重", "Written exam weight", "int", 40,
            min=0, max=100, unit="%", help="面试权重为 100% 减去笔试权重。"))
+_R(RuleDef("selection.interview_rubric", "A6.4", "面试评分维度及权重", "Interview rubric and weights", "weights",
+           ["政治素质:30", "综合素质:20", "组织协调:30", "表达沟通:20"], max_items=10, unit="%",
+           help="每位评委按各维度打分（0–100），按权重折算为该评委的评分；面试成绩为未回避评委评分的平均值。"))
 _R(RuleDef("selection.interview_panel_size", "A6.4", "面试评委人数", "Interview panel size", "int", 5,
            min=3, max=15, unit="名"))
 _R(RuleDef("selection.tie_break", "A6.4", "同分排序规则", "Tie-break rule", "choice", "exam_then_baoyan",
