@@ -3,8 +3,6 @@
 
 def init_app(app):
     from portal.api.views import bp, public_bp
-    from portal.extensions import csrf
 
-    csrf.exempt(bp)  # bearer-token calls; session calls are checked in views.before_request
     app.register_blueprint(bp)
     app.register_blueprint(public_bp)

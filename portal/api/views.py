@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, current_app, g, jsonify, request
+from flask import Blueprint, abort, g, jsonify, request
 from flask_login import current_user
-from flask_wtf.csrf import validate_csrf
 
+from portal.api.common import api_blueprint, json_body
 from portal.core.audit import AuditRecord
 from portal.core.errors import DomainError
 from portal.core.permissions import ROLE_ADMIN, ROLE_STAFF, require_roles
@@ -16,26 +16,9 @@ from portal.reference.views import schools_query
 from tenants.rules.operations import clear_override, effective_rules, set_override
 from tenants.rules.registry import RuleError
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1/<tenant>")
+bp = api_blueprint("api", __name__, "/api/v1/<tenant>")
 public_bp = Blueprint("api_public", __name__, url_prefix="/api/v1")
-
-
-@bp.before_request
-def _csrf_for_session_calls():
-    # A call authenticated by the browser session must carry the CSRF token.
-    if (request.method in ("POST", "PUT", "PATCH", "DELETE") and not g.get("token_auth")
-            and current_app.config.get("WTF_CSRF_ENABLED", True)):
-        try:
-            validate_csrf(request.headers.get("X-CSRFToken") or request.form.get("csrf_token"))
-        except Exception:
-            abort(400, description="缺少或无效的 CSRF 令牌")
-
-
-def _payload() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise DomainError("请求体应为 JSON 对象")
-    return data
+_payload = json_body
 
 
 def school_json(s: School) -> dict:

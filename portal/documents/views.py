@@ -113,9 +113,9 @@ def api_list():
 
 @api_bp.post("")
 def api_create():
-    from portal.api.views import _csrf_for_session_calls
+    from portal.api.common import csrf_for_session_calls
 
-    _csrf_for_session_calls()
+    csrf_for_session_calls()
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise DomainError("请求体应为 JSON 对象")

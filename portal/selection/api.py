@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, g, jsonify, request
+from flask import abort, g, jsonify, request
 from flask_login import current_user
-from flask_wtf.csrf import validate_csrf
 
+from portal.api.common import api_blueprint, json_body
 from portal.core.errors import DomainError
 from portal.core.permissions import ROLE_STAFF, require_roles
 from portal.extensions import db
@@ -18,24 +18,9 @@ from portal.selection.models import (
 )
 from tenants.models import Role
 
-bp = Blueprint("selection_api", __name__, url_prefix="/api/v1/<tenant>/selection")
+bp = api_blueprint("selection_api", __name__, "/api/v1/<tenant>/selection")
 ALL = tuple(Role)
-
-
-@bp.before_request
-def _csrf_for_session_calls():
-    if request.method in ("POST", "PUT", "PATCH", "DELETE") and not g.get("token_auth"):
-        try:
-            validate_csrf(request.headers.get("X-CSRFToken") or request.form.get("csrf_token"))
-        except Exception:
-            abort(400, description="缺少或无效的 CSRF 令牌")
-
-
-def _body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise DomainError("请求体应为 JSON 对象")
-    return data
+_body = json_body
 
 
 def _date(value):

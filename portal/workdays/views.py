@@ -78,9 +78,9 @@ def api_years():
 @api_bp.post("/years/<int:year>")
 @require_roles(*ROLE_ADMIN)
 def api_import(year: int):
-    from portal.api.views import _csrf_for_session_calls
+    from portal.api.common import csrf_for_session_calls
 
-    _csrf_for_session_calls()
+    csrf_for_session_calls()
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise HolidayImportError("请上传 CSV 或 XLSX 文件（字段名 file）", code="missing_file")
