@@ -105,7 +105,7 @@ ARG_TABLES = {
     "doc_id": "generated_documents", "job_id": "job_records", "school_id": "schools",
     "record_id": "audit_records", "notice_id": "selection_public_notices", "nid": "notifications",
     "token_id": "api_tokens", "message_id": "mailbox_messages", "item_id": "inbox_items",
-    "att_id": "selection_attachments", "obj_id": "selection_objections",
+    "att_id": "selection_attachments", "obj_id": "selection_objections", "entry_id": "selection_rotation_entries",
 }
 PER_ARG = 6
 
