@@ -25,6 +25,7 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from xml.etree.ElementTree import ParseError
 
@@ -50,6 +51,7 @@ __all__ = [
     "to_halfwidth",
     "parse_date_cell",
     "parse_int_cell",
+    "parse_decimal_cell",
     "parse_text_cell",
     "parse_enum_cell",
     "parse_id_cell",
@@ -1173,6 +1175,55 @@ def parse_int_cell(
     if max_value is not None and n > max_value:
         _fail(f"数值 {n} 不能大于 {max_value}", "out_of_range", row, column)
     return n
+
+
+def parse_decimal_cell(
+    v: Any,
+    *,
+    min_value: int | Decimal | None = None,
+    max_value: int | Decimal | None = None,
+    places: int | None = None,
+    required: bool = True,
+    row: int | None = None,
+    column: str | None = None,
+) -> Decimal | None:
+    """规范化为 ``Decimal``（成绩、分数）。接受数字、文本 ``"85.5"``、``"８５．５"``、``" 90 "``。
+
+    数字单元格按 Excel 显示的 15 位有效数字取值（公式结果 ``51.000000000000007`` → ``51``）；
+    小数位超过 ``places``、超出 ``[min_value, max_value]`` 时报错。
+    """
+    if _is_blank(v):
+        if required:
+            _fail("该项不能为空，请填写数字", "required", row, column)
+        return None
+    if isinstance(v, bool):
+        _fail(f"「{v}」不是数字", "bad_number", row, column)
+    if isinstance(v, int):
+        d = Decimal(v)
+    elif isinstance(v, float):
+        if not math.isfinite(v):
+            _fail("内容不是有效的数字", "bad_number", row, column)
+        d = Decimal(format(v, ".15g"))
+    elif isinstance(v, (str, Decimal)):
+        raw = str(v).strip()
+        s = to_halfwidth(raw).translate(_INVISIBLE).replace("。", ".").strip()
+        if not re.fullmatch(r"[+-]?[0-9]+(?:\.[0-9]+)?", s):
+            _fail(f"「{raw}」不是数字，请只填写数字（如 85.5）", "bad_number", row, column)
+        try:
+            d = Decimal(s)
+        except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+            _fail(f"「{raw}」不是数字", "bad_number", row, column)
+    else:
+        _fail(f"「{v}」不是数字", "bad_number", row, column)
+        raise AssertionError  # pragma: no cover
+    d = d.quantize(Decimal(1)) + 0 if d == d.to_integral_value() else d.normalize()  # 90.0 → 90, -0 → 0, 85.50 → 85.5
+    if places is not None and -d.as_tuple().exponent > places:
+        _fail(f"「{d}」最多保留 {places} 位小数", "bad_number", row, column)
+    if (min_value is not None and d < min_value) or (max_value is not None and d > max_value):
+        lo = "" if min_value is None else min_value
+        hi = "" if max_value is None else max_value
+        _fail(f"数值 {d} 超出范围，应在 {lo}–{hi} 之间", "out_of_range", row, column)
+    return d
 
 
 _BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
