@@ -117,4 +117,33 @@ def load_demo() -> list[tuple[str, str]]:
         from portal.selection.demo import load_selection_demo
 
         load_selection_demo(tenants, schools)
+    load_demo_notifications_and_documents()
     return [(u[1], u[0]) for u in USERS]
+
+
+def load_demo_notifications_and_documents() -> None:
+    """Issue 3 demo: an A6.1 letter in the mailbox, inbox messages, a finished document.
+
+    Without REDIS_URL the jobs run in this process right after the commit (the embedded
+    executor); with Redis they wait for `flask worker`."""
+    from portal.documents.operations import request_document
+    from portal.notifications.operations import notify
+
+    with transaction():
+        acsf = db.session.scalar(sa.select(Tenant).where(Tenant.slug == "acsf"))
+        admin = find_user("admin@acsf.demo.cn")
+        chair = find_user("chair@acsf.demo.cn")
+        with tenant_context(acsf.id, db.session):
+            notify(acsf.id, template_key="selection.cultivation_letter",
+                   context={"school_name": "北京大学", "academic_year": "2025-2026", "deadline": "2025-10-31",
+                            "contact": "全国学联秘书处 010-00000000"},
+                   recipient_email="party-committee@pku.demo.cn", channels=("email",),
+                   related_type="school", related_id="4111010001", created_by=admin)
+            for title, body, who in [("关于召开驻会执行主席工作例会的通知", "定于本周五下午召开工作例会。", chair),
+                                     ("请审核本学年选拔工作安排", "选拔工作安排已提交，请审核。", admin),
+                                     ("欢迎使用驻会执行主席管理平台", "站内消息会提醒您需要办理的事项。", admin)]:
+                notify(acsf.id, template_key="general.notice", context={"title": title, "body": body},
+                       recipient_user_id=who.id, channels=("inbox",))
+            request_document(acsf.id, kind="public_notice", fmt="pdf",
+                             builder="portal.documents.builders.public_notice",
+                             params={}, filename="拟任驻会执行主席人选公示", requested_by=admin)

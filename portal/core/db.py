@@ -172,6 +172,13 @@ def _scope_tenant(state):
         return
     if not (state.is_select or state.is_update or state.is_delete):
         return
+    if state.is_column_load:
+        # Refreshing an already-loaded row by primary key (expired attributes): the row was
+        # filtered when first loaded, TenantSession.get re-checks identity-map hits and RLS
+        # still applies. Adding the criterion here would accumulate one more option in the
+        # object's load options on every refresh (SQLAlchemy's filter_public example skips
+        # column loads for the same reason), making long sessions quadratic.
+        return
     tid = current_tenant_id()
     state.statement = state.statement.options(
         with_loader_criteria(

@@ -136,9 +136,9 @@ def mode(app) -> str:
 def dispatch(app, pending) -> None:
     m = mode(app)
     for record_id, tenant_id, queue, max_attempts, rq_job_id in pending:
-        if m == "eager":
-            from portal.jobs.runner import run_eager
+        from portal.jobs.runner import run_eager
 
+        if m == "eager":
             run_eager(app, record_id, tenant_id)
         elif m == "rq":
             try:
@@ -146,7 +146,10 @@ def dispatch(app, pending) -> None:
             except Exception:  # Redis down: the record waits; sweep_stuck_jobs re-dispatches
                 log.warning("could not enqueue job %s on %s (Redis down?)", record_id, queue, exc_info=True)
         else:
-            embedded_executor(app).submit(app, record_id, tenant_id)
+            try:
+                embedded_executor(app).submit(app, record_id, tenant_id)
+            except RuntimeError:  # the pool is shutting down (process exit): run it now
+                run_eager(app, record_id, tenant_id)
 
 
 def rq_enqueue(app, record_id, tenant_id, queue, max_attempts, rq_job_id):

@@ -150,11 +150,27 @@ def base_context(tenant) -> dict:
             "site_url": current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/") + f"/{tenant.slug}/"}
 
 
+class Renderer:
+    """Renders many notifications of one tenant: the templates and the base context are
+    read once per batch, not once per message."""
+
+    def __init__(self, tenant):
+        self.tenant = tenant
+        self.base = base_context(tenant)
+        self._templates: dict[str, EffectiveTemplate] = {}
+
+    def __call__(self, key: str, context: dict) -> tuple[str, str]:
+        eff = self._templates.get(key)
+        if eff is None:
+            eff = self._templates[key] = effective_template(self.tenant, key)
+        return render(self.tenant, key, context, subject=eff.subject, body=eff.body, base=self.base)
+
+
 def render(tenant, key: str, context: dict, *, subject: str | None = None,
-           body: str | None = None) -> tuple[str, str]:
+           body: str | None = None, base: dict | None = None) -> tuple[str, str]:
     """(subject, body) of template ``key`` for ``tenant``; raises TemplateProblem."""
     eff = effective_template(tenant, key) if subject is None or body is None else None
-    ctx = {**base_context(tenant), **(context or {})}
+    ctx = {**(base if base is not None else base_context(tenant)), **(context or {})}
     s = render_text(subject if subject is not None else eff.subject, ctx, "标题")
     b = render_text(body if body is not None else eff.body, ctx, "正文")
     s = " ".join(s.split())
