@@ -229,5 +229,8 @@ def build_admin(app):
     admin.add_view(MembershipView(Membership, s, name="成员与角色", endpoint="admin_memberships"))
     admin.add_view(RuleOverrideView(RuleOverride, s, name="本地规则", endpoint="admin_rules"))
     admin.add_view(AuditView(AuditRecord, s, name="审计记录", endpoint="admin_audit"))
+    from portal.selection.admin import register as register_selection
+
+    register_selection(admin)
     app.extensions["portal_admin"] = admin
     return admin
