@@ -35,6 +35,7 @@ DOC_STATUS_LABELS = {"queued": "排队中", "running": "生成中", "ready": "�
 
 
 class GeneratedDocument(TenantScoped, db.Model):
+    __job_owned__ = True  # background jobs update these rows
     __tablename__ = "generated_documents"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -29,6 +29,7 @@ JOB_STATUS_LABELS = {
 
 
 class JobRecord(TenantScoped, db.Model):
+    __job_owned__ = True  # background jobs update these rows
     """One background job of one tenant (its RQ job id is ``rq_job_id``)."""
 
     __tablename__ = "job_records"

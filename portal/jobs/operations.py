@@ -115,8 +115,12 @@ def _after_commit(session):
         app = current_app._get_current_object()
         dispatch(app, pending)
         if mode(app) == "eager":
-            # The jobs ran in their own sessions: let the caller see what they wrote.
-            session.expire_all()
+            # The jobs ran in their own sessions: let the caller see the job-owned rows they
+            # updated (records, outbox, documents). Only those: expiring everything would make
+            # the caller's other objects reload later, possibly outside their tenant.
+            for obj in list(session.identity_map.values()):
+                if getattr(obj, "__job_owned__", False):
+                    session.expire(obj)
 
 
 @event.listens_for(FSASession, "after_soft_rollback")

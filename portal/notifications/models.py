@@ -22,6 +22,7 @@ STATUS_LABELS = {"pending": "待发送", "sending": "发送中", "sent": "已发
 
 
 class Notification(TenantScoped, db.Model):
+    __job_owned__ = True  # background jobs update these rows
     __tablename__ = "notifications"
 
     id: Mapped[int] = mapped_column(primary_key=True)
