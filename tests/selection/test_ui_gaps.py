@@ -291,6 +291,7 @@ def test_A6_1_invitation_shows_delivered_after_send(client, login_as, session):
         r = client.post(f"/{w.tenant.slug}/selection/invitations/{inv_id}/send", follow_redirects=True)
         assert "已向" in text(r) and "发出推荐函" in text(r)
     # The letter's notification was delivered by the (eager) job: 送达 shows, with its time.
+    db.session.expire_all()  # each real request has a fresh session; this test's outlives them
     page = text(client.get(f"/{w.tenant.slug}/selection/cycles/{cycle_id}"))
     assert page.count("已送达") == 1 and page.count("待送达") == 1  # a school without a liaison waits
     with tenant_context(w.tenant.id, db.session):
