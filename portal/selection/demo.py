@@ -103,6 +103,9 @@ def load_selection_demo(tenants: dict[str, Tenant], schools: dict[str, dict[str,
         stages = ["draft", "submitted", "eligibility_checked", "under_review", "reviewed",
                   "ranked", "ranked", "ranked", "ranked", "submitted", "ranked", "draft"]
         _run_cycle(acsf, year, picked, admin, approver, stages=stages, open_notice=True)
+        # A4: organizations that sent chairs by rotation in earlier years (the roster shows who, when)
+        for entry, served in zip(ops.rotation_roster()[:2], ("2023-2024", "2024-2025")):
+            ops.mark_rotation_served(entry, served, actor=admin, note="往年轮值")
     gd = tenants["gd"]
     gd_admin = find_user("admin@gd.demo.cn")
     with tenant_context(gd.id, db.session):
