@@ -25,7 +25,7 @@ from portal.selection.models import (
 )
 from portal.selection.xlsx import SHEET, build_template, parse_upload
 from tenants.context import membership_for
-from tenants.models import Role
+from tenants.models import Membership, Role
 
 bp = Blueprint("selection", __name__, url_prefix="/<tenant>/selection", template_folder="templates")
 PER_PAGE = 50
@@ -164,12 +164,16 @@ def cycle(cycle_id: int):
     conflict_names = dict(db.session.execute(sa.select(Nomination.id, Nomination.name).where(
         Nomination.id.in_([x.nomination_id for x in conflicts]))).all()) if conflicts else {}
     chairs = db.session.scalars(sa.select(Chair).where(Chair.cycle_id == c.id).order_by(Chair.id)).all()
+    # A6.1: a letter is 送达 once its notification reaches a liaison; schools without one wait
+    reachable = set(db.session.scalars(sa.select(Membership.school_id).where(
+        Membership.role == Role.school_liaison, Membership.active.is_(True))))
     schools = db.session.scalars(sa.select(School).order_by(School.province_code, School.code)).all() if staff else []
     return render_template("selection/cycle.html", cycle=c, f=ops.funnel(c), invitations=invitations,
                            provinces=provinces, notice=notice, objections=objections, rotation_due=due,
                            panels=panels, pool={p.id: p for p in pool}, proposed=proposed, ranked=ranked,
                            conflicts=conflicts, conflict_names=conflict_names, open_noms=open_noms,
-                           chairs=chairs, schools=schools, PIPELINE=PIPELINE, STATUS_LABELS=STATUS_LABELS,
+                           chairs=chairs, schools=schools, reachable=reachable, PIPELINE=PIPELINE,
+                           STATUS_LABELS=STATUS_LABELS,
                            today=clock.today())
 
 

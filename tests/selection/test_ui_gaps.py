@@ -294,6 +294,7 @@ def test_A6_1_invitation_shows_delivered_after_send(client, login_as, session):
     db.session.expire_all()  # each real request has a fresh session; this test's outlives them
     page = text(client.get(f"/{w.tenant.slug}/selection/cycles/{cycle_id}"))
     assert page.count("已送达") == 1 and page.count("待送达") == 1  # a school without a liaison waits
+    assert page.count("该校尚无联络员账号") == 1
     with tenant_context(w.tenant.id, db.session):
         from portal.notifications.models import Notification
 
