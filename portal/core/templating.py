@@ -5,6 +5,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from flask import g
+from flask_babel import gettext
 from flask_login import current_user
 
 from portal.core import clock
@@ -38,7 +39,7 @@ def init_app(app):
         for endpoint, label, allowed in app.extensions.get("portal_nav", []):
             if not allowed or roles & set(allowed):
                 # admin-only pages sit in the 管理 menu, the rest in the top bar
-                items.append({"url": url_for(endpoint), "label": label,
+                items.append({"url": url_for(endpoint), "label": gettext(label),
                               "admin_only": set(allowed) == {Role.secretariat_admin}})
         return items
 

@@ -17,6 +17,10 @@ with pot.open("rb") as fh:
 for msg in catalog:
     if msg.id and msg.id in EN:
         msg.string = EN[msg.id] or " "
+# Labels registered in Python at runtime (navigation) are not seen by the extractor.
+for key, value in EN.items():
+    if key not in catalog:
+        catalog.add(key, value or " ")
 out = HERE / "en" / "LC_MESSAGES" / "messages.po"
 out.parent.mkdir(parents=True, exist_ok=True)
 with out.open("wb") as fh:

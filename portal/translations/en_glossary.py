@@ -44,5 +44,9 @@ EN = {
 "驻会执行主席管理平台": "Resident Executive Chair Portal", "驻会执行主席管理": "Resident executive chairs",
 "规则对照": "Rules", "后台": "Back office", "退出": "Sign out",
 "依据《全国学联驻会执行主席管理办法（试行）》": "Under the ACSF Measures for Resident Executive Chairs (trial)",
-"返回首页": "Back to home", "管理": "Manage",
+"返回首页": "Back to home",
+"选拔任用": "Selection", "文件": "Documents", "工作日": "Working days", "站内消息": "Inbox",
+"后台任务": "Background jobs", "所有已发送邮件": "All sent mail", "通知模板": "Notification templates",
+"账号管理": "Accounts", "邮箱或姓名": "Email or name", "姓名": "Name", "平台运营方": "Platform operator",
+"已停用": "Disabled", "停用": "Disable", "启用": "Enable", "进入选拔任用": "Open selection", "队列与工作进程": "Queues and workers", "未读": "unread", "管理": "Manage",
 }
