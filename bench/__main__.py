@@ -6,12 +6,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import bench_documents, bench_notifications  # noqa: E402
+from bench import bench_documents, bench_notifications, bench_selection  # noqa: E402
 
 
 def main() -> None:
     bench_documents.run()
     bench_notifications.run()
+    bench_selection.run()
 
 
 if __name__ == "__main__":

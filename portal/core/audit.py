@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.core.db import TenantScoped, current_tenant_id, utcnow
+from portal.core.db import TenantScoped, check_tenant_write, current_tenant_id, utcnow
 from portal.extensions import db
 
 GENESIS = "0" * 64
@@ -58,8 +58,12 @@ class AuditRecord(TenantScoped, db.Model):
         }
 
     def compute_hash(self) -> str:
-        blob = json.dumps(self.payload(), sort_keys=True, ensure_ascii=False, default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()
+        return _hash(self.payload())
+
+
+def _hash(payload: dict) -> str:
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 def _jsonable(value):
@@ -81,11 +85,33 @@ def actor_of(user) -> tuple[int | None, str]:
 
 
 def record(action: str, obj_type: str, obj_id=None, *, actor=None, before=None, after=None,
-           article: str | None = None, tenant_id: int | None = None) -> AuditRecord:
+           article: str | None = None, tenant_id: int | None = None) -> None:
     """Append one record to the current tenant's chain; flushes, never commits."""
+    record_many([Entry(action, obj_type, obj_id, before=before, after=after, article=article)],
+                actor=actor, tenant_id=tenant_id)
+
+
+@dataclass
+class Entry:
+    action: str
+    obj_type: str
+    obj_id: Any = None
+    before: Any = None
+    after: Any = None
+    article: str | None = None
+
+
+def record_many(entries: list[Entry], *, actor=None, tenant_id: int | None = None) -> None:
+    """Append several records by one actor, in order, to the tenant's chain: one read of the
+    chain's end and one batched INSERT (a school's upload of N nominations is N records, not
+    2N statements). Pending changes are flushed first; never commits."""
     tid = tenant_id if tenant_id is not None else current_tenant_id()
     if tid is None:
         raise RuntimeError("audit record needs a tenant")
+    if not entries:
+        return
+    check_tenant_write(tid, "AuditRecord")
+    db.session.flush()
     _lock_chain(tid)
     last = db.session.execute(
         sa.select(AuditRecord.seq, AuditRecord.hash)
@@ -93,25 +119,19 @@ def record(action: str, obj_type: str, obj_id=None, *, actor=None, before=None, 
         .order_by(AuditRecord.seq.desc())
         .limit(1)
     ).first()
+    seq, prev_hash = (last.seq, last.hash) if last else (0, GENESIS)
     actor_id, actor_label = actor_of(actor)
-    rec = AuditRecord(
-        tenant_id=tid,
-        seq=(last.seq + 1) if last else 1,
-        at=utcnow().replace(microsecond=0),
-        actor_id=actor_id,
-        actor_label=actor_label,
-        action=action,
-        object_type=obj_type,
-        object_id=None if obj_id is None else str(obj_id),
-        article=article,
-        before=_jsonable(before),
-        after=_jsonable(after),
-        prev_hash=last.hash if last else GENESIS,
-    )
-    rec.hash = rec.compute_hash()
-    db.session.add(rec)
-    db.session.flush()
-    return rec
+    at = utcnow().replace(microsecond=0)
+    rows = []
+    for e in entries:
+        seq += 1
+        row = {"tenant_id": tid, "seq": seq, "at": at.isoformat(), "actor_id": actor_id, "actor_label": actor_label,
+               "action": e.action, "object_type": e.obj_type, "object_id": None if e.obj_id is None else str(e.obj_id),
+               "article": e.article, "before": _jsonable(e.before), "after": _jsonable(e.after), "prev_hash": prev_hash}
+        prev_hash = row["hash"] = _hash(row)  # the same digest AuditRecord.compute_hash() recomputes on verify
+        rows.append(row | {"at": at})
+    # An ORM bulk INSERT (executemany): the ids are not needed back, so no row-by-row RETURNING.
+    db.session.execute(sa.insert(AuditRecord), rows)
 
 
 @dataclass

@@ -587,20 +587,22 @@ def _xml_merged_ranges(data: bytes, sheet_name: str) -> list[str]:
     """轻量地从工作表 XML 的 ``<mergeCells>`` 中取出合并区域（流式解析，不建树）。"""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         part = _sheet_part(zf, sheet_name)
-        if part is None:
-            return []
-        # 绝大多数上传没有合并单元格：先做一次廉价的字节扫描。XML 元素名不能用字符引用转义，
-        # 所以在 ASCII 兼容编码（UTF-8/GBK 等）下 <mergeCell 必然以原样字节出现；
-        # UTF-16/32（有 BOM 或 NUL 字节）时不做这个捷径，直接完整解析。
-        if not _may_contain(zf, part, b"mergeCell"):
-            return []
-        collector = _MergeCollector()
-        parser = DefusedXMLParser(target=collector, forbid_dtd=True)
-        with zf.open(part) as fh:
-            while chunk := fh.read(_CHUNK):
-                parser.feed(chunk)
-        parser.close()
-        return collector.refs
+        return [] if part is None else _merged_refs(zf, part)
+
+
+def _merged_refs(zf: zipfile.ZipFile, part: str) -> list[str]:
+    # 绝大多数上传没有合并单元格：先做一次廉价的字节扫描。XML 元素名不能用字符引用转义，
+    # 所以在 ASCII 兼容编码（UTF-8/GBK 等）下 <mergeCell 必然以原样字节出现；
+    # UTF-16/32（有 BOM 或 NUL 字节）时不做这个捷径，直接完整解析。
+    if not _may_contain(zf, part, b"mergeCell"):
+        return []
+    collector = _MergeCollector()
+    parser = DefusedXMLParser(target=collector, forbid_dtd=True)
+    with zf.open(part) as fh:
+        while chunk := fh.read(_CHUNK):
+            parser.feed(chunk)
+    parser.close()
+    return collector.refs
 
 
 # ---------------------------------------------------------------------------
@@ -925,14 +927,14 @@ def _read_fast(data: bytes, sheet_name: str):
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception:
         raise UploadError(f"文件已损坏或格式不受支持，无法读取。{_SAVE_AS_HINT}", "corrupt") from None
+    zf = zipfile.ZipFile(io.BytesIO(data))  # one look at the container for the bound and the merges
     try:
         name = _resolve_sheet_name(list(wb.sheet_names), sheet_name)
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                part = _sheet_part(zf, name)
-                bound = _sheet_extent_bound(zf, part) if part else None
+            part = _sheet_part(zf, name)
+            bound = _sheet_extent_bound(zf, part) if part else None
         except (ParseError, DefusedXmlException, KeyError, zipfile.BadZipFile):
-            bound = None
+            part, bound = None, None
         if bound is None or bound[0] * bound[1] > FAST_PATH_MAX_CELLS:
             return None
         try:
@@ -941,14 +943,15 @@ def _read_fast(data: bytes, sheet_name: str):
             calamine_merges = sheet.merged_cell_ranges or []
         except Exception:
             raise UploadError(f"工作表「{name}」无法读取，文件可能已损坏。{_SAVE_AS_HINT}", "corrupt") from None
+        try:
+            refs = _merged_refs(zf, part)
+        except (ParseError, DefusedXmlException, KeyError, zipfile.BadZipFile):
+            raise UploadError(f"工作表「{name}」结构异常，无法读取。{_SAVE_AS_HINT}", "corrupt") from None
     finally:
         wb.close()
+        zf.close()
 
     merges: set[tuple[int, int, int, int]] = set()
-    try:
-        refs = _xml_merged_ranges(data, name)
-    except (ParseError, DefusedXmlException, KeyError, zipfile.BadZipFile):
-        raise UploadError(f"工作表「{name}」结构异常，无法读取。{_SAVE_AS_HINT}", "corrupt") from None
     for ref in refs:
         try:
             c1, r1, c2, r2 = range_boundaries(ref)

@@ -15,13 +15,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload
 
 from portal.core import audit, clock
 from portal.core.calendar import calendar
-from portal.core.db import utcnow
+from portal.core.db import check_tenant_write, utcnow
 from portal.core.errors import Conflict, DomainError
-from portal.core.idcard import IdNumberError, validate_id_number
+from portal.core.idcard import IdNumberError, mask_id_number, validate_id_number
 from portal.extensions import db
 from portal.reference.models import PresidiumMembership, School, StudentUnion
 from portal.selection import outbox, workflow
@@ -355,15 +355,23 @@ FIELDS = [
 LABELS = {k: label for k, label, _, _ in FIELDS}
 
 
-def clean_nomination(inv: Invitation, data: dict) -> tuple[dict, dict[str, str]]:
-    """Validate one nominee's fields; returns (clean values, {field: Chinese error})."""
+def school_unions(school_id: int) -> dict[str, StudentUnion]:
+    """The school's unions by kind (学生会, 研究生会)."""
+    return {u.kind.value: u for u in db.session.scalars(
+        sa.select(StudentUnion).where(StudentUnion.school_id == school_id))}
+
+
+def clean_nomination(inv: Invitation, data: dict, *, unions: dict[str, StudentUnion] | None = None
+                     ) -> tuple[dict, dict[str, str]]:
+    """Validate one nominee's fields; returns (clean values, {field: Chinese error}).
+    ``unions`` (``school_unions``) saves a query per row when validating a whole sheet."""
     from portal.core.uploads import (
         UploadError, parse_date_cell, parse_enum_cell, parse_int_cell, parse_phone_cell, parse_text_cell,
     )
 
-    out, errors = {}, {}
-    unions = {u.kind.value: u for u in db.session.scalars(
-        sa.select(StudentUnion).where(StudentUnion.school_id == inv.school_id))}
+    out, errors, id_info = {}, {}, None
+    if unions is None:
+        unions = school_unions(inv.school_id)
     for key, label, kind, extra in FIELDS:
         raw = data.get(key)
         try:
@@ -383,7 +391,8 @@ def clean_nomination(inv: Invitation, data: dict) -> tuple[dict, dict[str, str]]
             elif kind == "id":
                 if raw in (None, ""):
                     raise UploadError("身份证号不能为空", "required")
-                out[key] = validate_id_number(raw).number
+                id_info = validate_id_number(raw)
+                out[key] = id_info.number
             elif kind == "union":
                 v = parse_enum_cell(raw, sorted(unions) or ["学生会", "研究生会"])
                 if v not in unions:
@@ -405,9 +414,8 @@ def clean_nomination(inv: Invitation, data: dict) -> tuple[dict, dict[str, str]]
             errors["grade_rank"] = "成绩排名不能大于专业人数"
         if out["publicity_end"] < out["publicity_start"]:
             errors["publicity_end"] = "校内公示结束日期不能早于开始日期"
-        info = validate_id_number(out["id_number"])
-        if info.birth_date != out["birth_date"]:
-            errors["birth_date"] = f"出生日期与身份证号不一致（身份证号为 {info.birth_date:%Y-%m-%d}）"
+        if id_info.birth_date != out["birth_date"]:
+            errors["birth_date"] = f"出生日期与身份证号不一致（身份证号为 {id_info.birth_date:%Y-%m-%d}）"
         if out["elected_on"] > inv.cycle.opened_on:
             errors["elected_on"] = "当选日期不能晚于本次选拔开始日期"
         if not errors:
@@ -433,19 +441,32 @@ def _check_open_for_nominations(inv: Invitation, today: dt.date) -> None:
 def create_nomination(inv: Invitation, values: dict, *, actor, source: str = "web",
                       today: dt.date | None = None) -> Nomination:
     _check_open_for_nominations(inv, today or _today())
-    dup = db.session.scalar(sa.select(Nomination).where(Nomination.cycle_id == inv.cycle_id,
-                                                        Nomination.id_number == values["id_number"],
-                                                        Nomination.status != S.withdrawn))
+    return _create_nominations(inv, [values], actor=actor, source=source)[0]
+
+
+def _create_nominations(inv: Invitation, rows: list[dict], *, actor, source: str) -> list[Nomination]:
+    """Drafts for one school: one duplicate check, one batched INSERT, one batch of audit records."""
+    if not rows:
+        return []
+    taken = set(db.session.scalars(sa.select(Nomination.id_number).where(
+        Nomination.cycle_id == inv.cycle_id, Nomination.id_number.in_([r["id_number"] for r in rows]),
+        Nomination.status != S.withdrawn)))
+    dup = next((r for r in rows if r["id_number"] in taken), None)
     if dup is not None:
-        raise Conflict("该身份证号已在本次选拔中被推荐", field="id_number")
-    nom = Nomination(tenant_id=inv.tenant_id, cycle_id=inv.cycle_id, invitation_id=inv.id,
-                     school_id=inv.school_id, route=inv.route, status=S.draft, source=source, **values)
-    db.session.add(nom)
-    db.session.flush()
-    audit.record("nomination.created", "nomination", nom.id, actor=actor, article="A6.2",
-                 after={"name": nom.name, "school_id": nom.school_id, "source": source,
-                        "id_number": nom.masked_id})
-    return nom
+        who = f"{dup['name']}（身份证号 {mask_id_number(dup['id_number'])}）" if len(rows) > 1 else "该身份证号"
+        raise Conflict(f"{who}已在本次选拔中被推荐", field="id_number")
+    # One executemany, then the new rows read back: ORM inserts with RETURNING go row by row on SQLite.
+    check_tenant_write(inv.tenant_id, "Nomination")
+    db.session.execute(sa.insert(Nomination), [
+        dict(values, tenant_id=inv.tenant_id, cycle_id=inv.cycle_id, invitation_id=inv.id, school_id=inv.school_id,
+             route=inv.route, status=S.draft, source=source) for values in rows])
+    noms = list(db.session.scalars(sa.select(Nomination).where(
+        Nomination.cycle_id == inv.cycle_id, Nomination.id_number.in_([r["id_number"] for r in rows]))
+        .order_by(Nomination.id).options(lazyload(Nomination.school), lazyload(Nomination.union))))  # in the session
+    audit.record_many([audit.Entry("nomination.created", "nomination", n.id, article="A6.2",
+                                   after={"name": n.name, "school_id": n.school_id, "source": source,
+                                          "id_number": n.masked_id}) for n in noms], actor=actor)
+    return noms
 
 
 def update_nomination(nom: Nomination, values: dict, *, actor) -> Nomination:
@@ -472,7 +493,7 @@ def replace_drafts(inv: Invitation, rows: list[dict], *, actor, today: dt.date |
     if drafts:
         audit.record("nomination.drafts_replaced", "invitation", inv.id, actor=actor, article="A6.2",
                      before={"draft_ids": [d.id for d in drafts]})
-    return [create_nomination(inv, r, actor=actor, source="xlsx", today=today) for r in rows]
+    return _create_nominations(inv, rows, actor=actor, source="xlsx")
 
 
 def lock_invitation(inv_id: int) -> Invitation:

@@ -64,13 +64,14 @@ def parse_upload(inv, data: bytes) -> tuple[list[dict], list[dict]]:
     """Returns (clean rows, errors [{row, column, message}]). Raises UploadError for the file."""
     from portal.core.uploads import UploadError, read_xlsx_sheet
 
-    sheet = read_xlsx_sheet(data, SHEET, HEADERS, max_rows=MAX_ROWS)
+    sheet = read_xlsx_sheet(data, SHEET, HEADERS, max_rows=MAX_ROWS, fast=True)
     if len(sheet) == 0:
         raise UploadError("文件中没有人选数据", "empty")
     rows, errors, seen = [], [], {}
+    unions = ops.school_unions(inv.school_id)
     for r in sheet:
         raw = {KEY_OF[h]: v for h, v in r.items() if h in KEY_OF}
-        values, errs = ops.clean_nomination(inv, raw)
+        values, errs = ops.clean_nomination(inv, raw, unions=unions)
         for key, msg in errs.items():
             errors.append({"row": r.row, "column": ops.LABELS[key], "message": msg})
         if not errs:
