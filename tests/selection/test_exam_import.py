@@ -135,12 +135,13 @@ def test_A6_4_exam_import_cannot_reach_another_federations_candidates(exam):
     other = world(1)
     open_cycle(other)
     theirs = advance_to_reviewed(other, submitted(other, invite(other, other.schools[0]), 7))
+    theirs_id, theirs_name = theirs.id, theirs.name  # read inside B: after the request, RLS hides the row
     db.session.commit()  # B's data outlives the refused request's rollback
-    r = exam.upload(xlsx([[theirs.id, None, theirs.name, 99]]))
-    assert r.status_code == 422 and f"本次选拔中没有推荐编号为 {theirs.id} 的人选" in r.get_data(as_text=True)
+    r = exam.upload(xlsx([[theirs_id, None, theirs_name, 99]]))
+    assert r.status_code == 422 and f"本次选拔中没有推荐编号为 {theirs_id} 的人选" in r.get_data(as_text=True)
     with tenant_context(other.tenant.id, db.session):
         db.session.expire_all()
-        assert db.session.get(Nomination, theirs.id).exam_score is None
+        assert db.session.get(Nomination, theirs_id).exam_score is None
 
 
 def test_A6_4_exam_import_api_all_or_nothing(app, exam):
