@@ -16,7 +16,7 @@ from portal.core.idcard import mask_id_number
 from portal.extensions import db
 from portal.selection.models import (
     CYCLE_STATUS_LABELS, OBJECTION_LABELS, ROUTE_LABELS, STATUS_LABELS, Chair, Invitation, Nomination, Objection,
-    PublicNotice, SelectionCycle,
+    ObjectionStatus, PublicNotice, SelectionCycle,
 )
 
 CATEGORY = "选拔任用"
@@ -127,8 +127,6 @@ class ObjectionAdmin(TenantModelView):
         return form
 
     def on_model_change(self, form, model, is_created):
-        from portal.selection.models import ObjectionStatus
-
         if model.status != ObjectionStatus.received:
             raise ValidationError("该异议已有核查结论，涉及的人选不能再更改")
         super().on_model_change(form, model, is_created)

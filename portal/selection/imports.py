@@ -43,12 +43,19 @@ MAX_ROWS = 10_000
 
 # --- operations ------------------------------------------------------------------------------
 
+def _ready(cycle: SelectionCycle):
+    # Who may sit the written exam now: through review and inspection (A6.3).
+    return sa.and_(Nomination.cycle_id == cycle.id, Nomination.status == NominationStatus.reviewed)
+
+
 def exam_candidates(cycle: SelectionCycle) -> list[Nomination]:
-    """Candidates who may sit the written exam now: through review and inspection (A6.3)."""
     return list(db.session.scalars(
-        sa.select(Nomination).join(School, School.id == Nomination.school_id)
-        .where(Nomination.cycle_id == cycle.id, Nomination.status == NominationStatus.reviewed)
+        sa.select(Nomination).join(School, School.id == Nomination.school_id).where(_ready(cycle))
         .order_by(School.province_code, School.code, Nomination.id)))
+
+
+def count_exam_candidates(cycle: SelectionCycle) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Nomination).where(_ready(cycle)))
 
 
 def build_exam_template(cycle: SelectionCycle) -> bytes:
@@ -225,7 +232,7 @@ def page(cycle_id: int):
         g._no_commit = True
         token = _marked_copy(cycle, data, result.errors)
     return render_template("selection/exam_import.html", cycle=cycle, result=result, error_file=token,
-                           ready=len(exam_candidates(cycle))), (422 if result else 200)
+                           ready=count_exam_candidates(cycle)), (422 if result else 200)
 
 
 @bp.get("/template.xlsx")
