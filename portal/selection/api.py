@@ -190,6 +190,23 @@ def upload(inv_id: int):
     return jsonify({"created": result["created"], "ids": result["ids"]}), 201
 
 
+@bp.post("/cycles/<int:cycle_id>/nominations/import")
+@require_roles(Role.secretariat_admin)
+def import_nominations(cycle_id: int):
+    """Import the secretariat's workbook of the cycle's nominations; all rows valid or nothing stored (A6.2)."""
+    c = v.get_cycle(cycle_id)
+    result = v.import_cycle_workbook(c)
+    if result["errors"]:
+        g._no_commit = True
+        details = {"errors": result["errors"]}
+        if result["error_file"]:
+            from flask import url_for
+
+            details["marked_file"] = url_for("selection.cycle_import_errors", cycle_id=c.id, token=result["error_file"])
+        raise DomainError("文件中有错误，未导入任何内容", status=422, code="invalid_rows", details=details)
+    return jsonify({"created": result["created"], "ids": result["ids"]}), 201
+
+
 @bp.get("/cycles/<int:cycle_id>/nominations")
 @require_roles(*ALL)
 def nominations(cycle_id: int):

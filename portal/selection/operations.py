@@ -429,7 +429,10 @@ def clean_nomination(inv: Invitation, data: dict, *, unions: dict[str, StudentUn
 
 
 def _check_open_for_nominations(inv: Invitation, today: dt.date) -> None:
-    cycle = inv.cycle
+    _check_cycle_open(inv.cycle, today)
+
+
+def _check_cycle_open(cycle: SelectionCycle, today: dt.date) -> None:
     if cycle.status != CycleStatus.open:
         raise Conflict(f"推荐已结束（选拔处于「{cycle.status_label}」阶段）")
     step = cycle.step("nominations")
@@ -494,6 +497,71 @@ def replace_drafts(inv: Invitation, rows: list[dict], *, actor, today: dt.date |
         audit.record("nomination.drafts_replaced", "invitation", inv.id, actor=actor, article="A6.2",
                      before={"draft_ids": [d.id for d in drafts]})
     return _create_nominations(inv, rows, actor=actor, source="xlsx")
+
+
+# --- the secretariat's import of a whole cycle (A6.2) --------------------------------------------
+
+def cycle_invitations_by_code(cycle_id: int) -> dict[str, Invitation]:
+    """The cycle's invitations by the school's 学校标识码 (school and cycle joined, one statement)."""
+    return {inv.school.code: inv for inv in db.session.scalars(
+        sa.select(Invitation).where(Invitation.cycle_id == cycle_id))}
+
+
+def unions_by_school(school_ids) -> dict[int, dict[str, StudentUnion]]:
+    """``school_unions`` for many schools in one statement."""
+    out: dict[int, dict[str, StudentUnion]] = {}
+    ids = set(school_ids)
+    for u in db.session.scalars(sa.select(StudentUnion)):
+        if u.school_id in ids:
+            out.setdefault(u.school_id, {})[u.kind.value] = u
+    return out
+
+
+def cycle_id_numbers(cycle_id: int) -> set[str]:
+    """Every ID number in the cycle, withdrawn ones included (one nomination per person per cycle)."""
+    return set(db.session.scalars(sa.select(Nomination.id_number).where(Nomination.cycle_id == cycle_id)))
+
+
+def counted_by_invitation(cycle_id: int) -> dict[int, int]:
+    """Per school, the nominations that take a place under the A6.2 limit (drafts included:
+    they are waiting to be submitted)."""
+    return dict(db.session.execute(
+        sa.select(Nomination.invitation_id, sa.func.count()).where(
+            Nomination.cycle_id == cycle_id, Nomination.status.not_in([S.withdrawn, S.disqualified]))
+        .group_by(Nomination.invitation_id)).all())
+
+
+def import_cycle_nominations(cycle: SelectionCycle, rows: list[tuple[Invitation, dict]], extras: dict, *, actor,
+                             filename: str | None = None, today: dt.date | None = None) -> list[int]:
+    """Store a validated secretariat workbook (``xlsx.parse_cycle_upload``): the schools' extra
+    places with their reasons (A6.2), the drafts in one executemany, and one audit record per
+    nomination plus one for the import, in one batch. Returns the new ids in row order."""
+    _check_cycle_open(cycle, today or _today())
+    if not rows:
+        return []
+    entries = []
+    for inv, extra, reason in extras.values():
+        before = {"extra": inv.extra_nominees, "reason": inv.extra_reason}
+        inv.extra_nominees, inv.extra_reason = extra, reason
+        entries.append(audit.Entry("invitation.extra_nominees", "invitation", inv.id, article="A6.2",
+                                   before=before, after={"extra": extra, "reason": reason}))
+    check_tenant_write(cycle.tenant_id, "Nomination")
+    db.session.execute(sa.insert(Nomination), [
+        dict(values, tenant_id=cycle.tenant_id, cycle_id=cycle.id, invitation_id=inv.id, school_id=inv.school_id,
+             route=inv.route, status=S.draft, source="xlsx") for inv, values in rows])
+    new = {v["id_number"] for _, v in rows}
+    id_of = {idn: i for i, idn in db.session.execute(
+        sa.select(Nomination.id, Nomination.id_number).where(Nomination.cycle_id == cycle.id)) if idn in new}
+    ids = [id_of[v["id_number"]] for _, v in rows]
+    entries += [audit.Entry("nomination.created", "nomination", nid, article="A6.2",
+                            after={"name": v["name"], "school_id": inv.school_id, "source": "secretariat_xlsx",
+                                   "id_number": mask_id_number(v["id_number"])})
+                for nid, (inv, v) in zip(ids, rows)]
+    entries.append(audit.Entry("nomination.imported", "cycle", cycle.id, article="A6.2",
+                               after={"rows": len(rows), "schools": len({inv.id for inv, _ in rows}),
+                                      "extra_places": sorted(extras), "filename": filename}))
+    audit.record_many(entries, actor=actor)
+    return ids
 
 
 def lock_invitation(inv_id: int) -> Invitation:

@@ -23,7 +23,7 @@ from portal.selection.models import (
     Objection, Panelist, PIPELINE, PublicNotice, Review, ReviewLevel, RotationEntry, Route, SelectionCycle,
     STATUS_LABELS,
 )
-from portal.selection.xlsx import SHEET, build_template, parse_upload
+from portal.selection.xlsx import SHEET, build_template, parse_cycle_upload, parse_upload
 from tenants.context import membership_for
 from tenants.models import Membership, Role
 
@@ -352,6 +352,57 @@ def upload_errors(inv_id: int, token: str):
     if not os.path.exists(path):
         abort(404)
     return send_file(path, as_attachment=True, download_name="推荐人选-错误标注.xlsx")
+
+
+@bp.route("/cycles/<int:cycle_id>/nominations/import", methods=["GET", "POST"])
+@require_roles(Role.secretariat_admin)
+def cycle_import(cycle_id: int):
+    c = get_cycle(cycle_id)
+    if request.method == "GET":
+        return render_template("selection/cycle_import.html", cycle=c, result=None)
+    result = import_cycle_workbook(c)
+    if result["errors"]:
+        g._no_commit = True
+        return render_template("selection/cycle_import.html", cycle=c, result=result), 422
+    return _done(f"已导入 {result['created']} 名人选（草稿）", url_for("selection.cycle", cycle_id=c.id))
+
+
+def import_cycle_workbook(c: SelectionCycle) -> dict:
+    """The secretariat's workbook for the whole cycle: every row valid or nothing stored (A6.2)."""
+    from portal.core.uploads import UploadError, mark_errors_xlsx
+
+    f = request.files.get("file")
+    if f is None or not f.filename:
+        raise DomainError("请选择要上传的 .xlsx 文件", code="missing_file")
+    data = f.read()
+    try:
+        rows, errors, extras = parse_cycle_upload(c, data)
+    except UploadError as exc:
+        return {"errors": [{"row": exc.row, "column": exc.column, "message": exc.message}], "created": 0,
+                "error_file": None}
+    if errors:
+        token = uuid.uuid4().hex
+        try:
+            marked = mark_errors_xlsx(data, SHEET, [(e["row"], e["column"], e["message"]) for e in errors])
+            with open(os.path.join(_errors_dir(), f"{c.tenant_id}-cycle{c.id}-{token}.xlsx"), "wb") as fh:
+                fh.write(marked)
+        except Exception:  # the report on the page is enough
+            token = None
+        return {"errors": errors, "created": 0, "error_file": token}
+    ids = ops.import_cycle_nominations(c, rows, extras, actor=actor(), filename=f.filename)
+    return {"errors": [], "created": len(ids), "error_file": None, "ids": ids}
+
+
+@bp.route("/cycles/<int:cycle_id>/import-errors/<token>.xlsx")
+@require_roles(Role.secretariat_admin)
+def cycle_import_errors(cycle_id: int, token: str):
+    c = get_cycle(cycle_id)
+    if not re.fullmatch(r"[0-9a-f]{32}", token):
+        abort(404)
+    path = os.path.join(_errors_dir(), f"{c.tenant_id}-cycle{c.id}-{token}.xlsx")
+    if not os.path.exists(path):
+        abort(404)
+    return send_file(path, as_attachment=True, download_name="推荐人选汇总-错误标注.xlsx")
 
 
 @bp.route("/cycles/<int:cycle_id>/nominations")

@@ -60,6 +60,24 @@ def build_template(inv, unions: list[str]) -> bytes:
     return buf.getvalue()
 
 
+def clean_row(inv, r, unions: dict, seen: dict, errors: list) -> dict | None:
+    """One workbook row through the A6.2 checks, shared by the liaison's and the secretariat's
+    imports: the clean values, or None with the row's errors (by row and column) appended.
+    ``seen`` maps ID numbers to the first row that had them (duplicates within the file)."""
+    raw = {KEY_OF[h]: v for h, v in r.items() if h in KEY_OF}
+    values, errs = ops.clean_nomination(inv, raw, unions=unions)
+    for key, msg in errs.items():
+        errors.append({"row": r.row, "column": ops.LABELS[key], "message": msg})
+    if errs:
+        return None
+    idn = values["id_number"]
+    if idn in seen:
+        errors.append({"row": r.row, "column": "身份证号", "message": f"与第 {seen[idn]} 行的身份证号重复"})
+        return None
+    seen[idn] = r.row
+    return values
+
+
 def parse_upload(inv, data: bytes) -> tuple[list[dict], list[dict]]:
     """Returns (clean rows, errors [{row, column, message}]). Raises UploadError for the file."""
     from portal.core.uploads import UploadError, read_xlsx_sheet
@@ -70,14 +88,67 @@ def parse_upload(inv, data: bytes) -> tuple[list[dict], list[dict]]:
     rows, errors, seen = [], [], {}
     unions = ops.school_unions(inv.school_id)
     for r in sheet:
-        raw = {KEY_OF[h]: v for h, v in r.items() if h in KEY_OF}
-        values, errs = ops.clean_nomination(inv, raw, unions=unions)
-        for key, msg in errs.items():
-            errors.append({"row": r.row, "column": ops.LABELS[key], "message": msg})
-        if not errs:
-            idn = values["id_number"]
-            if idn in seen:
-                errors.append({"row": r.row, "column": "身份证号", "message": f"与第 {seen[idn]} 行的身份证号重复"})
-            seen[idn] = r.row
+        values = clean_row(inv, r, unions, seen, errors)
+        if values is not None:
             rows.append(values)
     return rows, errors
+
+
+# --- the secretariat's workbook for a whole cycle ----------------------------------------------
+# The liaison's columns plus the school (学校标识码) and, for rows beyond a school's A6.2 limit,
+# the reason the secretariat records (as allow_extra_nominees does for one school).
+
+SCHOOL_HEADER, REASON_HEADER = "学校标识码", "超额推荐理由"
+CYCLE_HEADERS = [SCHOOL_HEADER, *HEADERS, REASON_HEADER]
+CYCLE_MAX_ROWS = 10_000
+
+
+def _school_code(v) -> str:
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return str(v).strip() if v is not None else ""
+
+
+def parse_cycle_upload(cycle, data: bytes) -> tuple[list[tuple], list[dict], dict]:
+    """Returns (clean rows [(invitation, values)], errors [{row, column, message}],
+    extra nominees {invitation id: (invitation, extra, reason)}). Raises UploadError for the file.
+    Schools, unions, ID numbers already in the cycle and per-school counts are read once."""
+    from portal.core.uploads import UploadError, read_xlsx_sheet
+
+    sheet = read_xlsx_sheet(data, SHEET, CYCLE_HEADERS, max_rows=CYCLE_MAX_ROWS, fast=True)
+    if len(sheet) == 0:
+        raise UploadError("文件中没有人选数据", "empty")
+    invs = ops.cycle_invitations_by_code(cycle.id)
+    unions = ops.unions_by_school([inv.school_id for inv in invs.values()])
+    taken = ops.cycle_id_numbers(cycle.id)
+    counted = ops.counted_by_invitation(cycle.id)
+    per_school = cycle.rule("selection.nominees_per_school")
+    rows, errors, seen, used, extras = [], [], {}, {}, {}
+    for r in sheet:
+        code = _school_code(r.get(SCHOOL_HEADER))
+        inv = invs.get(code)
+        if inv is None:
+            errors.append({"row": r.row, "column": SCHOOL_HEADER, "message": (
+                f"本次选拔未向学校标识码为「{code}」的学校发出邀请" if code else "学校标识码不能为空")})
+            continue
+        n = used[inv.id] = used.get(inv.id, counted.get(inv.id, 0)) + 1
+        limit = per_school + inv.extra_nominees
+        reason = str(r.get(REASON_HEADER) or "").strip()
+        if n > limit:
+            if not reason:
+                errors.append({"row": r.row, "column": REASON_HEADER, "message": (
+                    f"{inv.school.name}本次已有 {n - 1} 名人选，达到规定的 {limit} 名上限；"
+                    f"超过规定人数推荐须填写理由（{ops.article_citation('A6.2')}）")})
+                continue
+            _, _, reasons = extras.get(inv.id, (inv, 0, []))
+            if reason not in reasons:
+                reasons.append(reason)
+            extras[inv.id] = (inv, n - per_school, reasons)
+        values = clean_row(inv, r, unions.get(inv.school_id, {}), seen, errors)
+        if values is None:
+            continue
+        if values["id_number"] in taken:
+            errors.append({"row": r.row, "column": "身份证号", "message": "该身份证号已在本次选拔中被推荐"})
+            continue
+        rows.append((inv, values))
+    return rows, errors, {k: (inv, extra, "；".join(reasons)) for k, (inv, extra, reasons) in extras.items()}
