@@ -222,7 +222,7 @@ def nominations(cycle_id: int):
                                  provinces=provs if provs else None, school_id=school, q=a.get("q") or None)
     page = max(1, a.get("page", 1, type=int))
     per = min(200, max(1, a.get("per_page", 50, type=int)))
-    p = db.paginate(stmt, page=page, per_page=per, error_out=False)
+    p = ops.nominations_page(stmt, page, per)
     return jsonify({"items": [nomination_json(n) for n in p.items], "page": page, "per_page": per, "total": p.total})
 
 

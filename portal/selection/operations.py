@@ -1292,6 +1292,49 @@ def nominations_query(cycle_id: int, *, status=None, province=None, school_id=No
 
 
 @dataclass
+class NominationPage:
+    """One page of the nomination list, shaped like Flask-SQLAlchemy's Pagination for the pager."""
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+
+def nominations_page(stmt, page: int, per_page: int) -> NominationPage:
+    """A page of ``nominations_query`` by deferred join: the count and the page's ids from the
+    filtered, ordered ids alone (no eager joins over the whole cycle), then only those rows with
+    their school and union. Three statements at any page size or cycle size."""
+    ids_stmt = stmt.with_only_columns(Nomination.id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(ids_stmt.order_by(None).subquery()))
+    ids = list(db.session.scalars(ids_stmt.limit(per_page).offset((page - 1) * per_page)))
+    items = []
+    if ids:
+        by_id = {n.id: n for n in db.session.scalars(sa.select(Nomination).where(Nomination.id.in_(ids)))}
+        items = [by_id[i] for i in ids]
+    return NominationPage(items, total, page, per_page)
+
+
+@dataclass
 class Funnel:
     by_status: dict
     by_province: list

@@ -420,7 +420,7 @@ def nominations(cycle_id: int):
                                  q=(a.get("q") or "").strip() or None,
                                  provinces=provs if provs else None, school_id=school)
     page = max(1, a.get("page", 1, type=int))
-    p = db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False)
+    p = ops.nominations_page(stmt, page, PER_PAGE)
     return render_template("selection/nominations.html", cycle=c, pagination=p, STATUS_LABELS=STATUS_LABELS,
                            provinces=db.session.scalars(sa.select(Province).order_by(Province.code)).all())
 
