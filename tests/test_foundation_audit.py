@@ -3,7 +3,6 @@ import threading
 
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner
 
 from portal.core import audit
 from portal.core.audit import AuditRecord, verify_chain
@@ -30,43 +29,68 @@ def test_A7_every_record_chains_to_the_previous(session):
         assert verify_chain(t.id) is None
 
 
-def _tamper(sql, params):
-    """Edit the table as its owner (the app role may not)."""
-    if IS_PG:
-        eng = sa.create_engine(OWNER_URL)
-        with eng.begin() as c:
-            c.execute(sa.text(sql), params)
-        eng.dispose()
-    else:
-        db.session.execute(sa.text(sql), params)
-
-
 @pytest.fixture()
 def committed_chain(app, session):
-    """On PostgreSQL tampering happens on another connection: commit the chain for real."""
-    t = TenantFactory()
-    _records(t, 4)
-    db.session.commit()
-    return t
+    """A four-record chain, committed for real, and a way to tamper with it as the owner.
+
+    On SQLite the chain lives in the test's transaction and is edited there. On PostgreSQL
+    the app role may not touch the table, so the chain is committed on its own connection
+    and edited through the owner's; the rows are removed afterwards (as the owner)."""
+    if not IS_PG:
+        t = TenantFactory()
+        _records(t, 4)
+        db.session.commit()
+        yield t.id, lambda sql, params: db.session.execute(sa.text(sql), params)
+        return
+    owner = sa.create_engine(OWNER_URL)
+    with owner.begin() as c:
+        tid = c.execute(sa.text(
+            "INSERT INTO tenants (slug, name, short_name, kind, active, created_at) "
+            "VALUES (:s, '篡改检测', '篡改', 'national', true, now()) RETURNING id"),
+            {"s": f"tamper-{id(owner)}"}).scalar()
+    engine = sa.create_engine(db.engine.url)
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as s, s.begin():
+        s.execute(sa.text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(tid)})
+        prev = audit.GENESIS
+        for seq in range(1, 5):
+            rec = AuditRecord(tenant_id=tid, seq=seq, at=audit.utcnow().replace(microsecond=0),
+                              actor_id=None, actor_label="测试", action="test.changed", object_type="thing",
+                              object_id=str(seq), article="A7", before={"v": seq}, after={"v": seq + 1},
+                              prev_hash=prev)
+            rec.hash = rec.compute_hash()
+            prev = rec.hash
+            s.add(rec)
+
+    def tamper(sql, params):
+        with owner.begin() as c:
+            c.execute(sa.text(sql), params)
+
+    try:
+        yield tid, tamper
+    finally:
+        with owner.begin() as c:
+            c.execute(sa.text("DELETE FROM audit_records WHERE tenant_id = :t"), {"t": tid})
+            c.execute(sa.text("DELETE FROM tenants WHERE id = :t"), {"t": tid})
+        engine.dispose()
+        owner.dispose()
 
 
-def test_A7_verify_reports_first_edited_record(app, committed_chain):
-    t = committed_chain
-    if IS_PG:
-        pytest.skip("PG variant below commits outside the savepoint")
-    _tamper("UPDATE audit_records SET after = :a WHERE tenant_id = :t AND seq = 3", {"a": '{"v": 99}', "t": t.id})
+def test_A7_verify_reports_first_edited_record(committed_chain):
+    tid, tamper = committed_chain
+    assert verify_chain(tid) is None
+    tamper("UPDATE audit_records SET after = :a WHERE tenant_id = :t AND seq = 3", {"a": '{"v": 99}', "t": tid})
     db.session.expire_all()
-    problem = verify_chain(t.id)
+    problem = verify_chain(tid)
     assert problem.seq == 3 and problem.kind == "edited"
 
 
-def test_A7_verify_reports_deleted_record(app, committed_chain):
-    t = committed_chain
-    if IS_PG:
-        pytest.skip("PG variant below commits outside the savepoint")
-    _tamper("DELETE FROM audit_records WHERE tenant_id = :t AND seq = 2", {"t": t.id})
+def test_A7_verify_reports_deleted_record(committed_chain):
+    tid, tamper = committed_chain
+    tamper("DELETE FROM audit_records WHERE tenant_id = :t AND seq = 2", {"t": tid})
     db.session.expire_all()
-    problem = verify_chain(t.id)
+    problem = verify_chain(tid)
     assert problem.seq == 2 and problem.kind == "deleted"
 
 
