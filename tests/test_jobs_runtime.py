@@ -127,3 +127,41 @@ def test_worker_command_requires_redis(app):
     finally:
         app.config["REDIS_URL"] = old
     assert result.exit_code != 0 and "REDIS_URL" in result.output
+
+
+def test_embedded_sweep_picks_up_jobs_a_restart_left_behind(app, session, monkeypatch):
+    """In the embedded default a job caught mid-run (started) or waiting for a retry when the
+    process stopped is dispatched again by the sweep; one this process still holds is not."""
+    import datetime as dt
+
+    from portal.core.db import tenant_context
+    from portal.extensions import db
+    from portal.jobs import operations
+    from portal.jobs.models import JobRecord, JobStatus
+    from tests.factories import TenantFactory
+
+    monkeypatch.setitem(app.config, "JOBS_EAGER", False)
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    assert operations.mode(app) == "thread"
+    t = TenantFactory()
+    old = operations.utcnow() - dt.timedelta(hours=1)
+    with tenant_context(t.id, db.session):
+        recs = {s: JobRecord(tenant_id=t.id, kind="test", label="测试", queue="default", func="builtins.len",
+                             args=[[1]], status=s, enqueued_at=old)
+                for s in (JobStatus.started, JobStatus.retrying, JobStatus.finished, JobStatus.failed)}
+        held = JobRecord(tenant_id=t.id, kind="test", label="仍在运行", queue="default", func="builtins.len",
+                         args=[[1]], status=JobStatus.started, enqueued_at=old)
+        db.session.add_all([*recs.values(), held])
+        db.session.flush()
+    db.session.commit()
+    dispatched = []
+    monkeypatch.setattr(operations, "dispatch", lambda _app, todo: dispatched.extend(todo))
+    executor = operations.embedded_executor(app)
+    executor._hold(held.id)
+    try:
+        n = operations.sweep_stuck_jobs(older_than_seconds=60)
+    finally:
+        executor._release(held.id)
+    ids = {row[0] for row in dispatched}
+    assert ids == {recs[JobStatus.started].id, recs[JobStatus.retrying].id}
+    assert n == 2

@@ -174,23 +174,54 @@ def rq_enqueue(app, record_id, tenant_id, queue, max_attempts, rq_job_id):
 # --- the embedded executor ----------------------------------------------------------------
 
 class EmbeddedExecutor:
-    """A small thread pool: jobs run for real in the web process when there is no Redis."""
+    """A small thread pool: jobs run for real in the web process when there is no Redis.
+
+    It knows which records it holds (running, waiting in the pool or waiting for a retry), so
+    the sweep can tell a job this process still owns from one left behind by a restart."""
 
     def __init__(self, workers: int = 2):
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="portal-job")
         self.submitted = 0
         self.lock = threading.Lock()
+        self._held: dict[int, int] = {}
+
+    def _hold(self, record_id: int) -> None:
+        with self.lock:
+            self._held[record_id] = self._held.get(record_id, 0) + 1
+
+    def _release(self, record_id: int) -> None:
+        with self.lock:
+            n = self._held.get(record_id, 0) - 1
+            if n > 0:
+                self._held[record_id] = n
+            else:
+                self._held.pop(record_id, None)
+
+    def holds(self, record_id: int) -> bool:
+        with self.lock:
+            return record_id in self._held
 
     def submit(self, app, record_id, tenant_id, attempt: int = 1):
         from portal.jobs.runner import run_in_thread
 
         with self.lock:
             self.submitted += 1
-        return self.pool.submit(run_in_thread, app, record_id, tenant_id, self, attempt)
+        self._hold(record_id)
+        future = self.pool.submit(run_in_thread, app, record_id, tenant_id, self, attempt)
+        future.add_done_callback(lambda _f: self._release(record_id))
+        return future
 
     def retry_later(self, app, record_id, tenant_id, attempt):
         delay = BACKOFF[min(attempt - 1, len(BACKOFF) - 1)] * app.config.get("JOBS_BACKOFF_SCALE", 1)
-        t = threading.Timer(delay, self.submit, args=(app, record_id, tenant_id, attempt + 1))
+        self._hold(record_id)
+
+        def resubmit():
+            try:
+                self.submit(app, record_id, tenant_id, attempt + 1)
+            finally:
+                self._release(record_id)
+
+        t = threading.Timer(delay, resubmit)
         t.daemon = True
         t.start()
 
@@ -216,19 +247,26 @@ def tenant_ids() -> list[int]:
 
 
 def sweep_stuck_jobs(older_than_seconds: int = 300) -> int:
-    """Re-dispatch jobs still ``queued`` long after they were submitted (Redis was down)."""
+    """Re-dispatch jobs left behind: still ``queued`` long after submission (Redis was down),
+    or, in the embedded default, ``started``/``retrying`` records that no thread of this
+    process holds any more (the process restarted mid-job or before a retry)."""
     app = current_app._get_current_object()
     cutoff = utcnow() - dt.timedelta(seconds=older_than_seconds)
     conn = None
+    executor = None
+    statuses = [JobStatus.queued]
     if mode(app) == "rq":
         from portal.core.redis import get_redis
 
         conn = get_redis()
+    elif mode(app) == "thread":
+        executor = embedded_executor(app)
+        statuses = [JobStatus.queued, JobStatus.started, JobStatus.retrying]
     count = 0
     for tid in tenant_ids():
         with tenant_context(tid, db.session):
             rows = db.session.scalars(
-                sa.select(JobRecord).where(JobRecord.status == JobStatus.queued,
+                sa.select(JobRecord).where(JobRecord.status.in_(statuses),
                                            JobRecord.enqueued_at < cutoff).limit(500)).all()
             todo = []
             for rec in rows:
@@ -237,6 +275,8 @@ def sweep_stuck_jobs(older_than_seconds: int = 300) -> int:
 
                     if Job.exists(rec.rq_job_id, connection=conn):
                         continue
+                if executor is not None and executor.holds(rec.id):
+                    continue
                 rec.enqueued_at = utcnow()
                 todo.append((rec.id, rec.tenant_id, rec.queue, rec.max_attempts, rec.rq_job_id))
             db.session.commit()
