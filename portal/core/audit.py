@@ -66,8 +66,16 @@ def _hash(payload: dict) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
 def _jsonable(value):
-    return json.loads(json.dumps(value, ensure_ascii=False, default=str)) if value is not None else None
+    if value is None:
+        return None
+    # A flat dict of JSON scalars is already what the round trip would give (the common case).
+    if type(value) is dict and all(type(v) in _JSON_SCALARS and type(k) is str for k, v in value.items()):
+        return value
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
 
 
 def _lock_chain(tenant_id: int) -> None:
@@ -130,8 +138,9 @@ def record_many(entries: list[Entry], *, actor=None, tenant_id: int | None = Non
                "article": e.article, "before": _jsonable(e.before), "after": _jsonable(e.after), "prev_hash": prev_hash}
         prev_hash = row["hash"] = _hash(row)  # the same digest AuditRecord.compute_hash() recomputes on verify
         rows.append(row | {"at": at})
-    # An ORM bulk INSERT (executemany): the ids are not needed back, so no row-by-row RETURNING.
-    db.session.execute(sa.insert(AuditRecord), rows)
+    # A Core executemany on the table: the ids are not needed back, so no ORM bookkeeping and
+    # no row-by-row RETURNING.
+    db.session.execute(AuditRecord.__table__.insert(), rows)
 
 
 @dataclass

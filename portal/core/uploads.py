@@ -1281,7 +1281,9 @@ def parse_text_cell(
     s = s.strip(" \t\r\n\u3000\u00a0\u200b\u200c\u200d\u2060\ufeff")
     if allow_newlines:
         s = s.replace("\r\n", "\n").replace("\r", "\n")
-    for ch in s:
+    # Fast path: a printable string has no Cc/Cf/Cs/Co/unassigned character (str.isprintable);
+    # only the rest (spaces other than U+0020, newlines, the refused ones) needs the scan.
+    for ch in ("" if s.isprintable() else s):
         if ch == "\n" and allow_newlines:
             continue
         cat = unicodedata.category(ch)
@@ -1312,6 +1314,8 @@ def parse_enum_cell(
     ``choices`` 为映射时按键匹配并返回对应的值（例如 ``{"是": True, "否": False}``）；
     否则返回 ``choices`` 中的规范写法。错误信息列出全部可选项。
     """
+    if isinstance(v, str) and v in choices:  # the common case: exactly one of the options
+        return choices[v] if isinstance(choices, Mapping) else v
     options = list(choices.keys()) if isinstance(choices, Mapping) else list(choices)
     allowed = "、".join(f"「{c}」" for c in options)
     if _is_blank(v):
