@@ -45,8 +45,10 @@ test: install-test
 	-@$(MAKE) -s system-deps 2>/dev/null || echo "(system packages not installed: PDF/browser tests may skip)"
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Benchmarks: figures and ratios against floors measured in the same run (needs Redis for the
+# notification fan-out; a scratch database 14 by default).
 bench: install-test
-	$(BIN)/python -m bench
+	REDIS_URL=$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/14} $(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) instance *.egg-info
