@@ -20,6 +20,7 @@ from tenants.models import Role
 
 bp = api_blueprint("selection_api", __name__, "/api/v1/<tenant>/selection")
 ALL = tuple(Role)
+MAX_PER_PAGE = 1000  # an API client may take a whole province at once; queries stay constant
 _body = json_body
 
 
@@ -221,7 +222,7 @@ def nominations(cycle_id: int):
     stmt = ops.nominations_query(c.id, status=status, province=a.get("province") or None,
                                  provinces=provs if provs else None, school_id=school, q=a.get("q") or None)
     page = max(1, a.get("page", 1, type=int))
-    per = min(200, max(1, a.get("per_page", 50, type=int)))
+    per = min(MAX_PER_PAGE, max(1, a.get("per_page", 50, type=int)))
     p = ops.nominations_page(stmt, page, per)
     return jsonify({"items": [nomination_json(n) for n in p.items], "page": page, "per_page": per, "total": p.total})
 
