@@ -684,7 +684,13 @@ def _norm_header(v: Any) -> str:
 
 
 def _is_blank(v: Any) -> bool:
-    return v is None or (isinstance(v, str) and not v.translate(_INVISIBLE).strip())
+    if v is None:
+        return True
+    if not isinstance(v, str):
+        return False
+    if v.isprintable() and v.strip():  # printable: no invisible format characters to strip
+        return False
+    return not v.translate(_INVISIBLE).strip()
 
 
 def _resolve_sheet_name(names: Sequence[str], wanted: str) -> str:

@@ -5,6 +5,7 @@ Every rule value is read from the cycle's pinned snapshot (``cycle.rule(key)``, 
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 import hashlib
 import os
 import random
@@ -508,15 +509,22 @@ def cycle_invitations_by_code(cycle_id: int) -> dict[str, Invitation]:
         sa.select(Invitation).where(Invitation.cycle_id == cycle_id).options(lazyload(Invitation.cycle)))}
 
 
-def unions_by_school(school_ids) -> dict[int, dict[str, StudentUnion]]:
-    """``school_unions`` for many schools in one statement."""
-    out: dict[int, dict[str, StudentUnion]] = {}
+def unions_by_school(school_ids) -> dict[int, dict[str, UnionRef]]:
+    """``school_unions`` for many schools in one statement (ids only: a sheet validates
+    against them, nationally 6,000 unions, so no ORM objects are built)."""
+    out: dict[int, dict[str, UnionRef]] = {}
     ids = set(school_ids)
-    # the union's school is not needed here: skip its joined load (6,000 rows nationally)
-    for u in db.session.scalars(sa.select(StudentUnion).options(lazyload(StudentUnion.school))):
-        if u.school_id in ids:
-            out.setdefault(u.school_id, {})[u.kind.value] = u
+    rows = db.session.execute(sa.select(StudentUnion.school_id, StudentUnion.kind, StudentUnion.id))
+    for school_id, kind, union_id in rows:
+        if school_id in ids:
+            out.setdefault(school_id, {})[kind.value] = UnionRef(union_id)
     return out
+
+
+class UnionRef(NamedTuple):
+    """What validating a row needs of a union: its id."""
+
+    id: int
 
 
 def cycle_id_numbers(cycle_id: int) -> set[str]:
