@@ -179,16 +179,7 @@ def create_nomination(inv_id: int):
 def upload(inv_id: int):
     """Upload the school's xlsx; all rows valid or nothing stored (A6.2)."""
     inv = v.get_invitation(inv_id)
-    result = v.upload_nominations(inv)
-    if result["errors"]:
-        g._no_commit = True
-        details = {"errors": result["errors"]}
-        if result["error_file"]:
-            from flask import url_for
-
-            details["marked_file"] = url_for("selection.upload_errors", inv_id=inv.id, token=result["error_file"])
-        raise DomainError("文件中有错误，未导入任何内容", status=422, code="invalid_rows", details=details)
-    return jsonify({"created": result["created"], "ids": result["ids"]}), 201
+    return _import_response(v.upload_nominations(inv), "selection.upload_errors", inv_id=inv.id)
 
 
 @bp.post("/cycles/<int:cycle_id>/nominations/import")
@@ -196,14 +187,18 @@ def upload(inv_id: int):
 def import_nominations(cycle_id: int):
     """Import the secretariat's workbook of the cycle's nominations; all rows valid or nothing stored (A6.2)."""
     c = v.get_cycle(cycle_id)
-    result = v.import_cycle_workbook(c)
+    return _import_response(v.import_cycle_workbook(c), "selection.cycle_import_errors", cycle_id=c.id)
+
+
+def _import_response(result: dict, marked_endpoint: str, **ids):
+    """201 with the new ids, or 422 naming every bad row (and the error-marked copy)."""
     if result["errors"]:
         g._no_commit = True
         details = {"errors": result["errors"]}
         if result["error_file"]:
             from flask import url_for
 
-            details["marked_file"] = url_for("selection.cycle_import_errors", cycle_id=c.id, token=result["error_file"])
+            details["marked_file"] = url_for(marked_endpoint, token=result["error_file"], **ids)
         raise DomainError("文件中有错误，未导入任何内容", status=422, code="invalid_rows", details=details)
     return jsonify({"created": result["created"], "ids": result["ids"]}), 201
 

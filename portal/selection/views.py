@@ -316,28 +316,43 @@ def upload(inv_id: int):
     return _done(f"已导入 {result['created']} 名人选（草稿），原有草稿已替换", url_for("selection.invitation", inv_id=inv.id))
 
 
-def upload_nominations(inv: Invitation) -> dict:
-    """Validate every row; store nothing unless the whole file is clean (A6.2)."""
-    from portal.core.uploads import UploadError, mark_errors_xlsx
-
+def _uploaded_workbook() -> tuple[str, bytes]:
     f = request.files.get("file")
     if f is None or not f.filename:
         raise DomainError("请选择要上传的 .xlsx 文件", code="missing_file")
-    data = f.read()
+    return f.filename, f.read()
+
+
+def _file_refused(exc) -> dict:
+    return {"errors": [{"row": exc.row, "column": exc.column, "message": exc.message}], "created": 0,
+            "error_file": None}
+
+
+def _rows_refused(data: bytes, errors: list[dict], stem: str) -> dict:
+    """Nothing is stored; keep a copy of the file with the errors marked for download."""
+    from portal.core.uploads import mark_errors_xlsx
+
+    token = uuid.uuid4().hex
+    try:
+        marked = mark_errors_xlsx(data, SHEET, [(e["row"], e["column"], e["message"]) for e in errors])
+        with open(os.path.join(_errors_dir(), f"{stem}-{token}.xlsx"), "wb") as fh:
+            fh.write(marked)
+    except Exception:  # the report on the page is enough
+        token = None
+    return {"errors": errors, "created": 0, "error_file": token}
+
+
+def upload_nominations(inv: Invitation) -> dict:
+    """Validate every row; store nothing unless the whole file is clean (A6.2)."""
+    from portal.core.uploads import UploadError
+
+    _name, data = _uploaded_workbook()
     try:
         rows, errors = parse_upload(inv, data)
     except UploadError as exc:
-        return {"errors": [{"row": exc.row, "column": exc.column, "message": exc.message}], "created": 0,
-                "error_file": None}
+        return _file_refused(exc)
     if errors:
-        token = uuid.uuid4().hex
-        try:
-            marked = mark_errors_xlsx(data, SHEET, [(e["row"], e["column"], e["message"]) for e in errors])
-            with open(os.path.join(_errors_dir(), f"{inv.tenant_id}-{inv.id}-{token}.xlsx"), "wb") as fh:
-                fh.write(marked)
-        except Exception:  # the report on the page is enough
-            token = None
-        return {"errors": errors, "created": 0, "error_file": token}
+        return _rows_refused(data, errors, f"{inv.tenant_id}-{inv.id}")
     created = ops.replace_drafts(inv, rows, actor=actor())
     return {"errors": [], "created": len(created), "error_file": None, "ids": [n.id for n in created]}
 
@@ -369,27 +384,16 @@ def cycle_import(cycle_id: int):
 
 def import_cycle_workbook(c: SelectionCycle) -> dict:
     """The secretariat's workbook for the whole cycle: every row valid or nothing stored (A6.2)."""
-    from portal.core.uploads import UploadError, mark_errors_xlsx
+    from portal.core.uploads import UploadError
 
-    f = request.files.get("file")
-    if f is None or not f.filename:
-        raise DomainError("请选择要上传的 .xlsx 文件", code="missing_file")
-    data = f.read()
+    filename, data = _uploaded_workbook()
     try:
         rows, errors, extras = parse_cycle_upload(c, data)
     except UploadError as exc:
-        return {"errors": [{"row": exc.row, "column": exc.column, "message": exc.message}], "created": 0,
-                "error_file": None}
+        return _file_refused(exc)
     if errors:
-        token = uuid.uuid4().hex
-        try:
-            marked = mark_errors_xlsx(data, SHEET, [(e["row"], e["column"], e["message"]) for e in errors])
-            with open(os.path.join(_errors_dir(), f"{c.tenant_id}-cycle{c.id}-{token}.xlsx"), "wb") as fh:
-                fh.write(marked)
-        except Exception:  # the report on the page is enough
-            token = None
-        return {"errors": errors, "created": 0, "error_file": token}
-    ids = ops.import_cycle_nominations(c, rows, extras, actor=actor(), filename=f.filename)
+        return _rows_refused(data, errors, f"{c.tenant_id}-cycle{c.id}")
+    ids = ops.import_cycle_nominations(c, rows, extras, actor=actor(), filename=filename)
     return {"errors": [], "created": len(ids), "error_file": None, "ids": ids}
 
 
