@@ -146,3 +146,28 @@ def test_anonymous_gets_login_redirect_or_json_401(session, client):
     assert resp.status_code == 302 and "/login" in resp.location
     resp = client.get(f"/api/v1/{t.slug}/rules")
     assert resp.status_code == 401 and resp.json["error"]["status"] == 401
+
+
+def test_every_unsafe_api_call_on_the_browser_session_needs_csrf(app, session, login_as, client):
+    """Every JSON API blueprint shares one CSRF rule: a session-authenticated POST/PUT/DELETE
+    without the token is refused before any view runs (tokens in headers are exempt)."""
+    import re
+
+    t = TenantFactory()
+    login_as(member(t))
+    app.config["WTF_CSRF_ENABLED"] = True
+    checked = 0
+    try:
+        for rule in app.url_map.iter_rules():
+            if not rule.rule.startswith("/api/v1/<tenant>"):
+                continue
+            for method in sorted(rule.methods & {"POST", "PUT", "DELETE", "PATCH"}):
+                url = rule.rule.replace("<tenant>", t.slug)
+                url = re.sub(r"<int:\w+>", "1", url)
+                url = re.sub(r"<[^>]+>", "x", url)
+                resp = client.open(url, method=method, json={})
+                assert resp.status_code == 400 and "CSRF" in resp.json["error"]["message"], (method, url)
+                checked += 1
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert checked > 20

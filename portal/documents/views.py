@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from portal.api.common import api_blueprint
 from portal.core.errors import DomainError
 from portal.documents.models import GeneratedDocument
 from portal.documents.operations import BUILDERS, DocumentError, can_download, file_path, request_document
@@ -15,7 +16,7 @@ from tenants.context import has_role
 from tenants.models import STAFF_ROLES, Role
 
 bp = Blueprint("documents", __name__, url_prefix="/<tenant>/documents", template_folder="templates")
-api_bp = Blueprint("documents_api", __name__, url_prefix="/api/v1/<tenant>/documents")
+api_bp = api_blueprint("documents_api", __name__, "/api/v1/<tenant>/documents")
 
 
 def _visible():
@@ -113,9 +114,6 @@ def api_list():
 
 @api_bp.post("")
 def api_create():
-    from portal.api.common import csrf_for_session_calls
-
-    csrf_for_session_calls()
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise DomainError("请求体应为 JSON 对象")

@@ -22,9 +22,6 @@ def init_app(app):
 
     app.register_blueprint(bp)
     from portal.selection.api import bp as api_bp
-    from portal.extensions import csrf
-
-    csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
     imports.init_app(app)  # written-exam score import, page and API (A6.4)
     for key, label, subject, body, article in TEMPLATES:

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from portal.api.common import api_blueprint
 from portal.core.calendar import HolidayYear, calendar
 from portal.core.errors import DomainError
 from portal.core.permissions import ROLE_ADMIN, require_roles
@@ -14,7 +15,7 @@ from portal.extensions import db
 from portal.workdays.operations import HolidayImportError, import_holiday_year
 
 bp = Blueprint("workdays", __name__, url_prefix="/<tenant>/workdays", template_folder="templates")
-api_bp = Blueprint("workdays_api", __name__, url_prefix="/api/v1/<tenant>/workdays")
+api_bp = api_blueprint("workdays_api", __name__, "/api/v1/<tenant>/workdays")
 
 
 def _years():
@@ -78,9 +79,6 @@ def api_years():
 @api_bp.post("/years/<int:year>")
 @require_roles(*ROLE_ADMIN)
 def api_import(year: int):
-    from portal.api.common import csrf_for_session_calls
-
-    csrf_for_session_calls()
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise HolidayImportError("请上传 CSV 或 XLSX 文件（字段名 file）", code="missing_file")
