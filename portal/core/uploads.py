@@ -616,7 +616,8 @@ ERROR_COMMENT_AUTHOR = "系统校验"
 _ORIGINAL_COMMENT_MARK = "\n——原批注——\n"
 
 _WS_RE = re.compile(r"\s+")
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff"
+_INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE_CHARS), None)
 
 
 class SheetRow(dict):
@@ -686,9 +687,10 @@ def _norm_header(v: Any) -> str:
 def _is_blank(v: Any) -> bool:
     if v is None:
         return True
-    if not isinstance(v, str):
+    if v.__class__ is not str and not isinstance(v, str):
         return False
-    if v.isprintable() and v.strip():  # printable: no invisible format characters to strip
+    t = v.strip()
+    if t and t[0] not in _INVISIBLE_CHARS:  # a visible first character: not blank
         return False
     return not v.translate(_INVISIBLE).strip()
 

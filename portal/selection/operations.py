@@ -504,9 +504,12 @@ def replace_drafts(inv: Invitation, rows: list[dict], *, actor, today: dt.date |
 
 def cycle_invitations_by_code(cycle_id: int) -> dict[str, Invitation]:
     """The cycle's invitations by the school's 学校标识码 (school and cycle joined, one statement)."""
-    # every invitation shares the one cycle, already in the identity map: no need to join it
-    return {inv.school.code: inv for inv in db.session.scalars(
-        sa.select(Invitation).where(Invitation.cycle_id == cycle_id).options(lazyload(Invitation.cycle)))}
+    # Every invitation shares the one cycle, already in the identity map, and only the school's
+    # code is needed (its name only for an error message): no joined objects for 3,000 schools.
+    return {code: inv for inv, code in db.session.execute(
+        sa.select(Invitation, School.code).join(School, School.id == Invitation.school_id)
+        .where(Invitation.cycle_id == cycle_id)
+        .options(lazyload(Invitation.cycle), lazyload(Invitation.school)))}
 
 
 def unions_by_school(school_ids) -> dict[int, dict[str, UnionRef]]:
