@@ -23,7 +23,7 @@ NAMES = ["李明远", "王思涵", "张若溪", "陈嘉豪", "刘雨桐", "杨�
          "徐浩然", "孙梦瑶"]
 
 
-def _nominee(i: int, today: dt.date) -> dict:
+def _nominee(i: int, today: dt.date, publicity_days: int) -> dict:
     birth = dt.date(2002, 1, 15) + dt.timedelta(days=37 * i)
     cal = calendar()
     start = cal.add_workdays(today, -12)
@@ -34,7 +34,7 @@ def _nominee(i: int, today: dt.date) -> dict:
             "degree_level": "本科生" if i % 4 else "硕士研究生", "major": "法学", "grade_rank": 2 + i,
             "grade_cohort": 150, "baoyan_eligible": "是" if i % 2 else "否", "languages": "英语六级",
             "computer_skills": "计算机二级", "discipline_record": "无", "phone": "13800138000",
-            "email": f"nominee{i}@demo.cn", "publicity_start": start, "publicity_end": cal.period_end(start, 5)}
+            "email": f"nominee{i}@demo.cn", "publicity_start": start, "publicity_end": cal.period_end(start, publicity_days)}
 
 
 def _run_cycle(tenant: Tenant, year: str, schools: list[School], actor, approver, *, stages: list[str],
@@ -50,7 +50,8 @@ def _run_cycle(tenant: Tenant, year: str, schools: list[School], actor, approver
     ms = list(db.session.scalars(sa.select(Membership).where(Membership.user_id == actor.id)))
     noms = []
     for i, (inv, stage) in enumerate(zip(invs, stages)):
-        values, errors = ops.clean_nomination(inv, _nominee(i, today))
+        values, errors = ops.clean_nomination(
+            inv, _nominee(i, today, cycle.rule("selection.school_publicity_min_workdays")))  # A6.2
         if errors:
             continue
         n = ops.create_nomination(inv, values, actor=actor, today=opened)
