@@ -41,6 +41,7 @@ YEAR, OPENED, TODAY = "2026-2027", dt.date(2026, 3, 2), dt.date(2026, 3, 16)
 PASSWORD = "bench-password-1"
 PROVINCES = ["11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42",
              "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65"]
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))  # the primary import: best of this many alternating rounds
 GOALS = {"import_seconds": 10.0, "import_ratio": 3.0, "import_rss_mb": 500.0, "list_p95_ms": 100.0}
 
 
@@ -624,18 +625,29 @@ def _ok(value, goal, below=True) -> str:
     return "ok" if (value < goal if below else value > goal) else "MISSED"
 
 
-def _pair(db_url, uploads, world, app, files, tmp, name, modes=("import", "floor")) -> dict:
+def _pair(db_url, uploads, world, app, files, tmp, name, modes=("import", "floor"), rounds=1, drop_real=None) -> dict:
+    """The floor and the real import on the same files, each in a fresh subprocess, ``rounds``
+    times alternately (the rows dropped between rounds); each side's best round is reported,
+    as a shared virtual machine adds noise only ever upwards."""
     path = os.path.join(tmp, f"{name}.pickle")
     with open(path, "wb") as fh:
         pickle.dump(files, fh)
-    floor = _run_child(modes[1], db_url, path, uploads, world)
-    _drop_floor_rows(app, world)
-    real = _run_child(modes[0], db_url, path, uploads, world)
+    floors, reals = [], []
+    for i in range(rounds):
+        floors.append(_run_child(modes[1], db_url, path, uploads, world))
+        _drop_floor_rows(app, world)
+        reals.append(_run_child(modes[0], db_url, path, uploads, world))
+        if drop_real is not None and i < rounds - 1:
+            drop_real(app, world)
+    floor = min(floors, key=lambda m: m["seconds"])
+    real = min(reals, key=lambda m: m["seconds"])
     assert real["rows"] == floor["rows"], (real, floor)
     return {"files": len(files), "rows": real["rows"], "seconds": real["seconds"], "floor_seconds": floor["seconds"],
             "ratio": real["seconds"] / floor["seconds"], "ms_per_file": real["seconds"] / len(files) * 1000,
-            "floor_ms_per_file": floor["seconds"] / len(files) * 1000, "max_rss_mb": real["max_rss_mb"],
-            "rss_after_start_mb": real["rss_before_mb"], "floor_max_rss_mb": floor["max_rss_mb"]}
+            "floor_ms_per_file": floor["seconds"] / len(files) * 1000, "max_rss_mb": max(m["max_rss_mb"] for m in reals),
+            "rss_after_start_mb": real["rss_before_mb"], "floor_max_rss_mb": max(m["max_rss_mb"] for m in floors),
+            "rounds": rounds, "all_seconds": [m["seconds"] for m in reals],
+            "all_floor_seconds": [m["seconds"] for m in floors]}
 
 
 def run() -> dict:
@@ -651,7 +663,8 @@ def run() -> dict:
     setup_s = time.perf_counter() - t0
     db_url, uploads = app.config["SQLALCHEMY_DATABASE_URI"], app.config["UPLOAD_FOLDER"]
 
-    bulk = _pair(db_url, uploads, world, app, bulk_files, app.bench_tmp, "bulk", modes=("bulk", "bulk_floor"))
+    bulk = _pair(db_url, uploads, world, app, bulk_files, app.bench_tmp, "bulk", modes=("bulk", "bulk_floor"),
+                 rounds=ROUNDS, drop_real=_drop_bulk_rows)
     bulk["bytes"] = len(bulk_files[0][1])
     assert bulk["rows"] == NOMINATIONS, bulk
     _drop_bulk_rows(app, world)
@@ -690,7 +703,9 @@ def _report(r: dict) -> None:
     b = imp["bulk_one_workbook"]
     print(f"  import (primary), {imp['primary']}")
     print(f"    one workbook of {b['rows']} rows ({b['bytes'] / 1e6:.1f} MB): {b['seconds']:.2f} s; floor "
-          f"{b['floor_seconds']:.2f} s; ratio {b['ratio']:.2f}x; peak RSS {b['max_rss_mb']:.0f} MB "
+          f"{b['floor_seconds']:.2f} s; ratio {b['ratio']:.2f}x (best of {b['rounds']} rounds each: "
+          f"{', '.join(f'{x:.2f}' for x in b['all_seconds'])} s vs floor "
+          f"{', '.join(f'{x:.2f}' for x in b['all_floor_seconds'])} s); peak RSS {b['max_rss_mb']:.0f} MB "
           f"({b['rss_after_start_mb']:.0f} MB after start-up; floor {b['floor_max_rss_mb']:.0f} MB)")
     print(f"    goals: < {GOALS['import_seconds']:.0f} s {_ok(b['seconds'], GOALS['import_seconds'])}, "
           f"< {GOALS['import_ratio']:.0f}x floor {_ok(b['ratio'], GOALS['import_ratio'])}, "

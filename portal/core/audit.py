@@ -61,8 +61,12 @@ class AuditRecord(TenantScoped, db.Model):
         return _hash(self.payload())
 
 
+# json.dumps with options builds an encoder per call; one encoder, the same output.
+_ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str).encode
+
+
 def _hash(payload: dict) -> str:
-    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    blob = _ENCODE(payload)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 

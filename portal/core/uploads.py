@@ -475,7 +475,8 @@ def check_xlsx_safety(
                             )
                         if checker is not None:
                             window = tail + chunk
-                            if _DTD_BYTES.search(window):
+                            # Both keywords start "<!" (UTF-16: "<\0!"): two byte scans skip the regex.
+                            if (b"<!" in window or b"<\x00!" in window) and _DTD_BYTES.search(window):
                                 raise checker._entities()
                             tail = window[-_DTD_TAIL:]
                             checker.feed(chunk)
@@ -742,20 +743,25 @@ def _grid_from_openpyxl(ws) -> dict[int, dict[int, Any]]:
     return grid
 
 
+def _calamine_cell(v: Any) -> Any:
+    # 与 openpyxl 保持一致：整数值的数字返回 int（超过 15 位的大数保持 float，便于发现精度丢失），
+    # 日期单元格返回 datetime（calamine 对纯日期格式返回 date）。
+    if v.__class__ is float:
+        return int(v) if v.is_integer() and abs(v) < 1e15 else v
+    return datetime(v.year, v.month, v.day)
+
+
+_CALAMINE_CONVERTED = frozenset({float, date})
+
+
 def _grid_from_calamine(rows: list[list[Any]]) -> dict[int, dict[int, Any]]:
     grid: dict[int, dict[int, Any]] = {}
+    conv, converted = _calamine_cell, _CALAMINE_CONVERTED
     for ri, values in enumerate(rows, start=1):
-        for ci, v in enumerate(values, start=1):
-            if v is None or v == "":
-                continue
-            # 与 openpyxl 保持一致：整数值的数字返回 int（超过 15 位的大数保持 float，便于发现精度丢失），
-            # 日期单元格返回 datetime（calamine 对纯日期格式返回 date）。
-            if isinstance(v, float):
-                if v.is_integer() and abs(v) < 1e15:
-                    v = int(v)
-            elif type(v) is date:
-                v = datetime(v.year, v.month, v.day)
-            grid.setdefault(ri, {})[ci] = v
+        cells = {ci: conv(v) if v.__class__ in converted else v
+                 for ci, v in enumerate(values, start=1) if v is not None and v != ""}
+        if cells:
+            grid[ri] = cells
     return grid
 
 
@@ -853,7 +859,7 @@ def _build_rows(
         cells = grid[r]
         if all(_is_blank(v) for c, v in cells.items() if c not in ignored_cols):
             continue
-        for c in sorted(cells):
+        for c in ([] if cells.keys() <= known_cols else sorted(cells)):
             if c not in known_cols and not _is_blank(cells[c]):
                 raise UploadError(
                     f"第{r}行 {_col_letter(c)} 列填写了数据，但该列没有表头。请把数据移到正确的列或删除",
@@ -872,23 +878,35 @@ def _build_rows(
 # 区域大小的上界，超过此值（或无法估算）就退回 openpyxl 的稀疏读取。
 FAST_PATH_MAX_CELLS = 5_000_000
 _TAG_PREFIX = rb"<(?:[A-Za-z_][\w.-]*:)?(?:row|c)"
-# <row>/<c> 起始标签且首个属性是 r="..."：取出坐标（行号或列字母+行号）
-_RE_TAG_REF = re.compile(_TAG_PREFIX + rb"""\s+r\s*=\s*["']([A-Za-z]{0,3})(\d{1,9})["']""")
-# <row>/<c> 起始标签但首个属性不是 r：位置由 calamine 隐式递增，计入上界
+# Excel, WPS and openpyxl write every cell and row as <c r="B7" ...> / <row r="7" ...>: a chunk in
+# which every <c and <row tag starts so (and no element has a namespace prefix) has its
+# coordinates read by two literal-prefixed scans, which is all a 10,000-row sheet needs.
+_RE_CELL_REF = re.compile(rb'<c r="([A-Za-z]{1,3})(\d{1,9})"')
+_RE_ROW_REF = re.compile(rb'<row r="(\d{1,9})"')
+# Any other chunk: every r="..." attribute anywhere counts (a cell's r need not come first, and a
+# forged one in text only raises the bound), and every <row>/<c> tag not starting with r counts +1
+# (calamine places it one past the previous).
+_RE_ANY_REF = re.compile(rb"""r\s*=\s*["']\s*([A-Za-z]{0,3})(\d{1,9})""")
 _RE_TAG_NO_REF = re.compile(_TAG_PREFIX + rb"(?=[\s/>])(?!\s+r\s*=)")
 _rjust10 = operator.methodcaller("rjust", 10, b"0")
+_first, _second = operator.itemgetter(0), operator.itemgetter(1)
+
+
+def _canonical_chunk(buf: bytes) -> bool:
+    return (buf.count(b"<c") == buf.count(b'<c r="') and buf.count(b"<row") == buf.count(b'<row r="')
+            and b":c" not in buf and b":row" not in buf)
 
 
 def _sheet_extent_bound(zf: zipfile.ZipFile, part: str) -> tuple[int, int] | None:
     """返回工作表区域 (最大行, 最大列) 的保守上界；无法可靠估算时返回 None。
 
-    只看 ``<row>``/``<c>`` 起始标签（正文中的 ``<`` 必须转义，无法伪造标签）：显式坐标取最大值，
-    没有 ``r`` 属性（或 ``r`` 不是首个属性）的标签按每个都可能 +1 计入。
+    只看 ``<row>``/``<c>`` 起始标签（正文中的 ``<`` 必须转义，无法伪造标签）：规范写法（``r`` 为首个
+    属性）的块直接取坐标；其余块里任何 ``r="..."`` 都计入最大值，没有 ``r`` 首属性的标签按每个 +1 计入。
     出现 CDATA、注释或非 ASCII 兼容编码（UTF-16 等）时放弃估算。
     """
     from openpyxl.utils.cell import column_index_from_string
 
-    max_row_txt = b"0"
+    rows: set[bytes] = set()
     letters: set[bytes] = set()
     implicit = 0
     carry = b""
@@ -913,18 +931,22 @@ def _sheet_extent_bound(zf: zipfile.ZipFile, part: str) -> tuple[int, int] | Non
                 carry = b""
             if b"<![CDATA[" in buf or b"<!--" in buf:
                 return None
-            implicit += len(_RE_TAG_NO_REF.findall(buf))
-            refs = _RE_TAG_REF.findall(buf)
-            if refs:
-                letters.update(map(operator.itemgetter(0), refs))
-                max_row_txt = max(max_row_txt, max(map(_rjust10, map(operator.itemgetter(1), refs))))
+            if _canonical_chunk(buf):
+                refs = _RE_CELL_REF.findall(buf)
+                rows.update(_RE_ROW_REF.findall(buf))
+            else:
+                implicit += len(_RE_TAG_NO_REF.findall(buf))
+                refs = _RE_ANY_REF.findall(buf)
+            letters.update(map(_first, refs))
+            rows.update(map(_second, refs))
             if not chunk:
                 break
     try:
         max_col = max((column_index_from_string(x.decode().upper()) for x in letters if x), default=0)
     except ValueError:
         return None
-    return int(max_row_txt) + implicit, max_col + implicit
+    max_row = int(max(map(_rjust10, rows), default=b"0"))
+    return max_row + implicit, max_col + implicit
 
 
 def _read_fast(data: bytes, sheet_name: str):
@@ -1283,6 +1305,8 @@ def parse_text_cell(
         s = f"{v:%Y-%m-%d}"
     elif isinstance(v, str):
         s = v
+    elif isinstance(v, (list, tuple, dict, set)):  # a JSON body's array or object: not a text value
+        _fail("内容格式不正确，应填写文本", "bad_text", row, column)
     else:
         s = str(v)
 
@@ -1377,6 +1401,8 @@ def parse_phone_cell(
     s = parse_text_cell(v, 20, required=required, row=row, column=column)
     if s is None:
         return None
+    if len(s) == 11 and s[0] == "1" and s.isascii() and s.isdigit():  # a mobile number as typed: nothing to fix
+        return s
     phone = _PHONE_SPACES.sub("", to_halfwidth(s).translate(_INVISIBLE).translate(_DATE_PUNCT))
     if not _PHONE_RE.fullmatch(phone):
         _fail(f"「{s}」不是有效的电话号码", "bad_value", row, column)

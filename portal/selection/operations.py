@@ -362,71 +362,127 @@ def school_unions(school_id: int) -> dict[str, StudentUnion]:
         sa.select(StudentUnion).where(StudentUnion.school_id == school_id))}
 
 
-def clean_nomination(inv: Invitation, data: dict, *, unions: dict[str, StudentUnion] | None = None
-                     ) -> tuple[dict, dict[str, str]]:
-    """Validate one nominee's fields; returns (clean values, {field: Chinese error}).
-    ``unions`` (``school_unions``) saves a query per row when validating a whole sheet."""
+def _parse_field(kind: str, extra, raw):
+    """One nominee field of a cell-independent kind (not the ID number, not the union)."""
     from portal.core.uploads import (
-        UploadError, parse_date_cell, parse_enum_cell, parse_int_cell, parse_phone_cell, parse_text_cell,
+        parse_date_cell, parse_enum_cell, parse_int_cell, parse_phone_cell, parse_text_cell,
     )
 
-    out, errors, id_info = {}, {}, None
-    if unions is None:
-        unions = school_unions(inv.school_id)
-    for key, label, kind, extra in FIELDS:
-        raw = data.get(key)
+    if kind == "text":
+        return parse_text_cell(raw, extra)
+    if kind == "optional_text":
+        v = parse_text_cell(raw, extra, required=False, allow_newlines=True)
+        return None if v in (None, "无", "否", "没有") else v
+    if kind == "choice":
+        return parse_enum_cell(raw, extra)
+    if kind == "date":
+        return parse_date_cell(raw, min_year=1950, max_year=2100)
+    if kind == "int":
+        return parse_int_cell(raw, min_value=1, max_value=100000)
+    if kind == "bool":
+        return raw if isinstance(raw, bool) else parse_enum_cell(raw, {"是": True, "否": False})
+    if kind == "phone":
+        return parse_phone_cell(raw)
+    if kind == "email":
+        v = parse_text_cell(raw, 200)
+        if "@" not in v or v.startswith("@") or "." not in v.split("@")[-1]:
+            from portal.core.uploads import UploadError
+
+            raise UploadError(f"「{v}」不是有效的电子邮箱", "bad_value")
+        return v
+    raise AssertionError(kind)  # pragma: no cover - FIELDS names only the kinds above
+
+
+class NomineeCleaner:
+    """Validates nominees for one cycle (A6.2). The cycle's pinned rules and the working-day
+    calendar are read once, and a cell value a column has already seen is not parsed again: a
+    workbook's genders, ethnicities, dates and majors repeat row after row."""
+
+    MEMO_KINDS = frozenset({"text", "optional_text", "choice", "date", "int", "bool"})
+
+    def __init__(self, cycle: SelectionCycle):
+        self.opened_on = cycle.opened_on
+        self.publicity_days = cycle.rule("selection.school_publicity_min_workdays")
+        self.calendar = calendar()
+        self._memo: dict[tuple, tuple[bool, object]] = {}
+        self._workdays: dict[tuple[dt.date, dt.date], int] = {}
+
+    @staticmethod
+    def _parse(kind: str, extra, raw) -> tuple[bool, object]:
+        """(True, value) or (False, the Chinese error)."""
         try:
-            if kind == "text":
-                out[key] = parse_text_cell(raw, extra)
-            elif kind == "optional_text":
-                v = parse_text_cell(raw, extra, required=False, allow_newlines=True)
-                out[key] = None if v in (None, "无", "否", "没有") else v
-            elif kind == "choice":
-                out[key] = parse_enum_cell(raw, extra)
-            elif kind == "date":
-                out[key] = parse_date_cell(raw, min_year=1950, max_year=2100)
-            elif kind == "int":
-                out[key] = parse_int_cell(raw, min_value=1, max_value=100000)
-            elif kind == "bool":
-                out[key] = raw if isinstance(raw, bool) else parse_enum_cell(raw, {"是": True, "否": False})
+            return True, _parse_field(kind, extra, raw)
+        except ValueError as exc:  # UploadError is a ValueError
+            return False, getattr(exc, "message", None) or str(exc)
+
+    def clean(self, data: dict, unions: dict, *, by_label: bool = False) -> tuple[dict, dict[str, str]]:
+        """(clean values, {field: Chinese error}); ``data`` keyed by field, or by the
+        workbook's Chinese header with ``by_label``."""
+        from portal.core.uploads import UploadError, parse_enum_cell
+
+        out, errors, id_info = {}, {}, None
+        memo, get, parse, memo_kinds = self._memo, data.get, self._parse, self.MEMO_KINDS
+        for key, label, kind, extra in FIELDS:
+            raw = get(label) if by_label else get(key)
+            if kind in memo_kinds:
+                try:  # the class is in the key too: 1, 1.0 and True are equal keys
+                    ok, value = memo[key, raw.__class__, raw]
+                except KeyError:
+                    ok, value = memo[key, raw.__class__, raw] = parse(kind, extra, raw)
+                except TypeError:  # an unhashable value (a list in a JSON body): parsed, not kept
+                    ok, value = parse(kind, extra, raw)
             elif kind == "id":
-                if raw in (None, ""):
-                    raise UploadError("身份证号不能为空", "required")
-                id_info = validate_id_number(raw)
-                out[key] = id_info.number
+                try:
+                    if raw in (None, ""):
+                        raise IdNumberError("身份证号不能为空", code="empty")
+                    id_info = validate_id_number(raw)
+                    ok, value = True, id_info.number
+                except IdNumberError as exc:
+                    ok, value = False, exc.message
             elif kind == "union":
-                v = parse_enum_cell(raw, sorted(unions) or ["学生会", "研究生会"])
-                if v not in unions:
-                    raise UploadError(f"本校没有登记「{v}」", "bad_choice")
-                out["union_id"] = unions[v].id
-            elif kind == "phone":
-                out[key] = parse_phone_cell(raw)
-            elif kind == "email":
-                v = parse_text_cell(raw, 200)
-                if "@" not in v or v.startswith("@") or "." not in v.split("@")[-1]:
-                    raise UploadError(f"「{v}」不是有效的电子邮箱", "bad_value")
-                out[key] = v
-        except IdNumberError as exc:
-            errors[key] = exc.message
-        except (UploadError, ValueError) as exc:
-            errors[key] = getattr(exc, "message", None) or str(exc)
-    if not errors:
+                try:
+                    v = parse_enum_cell(raw, sorted(unions) or ["学生会", "研究生会"])
+                    if v not in unions:
+                        raise UploadError(f"本校没有登记「{v}」", "bad_choice")
+                    ok, value, key = True, unions[v].id, "union_id"
+                except UploadError as exc:
+                    ok, value = False, exc.message
+            else:
+                ok, value = parse(kind, extra, raw)
+            if ok:
+                out[key] = value
+            else:
+                errors[key] = value
+        if not errors:
+            self._check_row(out, id_info, errors)
+        return out, errors
+
+    def _check_row(self, out: dict, id_info, errors: dict) -> None:
         if out["grade_rank"] > out["grade_cohort"]:
             errors["grade_rank"] = "成绩排名不能大于专业人数"
         if out["publicity_end"] < out["publicity_start"]:
             errors["publicity_end"] = "校内公示结束日期不能早于开始日期"
         if id_info.birth_date != out["birth_date"]:
             errors["birth_date"] = f"出生日期与身份证号不一致（身份证号为 {id_info.birth_date:%Y-%m-%d}）"
-        if out["elected_on"] > inv.cycle.opened_on:
+        if out["elected_on"] > self.opened_on:
             errors["elected_on"] = "当选日期不能晚于本次选拔开始日期"
-        if not errors:
-            # A6.2: school publicity at least N working days (the rule, pinned).
-            need = inv.cycle.rule("selection.school_publicity_min_workdays")
-            got = calendar().workdays_between(out["publicity_start"] - dt.timedelta(days=1), out["publicity_end"])
-            if got < need:
-                errors["publicity_end"] = (f"校内公示仅 {got} 个工作日，至少应为 {need} 个工作日"
-                                           f"（{article_citation('A6.2')}）")
-    return out, errors
+        if errors:
+            return
+        # A6.2: school publicity at least N working days (the rule, pinned).
+        span = out["publicity_start"], out["publicity_end"]
+        got = self._workdays.get(span)
+        if got is None:
+            got = self._workdays[span] = self.calendar.workdays_between(span[0] - dt.timedelta(days=1), span[1])
+        if got < self.publicity_days:
+            errors["publicity_end"] = (f"校内公示仅 {got} 个工作日，至少应为 {self.publicity_days} 个工作日"
+                                       f"（{article_citation('A6.2')}）")
+
+
+def clean_nomination(inv: Invitation, data: dict, *, unions: dict[str, StudentUnion] | None = None
+                     ) -> tuple[dict, dict[str, str]]:
+    """Validate one nominee's fields; returns (clean values, {field: Chinese error}). A whole
+    sheet goes through one ``NomineeCleaner`` instead."""
+    return NomineeCleaner(inv.cycle).clean(data, school_unions(inv.school_id) if unions is None else unions)
 
 
 def _check_open_for_nominations(inv: Invitation, today: dt.date) -> None:
@@ -461,9 +517,10 @@ def _create_nominations(inv: Invitation, rows: list[dict], *, actor, source: str
         raise Conflict(f"{who}已在本次选拔中被推荐", field="id_number")
     # One executemany, then the new rows read back: ORM inserts with RETURNING go row by row on SQLite.
     check_tenant_write(inv.tenant_id, "Nomination")
+    now = utcnow()
     db.session.execute(sa.insert(Nomination), [
         dict(values, tenant_id=inv.tenant_id, cycle_id=inv.cycle_id, invitation_id=inv.id, school_id=inv.school_id,
-             route=inv.route, status=S.draft, source=source) for values in rows])
+             route=inv.route, status=S.draft, source=source, created_at=now, updated_at=now) for values in rows])
     noms = list(db.session.scalars(sa.select(Nomination).where(
         Nomination.cycle_id == inv.cycle_id, Nomination.id_number.in_([r["id_number"] for r in rows]))
         .order_by(Nomination.id).options(lazyload(Nomination.school), lazyload(Nomination.union))))  # in the session
@@ -502,14 +559,22 @@ def replace_drafts(inv: Invitation, rows: list[dict], *, actor, today: dt.date |
 
 # --- the secretariat's import of a whole cycle (A6.2) --------------------------------------------
 
-def cycle_invitations_by_code(cycle_id: int) -> dict[str, Invitation]:
-    """The cycle's invitations by the school's 学校标识码 (school and cycle joined, one statement)."""
-    # Every invitation shares the one cycle, already in the identity map, and only the school's
-    # code is needed (its name only for an error message): no joined objects for 3,000 schools.
-    return {code: inv for inv, code in db.session.execute(
-        sa.select(Invitation, School.code).join(School, School.id == Invitation.school_id)
-        .where(Invitation.cycle_id == cycle_id)
-        .options(lazyload(Invitation.cycle), lazyload(Invitation.school)))}
+class InvitationRef(NamedTuple):
+    """What validating and storing a workbook row needs of an invitation (no ORM object: a
+    national cycle has 3,000 of them, and a row reads four of these values)."""
+
+    id: int
+    school_id: int
+    route: str
+    extra_nominees: int
+    school_name: str
+
+
+def cycle_invitations_by_code(cycle_id: int) -> dict[str, InvitationRef]:
+    """The cycle's invitations by the school's 学校标识码 (one statement, the school joined)."""
+    return {code: InvitationRef(i, sid, route, extra or 0, name) for i, sid, route, extra, code, name in db.session.execute(
+        sa.select(Invitation.id, Invitation.school_id, Invitation.route, Invitation.extra_nominees, School.code,
+                  School.name).join(School, School.id == Invitation.school_id).where(Invitation.cycle_id == cycle_id))}
 
 
 def unions_by_school(school_ids) -> dict[int, dict[str, UnionRef]]:
@@ -544,7 +609,7 @@ def counted_by_invitation(cycle_id: int) -> dict[int, int]:
         .group_by(Nomination.invitation_id)).all())
 
 
-def import_cycle_nominations(cycle: SelectionCycle, rows: list[tuple[Invitation, dict]], extras: dict, *, actor,
+def import_cycle_nominations(cycle: SelectionCycle, rows: list[tuple[InvitationRef, dict]], extras: dict, *, actor,
                              filename: str | None = None, today: dt.date | None = None) -> list[int]:
     """Store a validated secretariat workbook (``xlsx.parse_cycle_upload``): the schools' extra
     places with their reasons (A6.2), the drafts in one executemany, and one audit record per
@@ -553,7 +618,8 @@ def import_cycle_nominations(cycle: SelectionCycle, rows: list[tuple[Invitation,
     if not rows:
         return []
     entries = []
-    for inv, extra, reason in extras.values():
+    for ref, extra, reason in extras.values():
+        inv = db.session.get(Invitation, ref.id)
         before = {"extra": inv.extra_nominees, "reason": inv.extra_reason}
         inv.extra_nominees, inv.extra_reason = extra, reason
         entries.append(audit.Entry("invitation.extra_nominees", "invitation", inv.id, article="A6.2",
@@ -561,9 +627,11 @@ def import_cycle_nominations(cycle: SelectionCycle, rows: list[tuple[Invitation,
     check_tenant_write(cycle.tenant_id, "Nomination")
     # A Core executemany on the table: the ids come back by a query below, so the ORM's bulk
     # bookkeeping (a third of the import's time at 10,000 rows) buys nothing here.
+    # One timestamp for the batch, given: a column default would be called twice per row.
+    now = utcnow()
     db.session.execute(Nomination.__table__.insert(), [
         dict(values, tenant_id=cycle.tenant_id, cycle_id=cycle.id, invitation_id=inv.id, school_id=inv.school_id,
-             route=inv.route, status=S.draft, source="xlsx") for inv, values in rows])
+             route=inv.route, status=S.draft, source="xlsx", created_at=now, updated_at=now) for inv, values in rows])
     new = {v["id_number"] for _, v in rows}
     id_of = {idn: i for i, idn in db.session.execute(
         sa.select(Nomination.id, Nomination.id_number).where(Nomination.cycle_id == cycle.id)) if idn in new}

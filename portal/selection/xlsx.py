@@ -60,12 +60,11 @@ def build_template(inv, unions: list[str]) -> bytes:
     return buf.getvalue()
 
 
-def clean_row(inv, r, unions: dict, seen: dict, errors: list) -> dict | None:
+def clean_row(cleaner: ops.NomineeCleaner, r, unions: dict, seen: dict, errors: list) -> dict | None:
     """One workbook row through the A6.2 checks, shared by the liaison's and the secretariat's
     imports: the clean values, or None with the row's errors (by row and column) appended.
     ``seen`` maps ID numbers to the first row that had them (duplicates within the file)."""
-    raw = {KEY_OF[h]: v for h, v in r.items() if h in KEY_OF}
-    values, errs = ops.clean_nomination(inv, raw, unions=unions)
+    values, errs = cleaner.clean(r, unions, by_label=True)
     for key, msg in errs.items():
         errors.append({"row": r.row, "column": ops.LABELS[key], "message": msg})
     if errs:
@@ -87,8 +86,9 @@ def parse_upload(inv, data: bytes) -> tuple[list[dict], list[dict]]:
         raise UploadError("文件中没有人选数据", "empty")
     rows, errors, seen = [], [], {}
     unions = ops.school_unions(inv.school_id)
+    cleaner = ops.NomineeCleaner(inv.cycle)
     for r in sheet:
-        values = clean_row(inv, r, unions, seen, errors)
+        values = clean_row(cleaner, r, unions, seen, errors)
         if values is not None:
             rows.append(values)
     return rows, errors
@@ -123,6 +123,7 @@ def parse_cycle_upload(cycle, data: bytes) -> tuple[list[tuple], list[dict], dic
     taken = ops.cycle_id_numbers(cycle.id)
     counted = ops.counted_by_invitation(cycle.id)
     per_school = cycle.rule("selection.nominees_per_school")
+    cleaner = ops.NomineeCleaner(cycle)
     rows, errors, seen, used, extras = [], [], {}, {}, {}
     for r in sheet:
         code = _school_code(r.get(SCHOOL_HEADER))
@@ -137,14 +138,14 @@ def parse_cycle_upload(cycle, data: bytes) -> tuple[list[tuple], list[dict], dic
         if n > limit:
             if not reason:
                 errors.append({"row": r.row, "column": REASON_HEADER, "message": (
-                    f"{inv.school.name}本次已有 {n - 1} 名人选，达到规定的 {limit} 名上限；"
+                    f"{inv.school_name}本次已有 {n - 1} 名人选，达到规定的 {limit} 名上限；"
                     f"超过规定人数推荐须填写理由（{ops.article_citation('A6.2')}）")})
                 continue
             _, _, reasons = extras.get(inv.id, (inv, 0, []))
             if reason not in reasons:
                 reasons.append(reason)
             extras[inv.id] = (inv, n - per_school, reasons)
-        values = clean_row(inv, r, unions.get(inv.school_id, {}), seen, errors)
+        values = clean_row(cleaner, r, unions.get(inv.school_id, {}), seen, errors)
         if values is None:
             continue
         if values["id_number"] in taken:

@@ -844,9 +844,17 @@ def test_sheet_extent_bound():
     end = b"</sheetData></worksheet>"
     explicit = ns + b'<row r="3"><c r="B3"><v>1</v></c><c r="AA7" t="s"><v>0</v></c></row>' + end
     assert bound(explicit) == (7, 27)
-    # 正文里伪造的 r="..." 不影响（只看标签）；没有 r 的 <row>/<c> 每个按 +1 计入
+    # 规范写法（每个 <c>/<row> 以 r 开头）：正文里伪造的 r="..." 不影响（只看标签）
+    forged = ns + b'<row r="5"><c r="C5" t="inlineStr"><is><t> r="XFD9"</t></is></c></row>' + end
+    assert bound(forged) == (5, 3)
+    # 没有 r 的 <row>/<c> 每个按 +1 计入；这样的块里任何 r="..." 都计入最大值（宁大勿小）
     implicit = ns + b'<row><c><v>1</v></c><c t="n"><v>2</v></c></row><row r="5"><c r="C5"><is><t> r="XFD9"</t></is></c></row>' + end
-    assert bound(implicit) == (5 + 3, 3 + 3)
+    assert bound(implicit) == (9 + 3, 16384 + 3)
+    # r 不是首个属性、带命名空间前缀的标签：坐标同样计入（calamine 会按它分配区域）
+    late_r = ns + b'<row r="2"><c t="n" r="XFD1048576"><v>1</v></c></row>' + end
+    assert bound(late_r)[0] >= 1048576 and bound(late_r)[1] >= 16384
+    prefixed = ns + b'<x:row r="2"><x:c r="AB70000"><x:v>1</x:v></x:c></x:row>' + end
+    assert bound(prefixed)[0] >= 70000 and bound(prefixed)[1] >= 28
     assert bound(ns.replace(b"<sheetData>", b"<!-- x --><sheetData>") + end) is None
     assert bound(('<?xml version="1.0" encoding="UTF-16"?>' + explicit.decode()).encode("utf-16")) is None
 
