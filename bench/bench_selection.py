@@ -716,10 +716,8 @@ def _report(r: dict) -> None:
               f"floor {m['floor_seconds']:.2f} s ({m['floor_ms_per_file']:.1f} ms/file); ratio {m['ratio']:.2f}x; "
               f"peak RSS {m['max_rss_mb']:.0f} MB ({m['rss_after_start_mb']:.0f} MB after start-up; "
               f"floor {m['floor_max_rss_mb']:.0f} MB)")
-    print(f"    goals for the 10,000 rows: < {GOALS['import_seconds']:.0f} s {_ok(loop['seconds'], GOALS['import_seconds'])}, "
-          f"< {GOALS['import_ratio']:.0f}x floor {_ok(loop['ratio'], GOALS['import_ratio'])} "
-          f"(200-row files: {_ok(cap['ratio'], GOALS['import_ratio'])}), "
-          f"< {GOALS['import_rss_mb']:.0f} MB {_ok(loop['max_rss_mb'], GOALS['import_rss_mb'])}")
+    print(f"    (the goals above are for one 10,000-row workbook; here each of the {loop['files']} files is a request "
+          f"of its own, with a request's fixed cost: its own transaction, audit-chain read and school look-ups)")
     print(f"    one 200-row file through the upload page: {page['first_seconds'] * 1000:.0f} ms; the re-upload "
           f"replacing those drafts {page['replace_seconds'] * 1000:.0f} ms")
     for name in ("page", "api", "floor"):

@@ -356,10 +356,16 @@ FIELDS = [
 LABELS = {k: label for k, label, _, _ in FIELDS}
 
 
-def school_unions(school_id: int) -> dict[str, StudentUnion]:
-    """The school's unions by kind (学生会, 研究生会)."""
-    return {u.kind.value: u for u in db.session.scalars(
-        sa.select(StudentUnion).where(StudentUnion.school_id == school_id))}
+class UnionRef(NamedTuple):
+    """What validating a row needs of a union: its id."""
+
+    id: int
+
+
+def school_unions(school_id: int) -> dict[str, UnionRef]:
+    """The school's unions by kind (学生会, 研究生会): ids only, which is all validation needs."""
+    return {kind.value: UnionRef(union_id) for kind, union_id in db.session.execute(
+        sa.select(StudentUnion.kind, StudentUnion.id).where(StudentUnion.school_id == school_id))}
 
 
 def _parse_field(kind: str, extra, raw):
@@ -478,7 +484,7 @@ class NomineeCleaner:
                                        f"（{article_citation('A6.2')}）")
 
 
-def clean_nomination(inv: Invitation, data: dict, *, unions: dict[str, StudentUnion] | None = None
+def clean_nomination(inv: Invitation, data: dict, *, unions: dict[str, UnionRef] | None = None
                      ) -> tuple[dict, dict[str, str]]:
     """Validate one nominee's fields; returns (clean values, {field: Chinese error}). A whole
     sheet goes through one ``NomineeCleaner`` instead."""
@@ -587,12 +593,6 @@ def unions_by_school(school_ids) -> dict[int, dict[str, UnionRef]]:
         if school_id in ids:
             out.setdefault(school_id, {})[kind.value] = UnionRef(union_id)
     return out
-
-
-class UnionRef(NamedTuple):
-    """What validating a row needs of a union: its id."""
-
-    id: int
 
 
 def cycle_id_numbers(cycle_id: int) -> set[str]:
