@@ -7,7 +7,7 @@ from babel.messages.pofile import read_po, write_po
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
-from en_glossary import EN  # noqa: E402
+from en_glossary import EN, EN_CONTEXT  # noqa: E402
 
 pot = Path("/tmp/portal-messages.pot")
 subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
@@ -15,7 +15,10 @@ subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F"
 with pot.open("rb") as fh:
     catalog = read_po(fh, locale="en")
 for msg in catalog:
-    if msg.id and msg.id in EN:
+    if msg.id and msg.context:
+        if (msg.context, msg.id) in EN_CONTEXT:
+            msg.string = EN_CONTEXT[(msg.context, msg.id)]
+    elif msg.id and msg.id in EN:
         msg.string = EN[msg.id] or " "
 # Labels registered in Python at runtime (navigation) are not seen by the extractor.
 for key, value in EN.items():
