@@ -1356,8 +1356,10 @@ def disqualify(nom: Nomination, reason: str, evidence: str, *, actor, roles) -> 
 
 def nominations_query(cycle_id: int, *, status=None, province=None, school_id=None, route=None, q=None,
                       provinces: set[str] | None = None):
-    """The nomination list: one statement per page (school, union eager-joined; no N+1)."""
-    stmt = (sa.select(Nomination).join(School, School.id == Nomination.school_id)
+    """The nomination list: one statement per page (school, union eager-joined; no N+1). The
+    school is an outer join: every nomination has one (a NOT NULL foreign key), so the rows are
+    the same, and the databases drop the join from the count where no school column is used."""
+    stmt = (sa.select(Nomination).outerjoin(School, School.id == Nomination.school_id)
             .where(Nomination.cycle_id == cycle_id).order_by(School.province_code, School.code, Nomination.id))
     if status:
         stmt = stmt.where(Nomination.status == status)
