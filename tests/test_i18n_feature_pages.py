@@ -160,3 +160,109 @@ def test_public_notice_page_in_english_and_chinese_without_login(client, session
         "公示期：": "Public notice period: ",
     })
     assert noms[0].name in en  # the nominee's name is data, shown as stored
+
+
+# --- labels produced in Python (statuses, routes, timetable steps) and flashed messages ---------
+
+def test_cycle_status_label_in_english_and_chinese(client, login_as, session):
+    w, _, _ = _selection_world()
+    login_as(w.admin)
+    _bilingual(client, f"/{w.tenant.slug}/selection/", {
+        '<span class="badge">推荐中</span>': '<span class="badge">Nominations open</span>',
+    })
+    _bilingual(client, f"/{w.tenant.slug}/selection/cycles/{w.cycle.id}", {
+        '<span class="badge">推荐中</span>': '<span class="badge">Nominations open</span>',
+    })
+
+
+def test_timetable_steps_and_progress_labels_in_english_and_chinese(client, login_as, session):
+    w, _, _ = _selection_world()
+    login_as(w.admin)
+    _bilingual(client, f"/{w.tenant.slug}/selection/cycles/{w.cycle.id}", {
+        "<td>发函培养 <span": "<td>Nomination letters and preparation <span",
+        "<td>学校推荐与校内公示 <span": "<td>School nomination and campus public notice <span",
+        # the step 公示 is "Public notice", not the menu entry 公示 ("Public notices")
+        "<td>公示 <span": "<td>Public notice <span",
+        "<td>确认任用 <span": "<td>Confirmation of appointment <span",
+        "<td>草稿</td>": "<td>Draft</td>",              # progress by nomination status
+        "<td>拟任人选</td>": "<td>Proposed appointee</td>",
+    })
+
+
+def test_nomination_status_and_route_labels_in_english_and_chinese(client, login_as, session):
+    w, inv, nom = _selection_world()
+    login_as(w.admin)
+    _bilingual(client, f"/{w.tenant.slug}/selection/cycles/{w.cycle.id}/nominations", {
+        '<span class="badge">草稿</span>': '<span class="badge">Draft</span>',
+        "<td>遴选</td>": "<td>Open selection</td>",    # the nominee's route
+        ">已报送</option>": ">Submitted</option>",        # the status filter
+    })
+    _bilingual(client, f"/{w.tenant.slug}/selection/nominations/{nom.id}", {
+        '<span class="badge">草稿</span>': '<span class="badge">Draft</span>',
+        '<button class="secondary" type="submit">撤回</button>': '<button class="secondary" type="submit">Withdraw</button>',
+    })
+    _, en = _bilingual(client, f"/{w.tenant.slug}/selection/invitations/{inv.id}", {
+        "<td>草稿</td>": "<td>Draft</td>",
+    })
+    assert nom.name in en
+
+
+def test_rotation_route_label_in_english_and_chinese(client, login_as, session):
+    w = world(1)
+    open_cycle(w)
+    inv = invite(w, w.schools[0], route=Route.rotation)
+    draft(w, inv)
+    login_as(w.admin)
+    _bilingual(client, f"/{w.tenant.slug}/selection/cycles/{w.cycle.id}/nominations", {
+        "<td>轮值</td>": "<td>Rotation</td>",
+    })
+
+
+def test_nomination_form_field_labels_in_english_and_chinese(client, login_as, session):
+    w, inv, _ = _selection_world()
+    login_as(w.admin)
+    _, en = _bilingual(client, f"/{w.tenant.slug}/selection/invitations/{inv.id}/nominations/new", {
+        ">所在学生组织</label>": ">Student union</label>",
+        ">是否符合保研条件</label>": ">Eligible for postgraduate recommendation</label>",
+        ">校内公示结束日期</label>": ">Campus public notice end date</label>",
+    })
+    assert "<option>是</option>" in en  # the submitted values stay Chinese
+
+
+def test_eligibility_items_in_english_and_chinese(client, login_as, session):
+    from tests.selection.helpers import submitted
+
+    w = world(1)
+    open_cycle(w)
+    nom = submitted(w, invite(w, w.schools[0]))
+    with tenant_context(w.tenant.id, db.session):
+        ops.run_eligibility(nom, w.cycle, actor=w.admin)
+    login_as(w.admin)
+    _bilingual(client, f"/{w.tenant.slug}/selection/nominations/{nom.id}", {
+        '<span class="badge">已报送</span>': '<span class="badge">Submitted</span>',
+        "政治面貌与群众基础<br>": "Political affiliation and standing among students<br>",
+        "遵守工作人员守则，无违纪违法记录<br>": "Observes the staff code of conduct; no disciplinary or legal record<br>",
+    })
+
+
+def test_success_flash_follows_the_language_of_the_session(client, login_as, session):
+    w = world(1)
+    login_as(w.admin)
+    url = f"/{w.tenant.slug}/selection/"
+    _page(client, url, lang="en")  # the choice is kept in the session
+    resp = client.post(f"/{w.tenant.slug}/selection/cycles", data={"academic_year": "2026-2027"},
+                       follow_redirects=True)
+    en = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert "Selection created; its ruleset version is now fixed" in en
+    assert "选拔已创建" not in en
+    cycle_url = resp.request.path
+    resp = client.post(f"{cycle_url}/invitations", data={"mode": "school", "route": "selection",
+                                                         "school_id": str(w.schools[0].id)}, follow_redirects=True)
+    assert "1 school(s) added" in resp.get_data(as_text=True)
+
+    _page(client, url, lang="zh_Hans_CN")
+    resp = client.post(f"/{w.tenant.slug}/selection/cycles", data={"academic_year": "2027-2028"},
+                       follow_redirects=True)
+    zh = resp.get_data(as_text=True)
+    assert "选拔已创建，规则版本已固定" in zh and "Selection created" not in zh

@@ -9,6 +9,7 @@ import uuid
 import sqlalchemy as sa
 from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request,
                    send_file, url_for)
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.core import clock
@@ -124,7 +125,7 @@ def create_cycle():
     opened = _date(f.get("opened_on")) or clock.today()
     cycle = ops.open_cycle(g.tenant, f.get("academic_year", ""), actor=actor(), quota=f.get("quota") or None,
                            opened_on=opened)
-    return _done("选拔已创建，规则版本已固定", url_for("selection.cycle", cycle_id=cycle.id))
+    return _done(_("选拔已创建，规则版本已固定"), url_for("selection.cycle", cycle_id=cycle.id))
 
 
 def _date(v):
@@ -191,7 +192,7 @@ def invite(cycle_id: int):
     else:
         ids = {int(i) for i in request.form.getlist("school_id") if i.isdigit()}
     created = ops.invite_schools(c, ids, route, actor=actor())
-    return _done(f"已添加 {len(created)} 所学校", url_for("selection.cycle", cycle_id=c.id))
+    return _done(_("已添加 %(n)s 所学校", n=len(created)), url_for("selection.cycle", cycle_id=c.id))
 
 
 @bp.route("/invitations/<int:inv_id>/send", methods=["POST"])
@@ -199,7 +200,8 @@ def invite(cycle_id: int):
 def send_invitation(inv_id: int):
     inv = get_invitation(inv_id)
     ops.send_invitation(inv, actor=actor())
-    return _done(f"已向{inv.school.name}发出推荐函（{inv.letter_number}）", url_for("selection.cycle", cycle_id=inv.cycle_id))
+    return _done(_("已向%(school)s发出推荐函（%(number)s）", school=inv.school.name, number=inv.letter_number),
+                 url_for("selection.cycle", cycle_id=inv.cycle_id))
 
 
 @bp.route("/cycles/<int:cycle_id>/send-all", methods=["POST"])
@@ -209,7 +211,7 @@ def send_all(cycle_id: int):
     invs = db.session.scalars(sa.select(Invitation).where(Invitation.cycle_id == c.id, Invitation.sent_at.is_(None))).all()
     for inv in invs:
         ops.send_invitation(inv, actor=actor())
-    return _done(f"已发出 {len(invs)} 封推荐函", url_for("selection.cycle", cycle_id=c.id))
+    return _done(_("已发出 %(n)s 封推荐函", n=len(invs)), url_for("selection.cycle", cycle_id=c.id))
 
 
 @bp.route("/invitations/<int:inv_id>/acknowledge", methods=["POST"])
@@ -217,7 +219,7 @@ def send_all(cycle_id: int):
 def acknowledge(inv_id: int):
     inv = get_invitation(inv_id)
     ops.mark_invitation(inv, "acknowledged", actor=actor())
-    return _done("已确认收到推荐函", url_for("selection.invitation", inv_id=inv.id))
+    return _done(_("已确认收到推荐函"), url_for("selection.invitation", inv_id=inv.id))
 
 
 @bp.route("/invitations/<int:inv_id>/letter.<fmt>")
@@ -241,7 +243,7 @@ def letter(inv_id: int, fmt: str):
 def extra(inv_id: int):
     inv = get_invitation(inv_id)
     ops.allow_extra_nominees(inv, request.form.get("extra", 0, type=int), request.form.get("reason", ""), actor=actor())
-    return _done("已记录增加推荐人数的理由", url_for("selection.invitation", inv_id=inv.id))
+    return _done(_("已记录增加推荐人数的理由"), url_for("selection.invitation", inv_id=inv.id))
 
 
 @bp.route("/invitations/<int:inv_id>")
@@ -276,7 +278,7 @@ def new_nomination(inv_id: int):
             photo = request.files.get("photo")
             if photo and photo.filename:
                 ops.store_attachment(nom, "photo", photo.filename, photo.read(), actor=actor())
-            return _done("已保存为草稿，确认无误后请报送", url_for("selection.nomination", nom_id=nom.id))
+            return _done(_("已保存为草稿，确认无误后请报送"), url_for("selection.nomination", nom_id=nom.id))
         g._no_commit = True
     return render_template("selection/nomination_form.html", inv=inv, fields=ops.FIELDS, errors=errors, data=data,
                            unions=[u.kind.value for u in _unions(inv.school_id)]), (400 if errors else 200)
@@ -313,7 +315,7 @@ def upload(inv_id: int):
     if result["errors"]:
         g._no_commit = True
         return render_template("selection/upload_result.html", inv=inv, result=result), 422
-    return _done(f"已导入 {result['created']} 名人选（草稿），原有草稿已替换", url_for("selection.invitation", inv_id=inv.id))
+    return _done(_("已导入 %(n)s 名人选（草稿），原有草稿已替换", n=result["created"]), url_for("selection.invitation", inv_id=inv.id))
 
 
 def _uploaded_workbook() -> tuple[str, bytes]:
@@ -379,7 +381,7 @@ def cycle_import(cycle_id: int):
     if result["errors"]:
         g._no_commit = True
         return render_template("selection/cycle_import.html", cycle=c, result=result), 422
-    return _done(f"已导入 {result['created']} 名人选（草稿）", url_for("selection.cycle", cycle_id=c.id))
+    return _done(_("已导入 %(n)s 名人选（草稿）", n=result["created"]), url_for("selection.cycle", cycle_id=c.id))
 
 
 def import_cycle_workbook(c: SelectionCycle) -> dict:
@@ -450,7 +452,7 @@ def nomination(nom_id: int):
 def submit(nom_id: int):
     nom = get_nomination(nom_id)
     ops.submit_nomination(nom, actor=actor(), roles=g.roles)
-    return _done("已报送", url_for("selection.nomination", nom_id=nom.id))
+    return _done(_("已报送"), url_for("selection.nomination", nom_id=nom.id))
 
 
 @bp.route("/nominations/<int:nom_id>/attachments", methods=["POST"])
@@ -461,7 +463,7 @@ def add_attachment(nom_id: int):
     if f is None or not f.filename:
         raise DomainError("请选择文件")
     ops.store_attachment(nom, request.form.get("kind", "evidence"), f.filename, f.read(), actor=actor())
-    return _done("附件已上传", url_for("selection.nomination", nom_id=nom.id))
+    return _done(_("附件已上传"), url_for("selection.nomination", nom_id=nom.id))
 
 
 @bp.route("/attachments/<int:att_id>")
@@ -480,7 +482,8 @@ def transition(nom_id: int, name: str):
     if name not in workflow.TRANSITIONS or name in ("submit", "disqualify", "approve", "publicize", "appoint"):
         abort(404)
     workflow.apply(nom, name, actor=actor(), roles=g.roles, note=request.form.get("note"))
-    return _done(f"已{workflow.TRANSITIONS[name].label}", url_for("selection.nomination", nom_id=nom.id))
+    done = "已" + workflow.TRANSITIONS[name].label  # e.g. 已确认资格条件; en_glossary has each
+    return _done(_(done), url_for("selection.nomination", nom_id=nom.id))
 
 
 @bp.route("/nominations/<int:nom_id>/eligibility", methods=["POST"])
@@ -488,7 +491,7 @@ def transition(nom_id: int, name: str):
 def eligibility(nom_id: int):
     nom = get_nomination(nom_id)
     ops.run_eligibility(nom, get_cycle(nom.cycle_id), actor=actor())
-    return _done("已完成自动核查", url_for("selection.nomination", nom_id=nom.id))
+    return _done(_("已完成自动核查"), url_for("selection.nomination", nom_id=nom.id))
 
 
 @bp.route("/nominations/<int:nom_id>/attest", methods=["POST"])
@@ -497,7 +500,7 @@ def attest(nom_id: int):
     nom = get_nomination(nom_id)
     ops.attest(nom, request.form.get("item", ""), request.form.get("passed") == "1", request.form.get("evidence", ""),
                actor=actor())
-    return _done("已记录核实结果", url_for("selection.nomination", nom_id=nom.id))
+    return _done(_("已记录核实结果"), url_for("selection.nomination", nom_id=nom.id))
 
 
 @bp.route("/nominations/<int:nom_id>/review", methods=["POST"])
@@ -507,7 +510,7 @@ def review(nom_id: int):
     level = ReviewLevel(request.form.get("level", "national"))
     ops.sign_review(nom, level, qualified=request.form.get("qualified") == "1", notes=request.form.get("notes", ""),
                     report=request.form.get("report", ""), actor=actor(), memberships=g.memberships)
-    return _done("已签署审查考察意见", url_for("selection.nomination", nom_id=nom.id))
+    return _done(_("已签署审查考察意见"), url_for("selection.nomination", nom_id=nom.id))
 
 
 @bp.route("/nominations/<int:nom_id>/scores", methods=["POST"])
@@ -518,7 +521,7 @@ def scores(nom_id: int):
         ops.enter_exam_score(nom, request.form["exam_score"], actor=actor())
     if request.form.get("interview_score"):
         ops.set_interview_score(nom, request.form["interview_score"], actor=actor())
-    return _done("成绩已录入", url_for("selection.nomination", nom_id=nom.id))
+    return _done(_("成绩已录入"), url_for("selection.nomination", nom_id=nom.id))
 
 
 @bp.route("/nominations/<int:nom_id>/interview-scores", methods=["POST"])
@@ -530,11 +533,12 @@ def interview_scores(nom_id: int):
     for row in ops.score_sheet(nom):
         if row.recused:
             continue
-        values = {label: request.form.get(f"score-{row.panelist.id}-{i}", "").strip() for i, (label, _) in enumerate(items)}
+        values = {label: request.form.get(f"score-{row.panelist.id}-{i}", "").strip() for i, (label, _weight) in enumerate(items)}
         if any(values.values()):  # a panelist's sheet left blank waits for later
             scores[row.panelist.id] = values
     ops.record_interview_scores(nom, scores, actor=actor())
-    msg = "面试评分已保存" + ("，面试成绩已按评委平均计算" if nom.interview_score is not None else "，尚有评委未评分")
+    msg = (_("面试评分已保存，面试成绩已按评委平均计算") if nom.interview_score is not None
+           else _("面试评分已保存，尚有评委未评分"))
     return _done(msg, url_for("selection.nomination", nom_id=nom.id))
 
 
@@ -543,7 +547,7 @@ def interview_scores(nom_id: int):
 def disqualify(nom_id: int):
     nom = get_nomination(nom_id)
     ops.disqualify(nom, request.form.get("reason", ""), request.form.get("evidence", ""), actor=actor(), roles=g.roles)
-    return _done("已取消该人选资格，并通知推荐学校", url_for("selection.nomination", nom_id=nom.id))
+    return _done(_("已取消该人选资格，并通知推荐学校"), url_for("selection.nomination", nom_id=nom.id))
 
 
 # --- exam, decision, notice (A6.4, A6.5) -----------------------------------------------------
@@ -557,7 +561,7 @@ def add_panelist(cycle_id: int):
         raise DomainError("请填写评委姓名和单位")
     ops.add_panelist(c, name=f["name"], affiliation=f["affiliation"], school_id=f.get("school_id", type=int),
                      province_code=f.get("province_code") or None, actor=actor())
-    return _done("已加入评委库", url_for("selection.cycle", cycle_id=c.id))
+    return _done(_("已加入评委库"), url_for("selection.cycle", cycle_id=c.id))
 
 
 @bp.route("/cycles/<int:cycle_id>/conflicts", methods=["POST"])
@@ -571,7 +575,7 @@ def declare_conflict(cycle_id: int):
     if panelist is None or nom is None:
         raise DomainError("请选择本次选拔的评委和人选")
     ops.declare_conflict(panelist, nom, request.form.get("reason", ""), actor=actor())
-    return _done(f"已记录{panelist.name}对{nom.name}的回避申报", url_for("selection.cycle", cycle_id=c.id))
+    return _done(_("已记录%(panelist)s对%(nominee)s的回避申报", panelist=panelist.name, nominee=nom.name), url_for("selection.cycle", cycle_id=c.id))
 
 
 @bp.route("/cycles/<int:cycle_id>/panels", methods=["POST"])
@@ -583,7 +587,7 @@ def draw_panel(cycle_id: int):
                                                           Nomination.panel_id.is_(None))).all()
     panel = ops.draw_panel(c, request.form.get("name") or "面试组", noms, actor=actor(),
                            seed=(request.form.get("seed") or "").strip() or None)
-    return _done(f"已抽取评委（随机种子 {panel.draw_seed}）", url_for("selection.cycle", cycle_id=c.id))
+    return _done(_("已抽取评委（随机种子 %(seed)s）", seed=panel.draw_seed), url_for("selection.cycle", cycle_id=c.id))
 
 
 @bp.route("/cycles/<int:cycle_id>/rank", methods=["POST"])
@@ -591,7 +595,7 @@ def draw_panel(cycle_id: int):
 def rank(cycle_id: int):
     c = get_cycle(cycle_id)
     ranked = ops.rank_cycle(c, actor=actor(), roles=g.roles)
-    return _done(f"已计算 {len(ranked)} 名人选的综合成绩和排名", url_for("selection.cycle", cycle_id=c.id))
+    return _done(_("已计算 %(n)s 名人选的综合成绩和排名", n=len(ranked)), url_for("selection.cycle", cycle_id=c.id))
 
 
 @bp.route("/cycles/<int:cycle_id>/propose", methods=["POST"])
@@ -599,7 +603,7 @@ def rank(cycle_id: int):
 def propose(cycle_id: int):
     c = get_cycle(cycle_id)
     ops.propose(c, request.form.getlist("nomination_id"), actor=actor(), roles=g.roles)
-    return _done("已提交拟任人选，待审批", url_for("selection.cycle", cycle_id=c.id))
+    return _done(_("已提交拟任人选，待审批"), url_for("selection.cycle", cycle_id=c.id))
 
 
 @bp.route("/cycles/<int:cycle_id>/decide", methods=["POST"])
@@ -607,7 +611,7 @@ def propose(cycle_id: int):
 def decide(cycle_id: int):
     c = get_cycle(cycle_id)
     ops.decide(c, request.form.get("approved") == "1", request.form.get("note"), actor=actor(), roles=g.roles)
-    return _done("审批意见已记录", url_for("selection.cycle", cycle_id=c.id))
+    return _done(_("审批意见已记录"), url_for("selection.cycle", cycle_id=c.id))
 
 
 @bp.route("/cycles/<int:cycle_id>/notice", methods=["POST"])
@@ -615,7 +619,7 @@ def decide(cycle_id: int):
 def open_notice(cycle_id: int):
     c = get_cycle(cycle_id)
     n = ops.open_notice(c, actor=actor(), roles=g.roles, starts_on=_date(request.form.get("starts_on")))
-    return _done(f"公示已发布，至{n.ends_on:%Y年%m月%d日}结束", url_for("selection.cycle", cycle_id=c.id))
+    return _done(_("公示已发布，至%(date)s结束", date=f"{n.ends_on:%Y年%m月%d日}"), url_for("selection.cycle", cycle_id=c.id))
 
 
 @bp.route("/objections/<int:obj_id>/resolve", methods=["POST"])
@@ -624,7 +628,7 @@ def resolve(obj_id: int):
     o = db.get_or_404(Objection, obj_id)
     ops.resolve_objection(o, request.form.get("upheld") == "1", request.form.get("outcome", ""), actor=actor())
     notice = db.session.get(PublicNotice, o.notice_id)
-    return _done("异议核查结论已记录", url_for("selection.cycle", cycle_id=notice.cycle_id))
+    return _done(_("异议核查结论已记录"), url_for("selection.cycle", cycle_id=notice.cycle_id))
 
 
 @bp.route("/cycles/<int:cycle_id>/confirm", methods=["POST"])
@@ -632,7 +636,7 @@ def resolve(obj_id: int):
 def confirm(cycle_id: int):
     c = get_cycle(cycle_id)
     chairs = ops.confirm_appointments(c, actor=actor(), roles=g.roles, term_start=_date(request.form.get("term_start")))
-    return _done(f"已确认任用 {len(chairs)} 名驻会执行主席", url_for("selection.cycle", cycle_id=c.id))
+    return _done(_("已确认任用 %(n)s 名驻会执行主席", n=len(chairs)), url_for("selection.cycle", cycle_id=c.id))
 
 
 @bp.route("/cycles/<int:cycle_id>/export.xlsx")
@@ -673,14 +677,14 @@ def rotation():
 @require_roles(*ROLE_STAFF)
 def rotation_sync():
     added = ops.ensure_rotation_roster(g.tenant, on=clock.today(), actor=actor())
-    return _done(f"已将 {len(added)} 个主席团成员团体补入轮值名册", url_for("selection.rotation"))
+    return _done(_("已将 %(n)s 个主席团成员团体补入轮值名册", n=len(added)), url_for("selection.rotation"))
 
 
 @bp.route("/rotation/<int:entry_id>/move", methods=["POST"])
 @require_roles(*ROLE_STAFF)
 def rotation_move(entry_id: int):
     e = ops.move_rotation_entry(get_entry(entry_id), request.form.get("direction", ""), actor=actor())
-    return _done(f"已调整{e.union.name}的轮值顺序", url_for("selection.rotation"))
+    return _done(_("已调整%(name)s的轮值顺序", name=e.union.name), url_for("selection.rotation"))
 
 
 @bp.route("/rotation/<int:entry_id>/served", methods=["POST"])
@@ -690,6 +694,6 @@ def rotation_served(entry_id: int):
     year = request.form.get("academic_year", "")
     if request.form.get("action") == "remove":
         ops.unmark_rotation_served(e, year, actor=actor())
-        return _done(f"已删除{e.union.name}的 {year.strip()} 学年轮值记录", url_for("selection.rotation"))
+        return _done(_("已删除%(name)s的 %(year)s 学年轮值记录", name=e.union.name, year=year.strip()), url_for("selection.rotation"))
     ops.mark_rotation_served(e, year, actor=actor(), note=request.form.get("note") or None)
-    return _done(f"已记录{e.union.name}于 {year.strip()} 学年轮值", url_for("selection.rotation"))
+    return _done(_("已记录%(name)s于 %(year)s 学年轮值", name=e.union.name, year=year.strip()), url_for("selection.rotation"))

@@ -24,6 +24,10 @@ for msg in catalog:
 for key, value in EN.items():
     if key not in catalog:
         catalog.add(key, value or " ")
+# Likewise labels printed with pgettext(context, a Python-provided label), e.g. the timetable steps.
+for (context, key), value in EN_CONTEXT.items():
+    if catalog.get(key, context=context) is None:
+        catalog.add(key, value or " ", context=context)
 out = HERE / "en" / "LC_MESSAGES" / "messages.po"
 out.parent.mkdir(parents=True, exist_ok=True)
 with out.open("wb") as fh:
