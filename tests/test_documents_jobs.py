@@ -156,3 +156,14 @@ def test_failed_render_is_recorded(app, session, as_tenant, fmt, monkeypatch):
         assert doc.status.value == "failed" and "字体缺失" in doc.error
         job = session.get(JobRecord, doc.job_id)
         assert job.status == JobStatus.failed
+
+
+def test_document_status_label_follows_the_session_language(client, login_as, session):
+    """The page's status poll shows the label in the language the user chose."""
+    tenant = TenantFactory()
+    login_as(member(tenant))
+    doc = _request(client, tenant, "schools_table", "xlsx")
+    url = f"/{tenant.slug}/documents/{doc['id']}/status"
+    assert client.get(url).get_json()["status_label"] == "已生成"
+    client.get(f"/{tenant.slug}/documents/", query_string={"lang": "en"})
+    assert client.get(url).get_json()["status_label"] == "Ready"

@@ -266,3 +266,9 @@ def test_success_flash_follows_the_language_of_the_session(client, login_as, ses
                        follow_redirects=True)
     zh = resp.get_data(as_text=True)
     assert "选拔已创建，规则版本已固定" in zh and "Selection created" not in zh
+
+
+def test_dashboard_role_names_in_english_and_chinese(client, login_as, session):
+    w, _, _ = _selection_world()
+    login_as(w.admin)
+    _bilingual(client, f"/{w.tenant.slug}/", {"秘书处管理员": "Secretariat administrator"})

@@ -4,6 +4,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from portal.api.common import api_blueprint
@@ -36,7 +37,7 @@ def _get(doc_id: int) -> GeneratedDocument:
 
 def status_json(doc: GeneratedDocument) -> dict:
     return {"id": doc.id, "kind": doc.kind, "format": doc.fmt.value, "filename": doc.filename,
-            "status": doc.status.value, "status_label": doc.status_label, "progress": doc.progress,
+            "status": doc.status.value, "status_label": gettext(doc.status_label), "progress": doc.progress,
             "message": doc.message, "error": doc.error if doc.status.value == "failed" else None,
             "size": doc.size, "created_at": doc.created_at.isoformat() + "Z",
             "download_url": url_for("documents.download", doc_id=doc.id) if doc.status.value == "ready" else None}

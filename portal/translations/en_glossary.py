@@ -256,6 +256,9 @@ EN = {
 "已调整%(name)s的轮值顺序": "Rotation order of %(name)s changed",
 "已删除%(name)s的 %(year)s 学年轮值记录": "Rotation record of %(name)s for academic year %(year)s deleted",
 "已记录%(name)s于 %(year)s 学年轮值": "Rotation of %(name)s in academic year %(year)s recorded",
+"秘书处管理员": "Secretariat administrator", "秘书处工作人员": "Secretariat staff", "审批机关": "Approving body",
+"部门负责同志": "Department head", "省级学联审查人": "Provincial reviewer", "学校联络员": "School liaison",
+"驻会执行主席": "Resident executive chair",
 }
 # Msgids whose English depends on where they stand: pgettext(context, msgid) in the templates.
 EN_CONTEXT = {
