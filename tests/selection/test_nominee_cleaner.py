@@ -51,3 +51,35 @@ def test_A6_2_cleaner_matches_one_row_validation(session):
         alone = [ops.clean_nomination(inv, r) for r in rows]
     assert together == alone
     assert together[0][1] == {} and "publicity_end" in together[1][1] and "id_number" in together[2][1]
+
+
+def test_A6_2_reupload_replaces_drafts_with_their_attachments_and_keeps_submitted(session, tmp_path, app):
+    """replace_drafts removes the school's drafts and their attachment rows in a few set-wise
+    statements, leaves submitted nominations alone, and records the replaced ids."""
+    import sqlalchemy as sa
+
+    from portal.core.audit import AuditRecord
+    from portal.selection.models import Nomination, NominationAttachment, NominationStatus
+    from portal.selection.workflow import SYSTEM
+    from tests.selection.helpers import IN_WINDOW, draft
+
+    w, inv = _setup()
+    keep = draft(w, inv, 1)
+    old = draft(w, inv, 2)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
+    app.config["UPLOAD_FOLDER"] = str(tmp_path)
+    with tenant_context(w.tenant.id, db.session):
+        ops.submit_nomination(keep, actor=w.admin, roles=SYSTEM, today=IN_WINDOW)
+        ops.store_attachment(old, "photo", "照片.png", png, actor=w.admin)
+        new_values, errors = ops.clean_nomination(inv, nominee(3))
+        assert not errors
+        created = ops.replace_drafts(inv, [new_values], actor=w.admin, today=IN_WINDOW)
+        db.session.flush()
+        db.session.expire_all()
+        left = {n.id: n.status for n in db.session.scalars(sa.select(Nomination).where(Nomination.invitation_id == inv.id))}
+        attachments = db.session.scalar(sa.select(sa.func.count()).select_from(NominationAttachment)
+                                        .where(NominationAttachment.nomination_id == old.id))
+        rec = db.session.scalars(sa.select(AuditRecord).where(AuditRecord.action == "nomination.drafts_replaced")).one()
+    assert left == {keep.id: NominationStatus.submitted, created[0].id: NominationStatus.draft}
+    assert attachments == 0
+    assert rec.before == {"draft_ids": [old.id]} and rec.object_id == str(inv.id)
