@@ -2,7 +2,6 @@
 default, English with ``?lang=en``; the Chinese rendering keeps its labels."""
 from __future__ import annotations
 
-import datetime as dt
 
 from portal.core.db import tenant_context
 from portal.extensions import db
@@ -10,7 +9,7 @@ from portal.selection import operations as ops
 from portal.selection.models import Route
 from tenants.models import Role
 from tests.factories import member
-from tests.selection.helpers import draft, invite, open_cycle, world
+from tests.selection.helpers import draft, invite, notice_open_today, open_cycle, world
 
 
 def _page(client, url, **params):
@@ -143,15 +142,9 @@ def test_jobs_page_in_english_and_chinese(client, login_as, session):
 
 
 def test_public_notice_page_in_english_and_chinese_without_login(client, session):
-    from tests.selection.test_workflow import _through_notice
-
     w = world(1)
     open_cycle(w)
-    noms, notice = _through_notice(w, 1)
-    with tenant_context(w.tenant.id, db.session):
-        notice.starts_on = dt.date.today()
-        notice.ends_on = dt.date.today() + dt.timedelta(days=7)
-        db.session.flush()
+    noms, notice = notice_open_today(w)
     _, en = _bilingual(client, f"/{w.tenant.slug}/public/notices/{notice.id}", {
         "下载 PDF": "Download PDF",
         "反映异议": "Raise an objection",

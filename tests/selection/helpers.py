@@ -107,3 +107,16 @@ def score(w: World, nom, exam, interview):
         ops.enter_exam_score(nom, exam, actor=w.admin)
         ops.set_interview_score(nom, interview, actor=w.admin)
     return nom
+
+
+def notice_open_today(w: World, n_noms: int = 1):
+    """A cycle taken through to its public notice, the notice window running from today for a
+    week (so the public page takes objections): returns (nominations, notice)."""
+    from tests.selection.test_workflow import _through_notice
+
+    noms, notice = _through_notice(w, n_noms)
+    with tenant_context(w.tenant.id, db.session):
+        notice.starts_on = dt.date.today()
+        notice.ends_on = dt.date.today() + dt.timedelta(days=7)
+        db.session.flush()
+    return noms, notice

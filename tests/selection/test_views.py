@@ -17,7 +17,7 @@ from portal.selection.xlsx import HEADERS, KEY_OF, SHEET
 from tenants.models import Role
 from tests.conftest import count_queries
 from tests.factories import member
-from tests.selection.helpers import IN_WINDOW, draft, invite, nominee, open_cycle, world
+from tests.selection.helpers import IN_WINDOW, draft, invite, nominee, notice_open_today, open_cycle, world
 
 
 def _login(client, user):
@@ -208,16 +208,10 @@ def test_A6_2_nomination_list_has_no_n_plus_1(client, session):
 
 
 def test_A6_5_public_notice_anonymous_with_objection(client, session):
-    from tests.selection.test_workflow import _through_notice
-
     w = world(1)
     open_cycle(w)
-    noms, notice = _through_notice(w, 1)
-    with tenant_context(w.tenant.id, db.session):
-        notice.starts_on = dt.date.today()
-        notice.ends_on = dt.date.today() + dt.timedelta(days=7)
-        db.session.flush()
-        notice_id, nom_id, name, idn = notice.id, noms[0].id, noms[0].name, noms[0].id_number
+    noms, notice = notice_open_today(w)
+    notice_id, nom_id, name, idn = notice.id, noms[0].id, noms[0].name, noms[0].id_number
     r = client.get(f"/{w.tenant.slug}/public/notices/{notice_id}")
     assert r.status_code == 200 and name in r.get_data(as_text=True)
     assert idn not in r.get_data(as_text=True)
