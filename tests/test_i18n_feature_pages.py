@@ -2,7 +2,6 @@
 default, English with ``?lang=en``; the Chinese rendering keeps its labels."""
 from __future__ import annotations
 
-
 from portal.core.db import tenant_context
 from portal.extensions import db
 from portal.selection import operations as ops
