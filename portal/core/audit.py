@@ -163,10 +163,11 @@ def _insert_rows(rows: list[dict]) -> None:
     for key in _INSERT_COLUMNS:
         proc = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
         if proc is not None:
-            procs[key] = proc
+            procs[key] = proc, proc(None)  # a None (before of a creation) processed once
     for row in rows:
-        for key, proc in procs.items():
-            row[key] = proc(row[key])
+        for key, (proc, of_none) in procs.items():
+            v = row[key]
+            row[key] = of_none if v is None else proc(v)
     if compiled.positional:
         order = compiled.positiontup
         params = [tuple(row[k] for k in order) for row in rows]

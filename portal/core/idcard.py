@@ -32,6 +32,7 @@ __all__ = [
 # ISO 7064 MOD 11-2：第 i 位（从左数，1 起）的加权因子为 2^(18-i) mod 11。
 _WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))  # 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2
 _CHECK_CHARS = "10X98765432"
+_DIGIT_OFFSET = 48 * sum(_WEIGHTS)  # ord("0") times every weight
 
 # GB/T 2260 省级行政区划代码（含 71 台湾、81 香港、82 澳门）。
 # 注意：这是 11–65 范围内真实存在的代码，而不是整个 11–65 区间（16–20、24–30 等并不存在）。
@@ -93,7 +94,8 @@ def id_check_digit(first17: str) -> str:
     """按 ISO 7064 MOD 11-2 计算第 18 位校验码（'0'–'9' 或 'X'）。"""
     if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
         raise ValueError("计算校验码需要 17 位数字")
-    total = sum(map(operator.mul, map(int, first17), _WEIGHTS))
+    # ASCII digits as bytes are their values plus 48: one C-level pass, the offset taken off once.
+    total = sum(map(operator.mul, first17.encode(), _WEIGHTS)) - _DIGIT_OFFSET
     return _CHECK_CHARS[total % 11]
 
 

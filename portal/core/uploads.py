@@ -626,7 +626,7 @@ class SheetRow(dict):
 
     __slots__ = ("row",)
 
-    def __init__(self, row: int, values: Mapping[str, Any]):
+    def __init__(self, row: int, values: Mapping[str, Any] | Iterable[tuple[str, Any]]):
         super().__init__(values)
         self.row = row
 
@@ -849,6 +849,7 @@ def _build_rows(
         )
 
     known_cols = set(col_of.values()) | ignored_cols
+    names, cols = list(col_of), list(col_of.values())
     out = SheetRows(
         sheet_name=sheet_name,
         headers=expected,
@@ -867,7 +868,7 @@ def _build_rows(
                     row=r,
                     column=_col_letter(c),
                 )
-        out.rows.append(SheetRow(r, {h: cells.get(c) for h, c in col_of.items()}))
+        out.rows.append(SheetRow(r, zip(names, map(cells.get, cols))))  # {表头: 值}, built in one pass
         if max_rows is not None and len(out.rows) > max_rows:
             raise UploadError(f"数据超过 {max_rows} 行的上限，请分批上传", "too_many_rows")
     return out
