@@ -46,11 +46,11 @@ def build_template(inv, unions: list[str]) -> bytes:
     days = inv.cycle.rule("selection.school_publicity_min_workdays")
     for line in [
         f"{inv.cycle.title} — {inv.school.name}推荐人选",
-        f"1. 每行一名人选；一般推荐 {need} 名（第六条第（二）项），超过须由秘书处记录理由。",
+        f"1. 每行一名人选；一般推荐 {need} 名（{ops.article_citation('A6.2')}），超过须由秘书处记录理由。",
         "2. 身份证号、联系电话列为文本格式，请勿改为数字（否则会丢失位数）。",
         "3. 日期填写为 2003-05-01 格式；带下拉列表的列请从列表中选择。",
-        f"4. 校内公示不少于 {days} 个工作日（第六条第（二）项）。",
-        "5. 违纪违法记录：无则填「无」（第五条第（五）项）。",
+        f"4. 校内公示不少于 {days} 个工作日（{ops.article_citation('A6.2')}）。",
+        f"5. 违纪违法记录：无则填「无」（{ops.article_citation('A5.5')}）。",
         "6. 重新上传将替换本校尚未报送的草稿；文件有任何错误则不会导入任何内容。",
     ]:
         info.append([line])
