@@ -295,39 +295,49 @@ def _import_real(world, files) -> int:
     return total
 
 
-def _import_floor(world, files) -> int:
-    """The same files read with python-calamine, rows inserted by one bare executemany per file."""
+def _floor_read(data: bytes) -> list[list]:
     from python_calamine import CalamineWorkbook
 
-    from portal.extensions import db
-    from portal.selection.models import Nomination
-    from portal.selection.xlsx import HEADERS, KEY_OF, SHEET
+    from portal.selection.xlsx import SHEET
 
-    table = Nomination.__table__
+    return CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(SHEET).to_python(skip_empty_area=True)
+
+
+def _floor_row(world, inv_id: int, r: dict, now) -> dict:
+    """A sheet row as the table's values, with nothing checked."""
+    r.pop("union")
+    r.update(tenant_id=world["tenant_id"], cycle_id=world["floor_cycle_id"], invitation_id=inv_id,
+             school_id=world["school_of"][str(inv_id)], union_id=world["union_of"][str(inv_id)],
+             status="draft", route="selection", source="xlsx", baoyan_eligible=r["baoyan_eligible"] == "是",
+             discipline_record=None, grade_rank=int(r["grade_rank"]), grade_cohort=int(r["grade_cohort"]),
+             created_at=now, updated_at=now)
+    return r
+
+
+def _floor_insert(conn, world, rows: list[dict]) -> int:
+    """One bare executemany (SQLAlchemy Core) in a transaction of its own."""
+    from portal.selection.models import Nomination
+
+    with conn.begin():
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SELECT set_config('app.tenant_id', %s, true)", (str(world["tenant_id"]),))
+        conn.execute(Nomination.__table__.insert(), rows)
+    return len(rows)
+
+
+def _import_floor(world, files) -> int:
+    """The same files read with python-calamine, rows inserted by one bare executemany per file."""
+    from portal.extensions import db
+    from portal.selection.xlsx import HEADERS, KEY_OF
+
     keys = [KEY_OF[h] for h in HEADERS]
     now = dt.datetime.now()
     total = 0
     with db.engine.connect() as conn:
         for inv_id, data in files:
-            values = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(SHEET).to_python(
-                skip_empty_area=True)
-            rows = []
-            for raw in values[1:]:
-                if not raw or raw[0] in (None, ""):
-                    continue
-                r = dict(zip(keys, raw))
-                r.pop("union")
-                r.update(tenant_id=world["tenant_id"], cycle_id=world["floor_cycle_id"], invitation_id=inv_id,
-                         school_id=world["school_of"][str(inv_id)], union_id=world["union_of"][str(inv_id)],
-                         status="draft", route="selection", source="xlsx", baoyan_eligible=r["baoyan_eligible"] == "是",
-                         discipline_record=None, grade_rank=int(r["grade_rank"]), grade_cohort=int(r["grade_cohort"]),
-                         created_at=now, updated_at=now)
-                rows.append(r)
-            with conn.begin():
-                if conn.dialect.name == "postgresql":
-                    conn.exec_driver_sql("SELECT set_config('app.tenant_id', %s, true)", (str(world["tenant_id"]),))
-                conn.execute(table.insert(), rows)
-            total += len(rows)
+            rows = [_floor_row(world, inv_id, dict(zip(keys, raw)), now) for raw in _floor_read(data)[1:]
+                    if raw and raw[0] not in (None, "")]
+            total += _floor_insert(conn, world, rows)
     return total
 
 
@@ -355,36 +365,20 @@ def _import_bulk(world, files) -> int:
 
 def _import_bulk_floor(world, files) -> int:
     """The same workbook read with python-calamine, its rows inserted by one bare executemany."""
-    from python_calamine import CalamineWorkbook
-
     from portal.extensions import db
-    from portal.selection.models import Nomination
-    from portal.selection.xlsx import CYCLE_HEADERS, KEY_OF, SHEET
+    from portal.selection.xlsx import CYCLE_HEADERS, KEY_OF
 
-    table = Nomination.__table__
     keys = ["school_code"] + [KEY_OF[h] for h in CYCLE_HEADERS[1:-1]] + ["reason"]
     now = dt.datetime.now()
     total = 0
     with db.engine.connect() as conn:
         for _cycle_id, data in files:
-            values = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(SHEET).to_python(
-                skip_empty_area=True)
             rows = []
-            for raw in values[1:]:
+            for raw in _floor_read(data)[1:]:
                 r = dict(zip(keys, raw))
-                inv_id = world["floor_inv_of_code"][str(r.pop("school_code"))]
-                r.pop("union"), r.pop("reason")
-                r.update(tenant_id=world["tenant_id"], cycle_id=world["floor_cycle_id"], invitation_id=inv_id,
-                         school_id=world["school_of"][str(inv_id)], union_id=world["union_of"][str(inv_id)],
-                         status="draft", route="selection", source="xlsx", baoyan_eligible=r["baoyan_eligible"] == "是",
-                         discipline_record=None, grade_rank=int(r["grade_rank"]), grade_cohort=int(r["grade_cohort"]),
-                         created_at=now, updated_at=now)
-                rows.append(r)
-            with conn.begin():
-                if conn.dialect.name == "postgresql":
-                    conn.exec_driver_sql("SELECT set_config('app.tenant_id', %s, true)", (str(world["tenant_id"]),))
-                conn.execute(table.insert(), rows)
-            total += len(rows)
+                r.pop("reason")
+                rows.append(_floor_row(world, world["floor_inv_of_code"][str(r.pop("school_code"))], r, now))
+            total += _floor_insert(conn, world, rows)
     return total
 
 

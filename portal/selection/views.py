@@ -344,6 +344,17 @@ def _rows_refused(data: bytes, errors: list[dict], stem: str) -> dict:
     return {"errors": errors, "created": 0, "error_file": token}
 
 
+def _error_file(stem: str, token: str, download_name: str):
+    """The error-marked copy ``_rows_refused`` kept under ``stem`` (the tenant and the object, so
+    a token never reaches another tenant's or another object's file)."""
+    if not re.fullmatch(r"[0-9a-f]{32}", token):
+        abort(404)
+    path = os.path.join(_errors_dir(), f"{stem}-{token}.xlsx")
+    if not os.path.exists(path):
+        abort(404)
+    return send_file(path, as_attachment=True, download_name=download_name)
+
+
 def upload_nominations(inv: Invitation) -> dict:
     """Validate every row; store nothing unless the whole file is clean (A6.2)."""
     from portal.core.uploads import UploadError
@@ -363,12 +374,7 @@ def upload_nominations(inv: Invitation) -> dict:
 @require_roles(Role.school_liaison, *ROLE_STAFF)
 def upload_errors(inv_id: int, token: str):
     inv = get_invitation(inv_id)
-    if not re.fullmatch(r"[0-9a-f]{32}", token):
-        abort(404)
-    path = os.path.join(_errors_dir(), f"{inv.tenant_id}-{inv.id}-{token}.xlsx")
-    if not os.path.exists(path):
-        abort(404)
-    return send_file(path, as_attachment=True, download_name="推荐人选-错误标注.xlsx")
+    return _error_file(f"{inv.tenant_id}-{inv.id}", token, "推荐人选-错误标注.xlsx")
 
 
 @bp.route("/cycles/<int:cycle_id>/nominations/import", methods=["GET", "POST"])
@@ -403,12 +409,7 @@ def import_cycle_workbook(c: SelectionCycle) -> dict:
 @require_roles(Role.secretariat_admin)
 def cycle_import_errors(cycle_id: int, token: str):
     c = get_cycle(cycle_id)
-    if not re.fullmatch(r"[0-9a-f]{32}", token):
-        abort(404)
-    path = os.path.join(_errors_dir(), f"{c.tenant_id}-cycle{c.id}-{token}.xlsx")
-    if not os.path.exists(path):
-        abort(404)
-    return send_file(path, as_attachment=True, download_name="推荐人选汇总-错误标注.xlsx")
+    return _error_file(f"{c.tenant_id}-cycle{c.id}", token, "推荐人选汇总-错误标注.xlsx")
 
 
 @bp.route("/cycles/<int:cycle_id>/nominations")

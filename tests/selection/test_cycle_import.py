@@ -144,3 +144,22 @@ def test_A6_2_cycle_workbook_for_another_tenants_cycle_is_404(sec, channel):
         other_cycle = o.cycle.id
     resp = sec.upload(channel, workbook([(sec.codes[0], row(1), None)]), cycle_id=other_cycle)
     assert resp.status_code == 404
+
+
+def test_A6_2_cycle_workbook_error_copy_downloads_for_its_cycle_only(sec):
+    """The refused workbook's error-marked copy is served under its cycle; a malformed token,
+    an unknown one or another cycle's URL is a 404."""
+    a, _ = sec.codes
+    resp = sec.upload("ui", workbook([(a, row(1, gender="未知"), None)]))
+    assert resp.status_code == 422
+    link = re.search(r'href="([^"]+import-errors/([0-9a-f]{32})\.xlsx)"', resp.get_data(as_text=True))
+    got = sec.client.get(link.group(1))
+    assert got.status_code == 200 and got.data.startswith(b"PK")
+    token = link.group(2)
+    base = f"/{sec.slug}/selection/cycles/{sec.cycle_id}/import-errors"
+    assert sec.client.get(f"{base}/not-a-token.xlsx").status_code == 404
+    assert sec.client.get(f"{base}/{'0' * 32}.xlsx").status_code == 404
+    with tenant_context(sec.w.tenant.id, db.session):
+        other = ops.open_cycle(sec.w.tenant, "2031-2032", actor=sec.w.admin, opened_on=dt.date.today())
+        db.session.commit()
+    assert sec.client.get(f"/{sec.slug}/selection/cycles/{other.id}/import-errors/{token}.xlsx").status_code == 404
