@@ -164,10 +164,15 @@ def demo_load():
     """Load the demo tenants, schools and one login for every role."""
     from flask import current_app
 
-    from portal.demo import load_demo
+    from portal.demo import demo_planning_day, load_demo
+    from portal.extensions import db
 
     # A command's process ends when it returns: its jobs (letters, documents) run inline.
     current_app.config["JOBS_EAGER"] = True
+    day, note = demo_planning_day()
+    db.session.remove()
+    if note:
+        click.echo(note)
     logins = load_demo()
     click.echo("演示数据已载入。演示账号（密码均为 demo-password）：")
     for who, email in logins:

@@ -5,6 +5,8 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from portal.core import clock
+
 from portal.auth.operations import create_user, find_user
 from portal.core.db import tenant_context
 from portal.core.transactions import transaction
@@ -72,7 +74,41 @@ def _add_schools(tenant: Tenant, rows) -> dict[str, School]:
     return found
 
 
+# How far, in working days, the demo's dates reach from its planning day: back to the
+# schools' publicity and the letters (about 12), ahead to the nomination window's and the
+# public notice's ends (15 and 7 by the rules, with room for the dashboards' look-ahead).
+DEMO_REACH_BACK, DEMO_REACH_AHEAD = 30, 40
+
+
+def demo_planning_day(today: dt.date | None = None) -> tuple[dt.date, str | None]:
+    """The day the demo plans its cycles on, and a note when it is not today.
+
+    The working-day calendar only knows the years with an official notice (the library's
+    and those imported at /acsf/workdays). When today's dates would reach past them, the
+    demo is planned on the latest day it can be, inside the known years, and says so;
+    it never invents a year's holidays.
+    """
+    from portal.core.calendar import calendar
+
+    cal = calendar()
+    day, missing = cal.planning_day(today or clock.today(), back=DEMO_REACH_BACK, ahead=DEMO_REACH_AHEAD)
+    if missing is None:
+        return day, None
+    last = cal.last_covered_day()
+    note = (f"工作日日历只有到{last.year}年的官方节假日安排，{missing}年的安排尚未导入："
+            f"演示数据按{day.isoformat()}安排（其后的期限无法按工作日计算）。"
+            f"导入{missing}年的国务院办公厅通知（/acsf/workdays）后重新载入演示数据，即按今天安排。")
+    return day, note
+
+
 def load_demo() -> list[tuple[str, str]]:
+    """Load the demo (once); its dates are planned on :func:`demo_planning_day`."""
+    day, _ = demo_planning_day()
+    with clock.pinned(day):
+        return _load_demo()
+
+
+def _load_demo() -> list[tuple[str, str]]:
     with transaction():
         ensure_provinces()
         load_national_file()

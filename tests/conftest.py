@@ -18,6 +18,7 @@ from sqlalchemy import event
 from portal import create_app
 from portal.core.db import activate_tenant, tenant_context
 from portal.extensions import db
+from tests.suite_clock import SUITE_TODAY, describe, extra_tables
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/portal_test"
 _tmpdir = tempfile.mkdtemp(prefix="portal-test-")
@@ -54,6 +55,10 @@ def _recreate_pg_database():
     _pg_admin(['DROP DATABASE IF EXISTS "{db}"', 'CREATE DATABASE "{db}"'])
 
 
+def pytest_report_header(config):
+    return describe()
+
+
 @pytest.fixture(scope="session")
 def app():
     if IS_PG:
@@ -69,6 +74,7 @@ def app():
         UPLOAD_FOLDER=os.path.join(_tmpdir, "uploads"),
         SERVER_NAME=None,
         JOBS_EAGER=True,
+        FIXED_TODAY=SUITE_TODAY.isoformat(),
     )
     with application.app_context():
         from flask_migrate import upgrade
@@ -79,6 +85,10 @@ def app():
 
         ensure_provinces()
         load_national_file()
+        from portal.core.calendar import store_year
+
+        for table in extra_tables():
+            store_year(table)
         db.session.commit()
         db.session.remove()
     yield application

@@ -9,6 +9,19 @@ from openpyxl import Workbook
 from tests.factories import NationalTenantFactory, TenantFactory, member
 
 
+def complete_year_rows(year: int) -> list[tuple[str, str, str]]:
+    """A table naming every statutory holiday with enough days (the dates are made up)."""
+    import datetime as dt
+
+    blocks = [("元旦", 1, 1, 1), ("春节", 2, 10, 7), ("清明节", 4, 4, 1), ("劳动节", 5, 1, 5),
+              ("端午节", 6, 10, 1), ("中秋节", 9, 15, 1), ("国庆节", 10, 1, 7)]
+    rows = []
+    for name, month, day, n in blocks:
+        first = dt.date(year, month, day)
+        rows += [((first + dt.timedelta(days=i)).isoformat(), "休", name) for i in range(n)]
+    return rows
+
+
 def test_calculator_and_years_page_A6_5(client, login_as, session):
     tenant = TenantFactory()
     login_as(member(tenant))
@@ -36,7 +49,8 @@ def test_import_csv_with_error_names_row_and_writes_nothing_A6_2(client, login_a
     wb = Workbook()
     ws = wb.active
     ws.append(["日期", "类型", "名称"])
-    ws.append(["2031-01-01", "休", "元旦"])
+    for row in complete_year_rows(2031):
+        ws.append(list(row))
     ws.append(["2031-01-04", "班", "元旦"])
     buf = io.BytesIO()
     wb.save(buf)

@@ -163,5 +163,8 @@ def test_embedded_sweep_picks_up_jobs_a_restart_left_behind(app, session, monkey
     finally:
         executor._release(held.id)
     ids = {row[0] for row in dispatched}
-    assert ids == {recs[JobStatus.started].id, recs[JobStatus.retrying].id}
-    assert n == 2
+    # The sweep is platform-wide: a job an earlier test left behind may be swept too; this
+    # test's own records must be exactly the started and the retrying one.
+    mine = {r.id for r in (*recs.values(), held)}
+    assert ids & mine == {recs[JobStatus.started].id, recs[JobStatus.retrying].id}
+    assert n == len(ids)

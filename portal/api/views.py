@@ -134,7 +134,20 @@ def workdays_add(start: str, n: int):
 
     day = _parse_day(start)
     end = calendar().add_workdays(day, n)
-    return jsonify({"start": day.isoformat(), "workdays": n, "end": end.isoformat()})
+    return jsonify({"start": day.isoformat(), "workdays": n, "end": end.isoformat(),
+                    "convention": "N working days after start; start excluded"})
+
+
+@public_bp.get("/workdays/period-end/<first>/<int:n>")
+def workdays_period_end(first: str, n: int):
+    """Last day of a period of N working days that begins on ``first`` (the first day counts)."""
+    from portal.core.calendar import calendar
+
+    day = _parse_day(first)
+    if not 1 <= n <= 1000:
+        raise DomainError("工作日天数应在 1 到 1000 之间", code="bad_workdays", field="n")
+    return jsonify({"first": day.isoformat(), "workdays": n, "end": calendar().period_end(day, n).isoformat(),
+                    "convention": "a period of N working days; its first day counts"})
 
 
 @public_bp.get("/workdays/is-workday/<day>")

@@ -12,7 +12,9 @@ from flask import g, has_app_context
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import utcnow
-from portal.core.workdays import NoCalendarData, WorkdayCalendar, YearData, parse_year_table  # noqa: F401
+from portal.core.workdays import (  # noqa: F401
+    NoCalendarData, WorkdayCalendar, YearData, check_year_complete, parse_year_table,
+)
 from portal.extensions import db
 
 
@@ -67,12 +69,19 @@ def calendar() -> WorkdayCalendar:
 
 
 def import_year(year: int, rows, source: str) -> HolidayYear:
-    data = parse_year_table(rows, year, source=source, first_row=2)
+    """Replace ``year``'s arrangement with a table of ``(date, 休|班, name)`` rows."""
+    return store_year(parse_year_table(rows, year, source=source, first_row=2))
+
+
+def store_year(data: YearData) -> HolidayYear:
+    """Replace ``data.year``'s arrangement; refused (ValueError) if the year is incomplete."""
+    check_year_complete(data)
+    year = data.year
     existing = db.session.get(HolidayYear, year)
     if existing is not None:
         db.session.delete(existing)
         db.session.flush()
-    row = HolidayYear(year=year, source=source)
+    row = HolidayYear(year=year, source=data.source)
     for day, name in data.holidays.items():
         row.days.append(HolidayDay(year=year, day=day, kind="holiday", name=name))
     for day, name in data.workdays.items():

@@ -16,6 +16,7 @@ import operator
 import re
 from dataclasses import dataclass
 from datetime import date
+from portal.core import clock
 
 __all__ = [
     "IdNumberError",
@@ -85,7 +86,7 @@ class IdInfo:
 
     def age_on(self, on: date | None = None) -> int:
         """周岁年龄（默认按今天计算）。"""
-        on = on or date.today()
+        on = on or clock.today()
         b = self.birth_date
         return on.year - b.year - ((on.month, on.day) < (b.month, b.day))
 
@@ -159,7 +160,7 @@ def validate_id_number(s, *, today: date | None = None) -> IdInfo:
     检查顺序：长度 → 前 17 位为数字 → 末位为数字或 X → 省级代码 → 出生日期 → 校验码。
     """
     s = normalize_id_number(s)
-    today = today or date.today()
+    today = today or clock.today()
 
     if len(s) != 18:
         raise IdNumberError(f"身份证号应为 18 位，当前为 {len(s)} 位", code="bad_length")

@@ -17,7 +17,17 @@ A year covered by neither raises :class:`NoCalendarData`. We never fall back to
 "Monday to Friday": a deadline silently computed without the holidays would be wrong
 by up to a week around 春节 and 国庆.
 
-Conventions (all counts exclude the start date):
+Two counting conventions, named in the UI and the README:
+
+* **N个工作日后 ("N working days after a date")** excludes the start date:
+  :meth:`WorkdayCalendar.add_workdays` (a reminder N working days before a deadline, a
+  statement due N working days after a letter);
+* **N个工作日的期间 ("a period of N working days")** counts its first day:
+  :meth:`WorkdayCalendar.period_end` and :meth:`WorkdayCalendar.period_workdays` (a 公示期
+  that starts on the day of publication, A6.2 / A6.5; the nomination window that opens on
+  the day the letters go out).
+
+Details (arithmetic counts exclude the start date):
 
 * ``add_workdays(start, n)`` with ``n >= 1`` is the n-th working day strictly after
   ``start``; ``n <= -1`` is the |n|-th working day strictly before it; ``n == 0``
@@ -53,6 +63,7 @@ __all__ = [
     "NoCalendarData",
     "WorkdayCalendar",
     "YearData",
+    "check_year_complete",
     "library_year_data",
     "library_years",
     "parse_year_table",
@@ -341,6 +352,47 @@ class WorkdayCalendar:
             count += len(self._index(year).ordinals)
         return count + bisect_right(self._index(end.year).ordinals, e)
 
+    def period_workdays(self, first_day: date, last_day: date) -> int:
+        """Working days in the period ``[first_day, last_day]``, both ends counted."""
+        first_day, last_day = _as_date(first_day), _as_date(last_day)
+        if last_day < first_day:
+            return 0
+        return self.workdays_between(first_day - _dt.timedelta(days=1), last_day)
+
+    def last_covered_day(self) -> date | None:
+        """31 December of the last year with official data, or None if there is none."""
+        years = self.covered_years()
+        return date(years[-1], 12, 31) if years else None
+
+    def planning_day(self, today: date, *, back: int, ahead: int) -> tuple[date, int | None]:
+        """The latest day, no later than ``today``, whose reach is inside the known years.
+
+        A plan made on the day returned may count ``back`` working days before it and
+        ``ahead`` after it. Returns ``(today, None)`` when today itself can be used, else
+        ``(day, year)`` with the first year that lacks data. Raises NoCalendarData when
+        no year is known at all.
+        """
+        today = _as_date(today)
+        try:
+            self.add_workdays(today, -back)
+            self.add_workdays(today, ahead)
+            return today, None
+        except NoCalendarData as exc:
+            missing = exc.year
+        last = self.last_covered_day()
+        if last is None:
+            raise NoCalendarData(missing)
+        return min(today, self.add_workdays(last, -(ahead + 1))), missing
+
+    def covers(self, first: date, last: date) -> bool:
+        """Whether every year from ``first`` to ``last`` has official data."""
+        try:
+            for year in range(_as_date(first).year, _as_date(last).year + 1):
+                self._index(year)
+        except NoCalendarData:
+            return False
+        return True
+
     def period_end(self, first_day: date, n: int) -> date:
         """Last day of a period of ``n`` working days that begins on ``first_day``.
 
@@ -351,6 +403,63 @@ class WorkdayCalendar:
         if n < 1:
             raise ValueError("工作日天数必须至少为1")
         return self.add_workdays(self.add_workdays(first_day, 0), n - 1)
+
+
+# ------------------------------------------------------------------- completeness
+
+# The statutory holidays every year's notice arranges (全国年节及纪念日放假办法), with the
+# days each must at least give: from 2025 the Spring Festival has 4 and Labour Day 2.
+_FESTIVALS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("元旦", ("元旦", "new year")),
+    ("春节", ("春节", "spring festival")),
+    ("清明节", ("清明", "tomb", "qingming")),
+    ("劳动节", ("劳动", "labour", "labor")),
+    ("端午节", ("端午", "dragon boat")),
+    ("中秋节", ("中秋", "mid-autumn", "mid autumn")),
+    ("国庆节", ("国庆", "national day")),
+)
+
+
+def _statutory_days(festival: str, year: int) -> int:
+    if festival == "春节":
+        return 4 if year >= 2025 else 3
+    if festival == "劳动节":
+        return 2 if year >= 2025 else 1
+    if festival == "国庆节":
+        return 3
+    return 1
+
+
+def check_year_complete(data: YearData) -> None:
+    """Refuse a year's table that lacks one of the statutory holidays, or gives it too few days.
+
+    A one-row table with only 元旦 would otherwise replace the whole year and turn every
+    other holiday into a working day. The mid-autumn festival may share the national day's
+    block (2020, 2025: 国庆节、中秋节), which then holds at least one day more.
+    """
+    counts: dict[str, int] = {}
+    for name in data.holidays.values():
+        low = name.lower()
+        for festival, keys in _FESTIVALS:
+            if any(k in low for k in keys):
+                counts[festival] = counts.get(festival, 0) + 1
+    missing, short = [], []
+    for festival, _ in _FESTIVALS:
+        need = _statutory_days(festival, data.year)
+        got = counts.get(festival, 0)
+        if festival == "中秋节" and not got and counts.get("国庆节", 0) >= _statutory_days("国庆节", data.year) + 1:
+            continue
+        if not got:
+            missing.append(festival)
+        elif got < need:
+            short.append(f"{festival}只有{got}天（至少{need}天）")
+    if missing or short:
+        parts = []
+        if missing:
+            parts.append("缺少" + "、".join(missing))
+        parts.extend(short)
+        raise ValueError(f"{data.year}年的节假日安排不完整：{'；'.join(parts)}。"
+                         "请按国务院办公厅通知列出全部节日的放假日期")
 
 
 # ----------------------------------------------------------------- import / export
@@ -393,6 +502,8 @@ def parse_year_table(
         name = "" if _blank(raw_name) else str(raw_name).strip()
         if not name:
             raise ValueError(f"第{row_no}行：缺少节日名称")
+        if len(name) > 40:
+            raise ValueError(f"第{row_no}行：节日名称超过40个字")
 
         if kind == WORKDAY and d.weekday() < 5:
             raise ValueError(

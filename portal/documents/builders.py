@@ -9,6 +9,7 @@ from portal.core.db import tenant_context
 from portal.documents.operations import document_builder
 from portal.documents.render import DocumentSpec, SheetSpec, TableSpec, chinese_date
 from portal.extensions import db
+from portal.core import clock
 
 
 def _tenant_and_rules(tenant_id: int):
@@ -28,7 +29,7 @@ def _schools(limit: int = 50):
 def _date(value) -> dt.date:
     if isinstance(value, dt.date):
         return value
-    return dt.date.fromisoformat(value) if value else dt.date.today()
+    return dt.date.fromisoformat(value) if value else clock.today()
 
 
 @document_builder("party_committee_letter", "致学校党委的培养推荐函", article="A6.1",

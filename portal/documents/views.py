@@ -15,6 +15,7 @@ from portal.documents.render import content_disposition
 from portal.extensions import db
 from tenants.context import has_role
 from tenants.models import STAFF_ROLES, Role
+from portal.core import clock
 
 bp = Blueprint("documents", __name__, url_prefix="/<tenant>/documents", template_folder="templates")
 api_bp = api_blueprint("documents_api", __name__, "/api/v1/<tenant>/documents")
@@ -64,7 +65,7 @@ def _request_from(data) -> GeneratedDocument:
     params = data.get("params") or {}
     if not isinstance(params, dict):
         raise DocumentError("params 应为对象")
-    stamp = dt.date.today().strftime("%Y%m%d")
+    stamp = clock.today().strftime("%Y%m%d")
     return request_document(g.tenant.id, kind=kind, fmt=fmt, builder=b.path, params=params,
                             filename=data.get("filename") or f"{b.default_filename}-{stamp}",
                             requested_by=current_user._get_current_object())

@@ -18,6 +18,7 @@ from werkzeug.utils import import_string
 from portal.core.db import tenant_context
 from portal.core.workdays import NoCalendarData
 from portal.extensions import db
+from portal.core import clock
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ def run_reminders(today: dt.date | None = None) -> int:
     from portal.notifications.operations import notify, staff_recipients
     from tenants.models import Tenant
 
-    today = today or dt.date.today()
+    today = today or clock.today()
     created = 0
     for tid in tenant_ids():
         with tenant_context(tid, db.session):

@@ -75,7 +75,8 @@ def open_cycle(tenant: Tenant, academic_year: str, *, actor, quota: int | None =
     db.session.add(cycle)
     db.session.flush()
     cal = calendar()
-    # A6.2: nominations due N working days after the letters go out.
+    # A6.2: the nomination window is a period of N working days that opens on the day the
+    # letters go out (that day counts), like a 公示期; reminders count "N working days before".
     due = cal.period_end(opened_on, snapshot["selection.nomination_window_workdays"])
     steps = [
         ("invitations", "发函培养（A6.1）", "A6.1", opened_on, None),
@@ -478,7 +479,7 @@ class NomineeCleaner:
         span = out["publicity_start"], out["publicity_end"]
         got = self._workdays.get(span)
         if got is None:
-            got = self._workdays[span] = self.calendar.workdays_between(span[0] - dt.timedelta(days=1), span[1])
+            got = self._workdays[span] = self.calendar.period_workdays(*span)  # first day counts
         if got < self.publicity_days:
             errors["publicity_end"] = (f"校内公示仅 {got} 个工作日，至少应为 {self.publicity_days} 个工作日"
                                        f"（{article_citation('A6.2')}）")

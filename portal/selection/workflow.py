@@ -50,8 +50,8 @@ def _g_submit(nom: Nomination, ctx: dict) -> str | None:
     from portal.core.calendar import calendar
 
     need = cycle.rule("selection.school_publicity_min_workdays")
-    # Working days from the first day inclusive: (start-1, end].
-    got = calendar().workdays_between(nom.publicity_start - dt.timedelta(days=1), nom.publicity_end)
+    # A period of N working days: its first day counts.
+    got = calendar().period_workdays(nom.publicity_start, nom.publicity_end)
     if got < need:
         return (f"校内公示仅 {got} 个工作日，少于规定的 {need} 个工作日"
                 f"（{article_citation('A6.2')}）")

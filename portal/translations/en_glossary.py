@@ -259,6 +259,22 @@ EN = {
 "秘书处管理员": "Secretariat administrator", "秘书处工作人员": "Secretariat staff", "审批机关": "Approving body",
 "部门负责同志": "Department head", "省级学联审查人": "Provincial reviewer", "学校联络员": "School liaison",
 "驻会执行主席": "Resident executive chair",
+"两种计法：“N个工作日后”不含起始日（如提醒、答复期限）；“N个工作日的期间”含首日（如公示期自发布当日起算，第六条第（二）项、第（五）项）。":
+    "Two ways of counting: “N working days after” a date excludes the start date (reminders, reply deadlines); “a period of N working days” counts its first day (a public notice runs from the day it is published, Art. 6(2) and 6(5)).",
+"工作日天数": "Working days", "计法": "Counting",
+"N个工作日后（不含起始日）": "N working days after (start excluded)",
+"N个工作日的期间（含首日）": "A period of N working days (first day counted)",
+"自 %(start)s 起 %(n)s 个工作日的期间（含首日）截至 <strong>%(end)s</strong>（%(iso)s）。":
+    "A period of %(n)s working days from %(start)s (first day counted) ends on <strong>%(end)s</strong> (%(iso)s).",
+"粘贴国务院办公厅通知": "Paste the State Council's notice",
+"将《国务院办公厅关于某年部分节假日安排的通知》全文粘贴到下面，先预览核对，确认后导入。导入后该年完全以此为准。":
+    "Paste the full text of the General Office of the State Council's notice on the year's holiday arrangements below, check the preview, then confirm the import. The year then follows it entirely.",
+"预览": "Preview", "预览：%(year)s 年": "Preview: %(year)s", "放假 %(h)s 天，调休上班 %(w)s 天。": "%(h)s days off, %(w)s adjusted working days.",
+"将替换现有数据：%(s)s": "Replaces the current data: %(s)s", "项": "Item", "节日": "Holiday", "放假": "Days off",
+"调休上班": "Adjusted working days", "%(n)s 天": "%(n)s days", "确认导入 %(year)s 年": "Confirm the import of %(year)s",
+"年份（可留空，按通知标题识别）": "Year (optional: read from the notice's title)", "通知全文": "Full text of the notice",
+"CSV 或 XLSX，第一行为表头，之后每行“日期, 类型（休/班）, 名称”，如 <code>2026-10-01,休,国庆节</code>。导入后该年完全以此表为准；须列出全部法定节日；有任何错误的行则整表不导入。":
+    "CSV or XLSX, a header on the first row, then one row per day: “date, kind (休 off / 班 working), name”, e.g. <code>2026-10-01,休,国庆节</code>. The year then follows this table entirely; it must list every statutory holiday; if any row has an error, nothing is imported.",
 }
 # Msgids whose English depends on where they stand: pgettext(context, msgid) in the templates.
 EN_CONTEXT = {

@@ -5,9 +5,12 @@ import csv
 import io
 
 from portal.core import audit
-from portal.core.calendar import HolidayYear, import_year
+from portal.core.calendar import HolidayYear, import_year, store_year
 from portal.core.errors import DomainError
+from portal.core.holiday_notice import NoticeError, ParsedNotice, parse_notice
 from portal.extensions import db
+
+MAX_SOURCE_CHARS = 200  # holiday_years.source
 
 
 class HolidayImportError(DomainError):
@@ -48,21 +51,61 @@ def read_rows(filename: str, data: bytes) -> list[list]:
     return list(csv.reader(io.StringIO(text)))[1:]
 
 
-def import_holiday_year(tenant, year: int, filename: str, data: bytes, source: str, actor) -> HolidayYear:
-    """Replace ``year``'s arrangement; a bad row aborts the whole import (nothing written)."""
+def _check_importer(tenant, year) -> int:
     if not tenant.is_national:
         raise HolidayImportError("节假日安排全平台通用，只能由全国学联秘书处管理员导入", status=403)
     if not 2000 <= int(year) <= 2100:
-        raise HolidayImportError(f"年份「{year}」不正确")
-    rows = read_rows(filename or "", data)
+        raise HolidayImportError(f"年份「{year}」不正确", field="year")
+    return int(year)
+
+
+def _source(source: str | None, default: str) -> str:
+    source = (source or "").strip() or default
+    if len(source) > MAX_SOURCE_CHARS:
+        raise HolidayImportError(f"依据不能超过 {MAX_SOURCE_CHARS} 个字", field="source")
+    return source
+
+
+def _audited_store(year: int, store, actor, how: str) -> HolidayYear:
     existing = db.session.get(HolidayYear, year)
     before = {"source": existing.source, "days": len(existing.days)} if existing else None
     try:
-        row = import_year(int(year), rows, (source or "").strip() or "国务院办公厅通知")
+        row = store()
     except ValueError as exc:
         raise HolidayImportError(str(exc)) from None
     audit.record("workdays.year_imported", "holiday_year", year, actor=actor, before=before,
-                 after={"source": row.source, "holidays": sum(d.kind == "holiday" for d in row.days),
+                 after={"source": row.source, "how": how,
+                        "holidays": sum(d.kind == "holiday" for d in row.days),
                         "workdays": sum(d.kind == "workday" for d in row.days)},
                  article="A6.2")
     return row
+
+
+def import_holiday_year(tenant, year: int, filename: str, data: bytes, source: str, actor) -> HolidayYear:
+    """Replace ``year``'s arrangement; a bad row aborts the whole import (nothing written)."""
+    year = _check_importer(tenant, year)
+    source = _source(source, "国务院办公厅通知")
+    rows = read_rows(filename or "", data)
+    return _audited_store(year, lambda: import_year(year, rows, source), actor, "table")
+
+
+def read_notice(text: str, year: int | None = None) -> ParsedNotice:
+    """The State Council's notice as parsed, for the confirmation screen (nothing stored)."""
+    try:
+        return parse_notice(text or "", year)
+    except NoticeError as exc:
+        raise HolidayImportError(str(exc), field="text") from None
+
+
+def import_notice(tenant, text: str, year: int | None, actor, source: str | None = None) -> HolidayYear:
+    """Replace the year's arrangement with what the pasted notice says, once confirmed."""
+    if not tenant.is_national:
+        _check_importer(tenant, year or 2000)
+    parsed = read_notice(text, year)
+    _check_importer(tenant, parsed.year)
+    data = parsed.data
+    if source:
+        from portal.core.workdays import YearData
+
+        data = YearData(parsed.year, data.holidays, data.workdays, _source(source, parsed.source))
+    return _audited_store(parsed.year, lambda: store_year(data), actor, "notice")

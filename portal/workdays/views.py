@@ -6,13 +6,13 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.api.common import api_blueprint
+from portal.api.common import api_blueprint, json_body
 from portal.core.calendar import HolidayYear, calendar
 from portal.core.errors import DomainError
 from portal.core.permissions import ROLE_ADMIN, require_roles
 from portal.core.workdays import NoCalendarData
 from portal.extensions import db
-from portal.workdays.operations import HolidayImportError, import_holiday_year
+from portal.workdays.operations import HolidayImportError, import_holiday_year, import_notice, read_notice
 
 bp = Blueprint("workdays", __name__, url_prefix="/<tenant>/workdays", template_folder="templates")
 api_bp = api_blueprint("workdays_api", __name__, "/api/v1/<tenant>/workdays")
@@ -27,23 +27,86 @@ def _years():
             for y in cal.covered_years()]
 
 
+# The two counting conventions (README, "Working days"): 'after' excludes the start date,
+# 'period' counts its first day, as a 公示期 that starts on the day of publication.
+MODES = ("after", "period")
+
+
+def calculate(day: dt.date, count: int, mode: str) -> dt.date:
+    cal = calendar()
+    if mode == "period":
+        return cal.period_end(day, count)
+    return cal.add_workdays(day, count)
+
+
+def _page(status: int = 200, **extra):
+    ctx = dict(years=_years(), result=None, error=None, start="", n="", mode="after",
+               can_import=g.tenant.is_national, notice_text="", notice_year="", preview=None)
+    ctx.update(extra)
+    return render_template("workdays/index.html", **ctx), status
+
+
 @bp.route("/")
 def index():
     result = error = None
     start, n = request.args.get("start", ""), request.args.get("n", "")
+    mode = request.args.get("mode", "after")
+    if mode not in MODES:
+        mode = "after"
     if start:
         try:
             day = dt.date.fromisoformat(start)
             count = int(n)
-            if abs(count) > 1000:
+            if abs(count) > 1000 or (mode == "period" and count < 1):
                 raise ValueError
-            result = {"start": day, "n": count, "end": calendar().add_workdays(day, count)}
+            result = {"start": day, "n": count, "mode": mode, "end": calculate(day, count, mode)}
         except NoCalendarData as exc:
             error = str(exc)
         except ValueError:
-            error = "请输入日期（YYYY-MM-DD）和不超过 1000 的工作日天数"
-    return render_template("workdays/index.html", years=_years(), result=result, error=error,
-                           start=start, n=n, can_import=g.tenant.is_national)
+            error = ("请输入日期（YYYY-MM-DD）和 1 到 1000 的工作日天数" if mode == "period"
+                     else "请输入日期（YYYY-MM-DD）和不超过 1000 的工作日天数")
+    return _page(result=result, error=error, start=start, n=n, mode=mode)
+
+
+def _form_year():
+    raw = (request.form.get("year") or "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise HolidayImportError("年份应为四位数字", field="year") from None
+
+
+@bp.route("/notice", methods=["POST"])
+@require_roles(*ROLE_ADMIN)
+def notice():
+    """Paste the State Council's notice: first a preview to confirm, then the import."""
+    text = request.form.get("text", "")
+    try:
+        year = _form_year()
+        if request.form.get("action") == "confirm":
+            row = import_notice(g.tenant, text, year, current_user._get_current_object(),
+                                source=request.form.get("source", ""))
+            flash(f"已按通知导入 {row.year} 年节假日安排（{len(row.days)} 天）", "success")
+            return redirect(url_for("workdays.index")), 303
+        if not g.tenant.is_national:
+            raise HolidayImportError("节假日安排全平台通用，只能由全国学联秘书处管理员导入", status=403)
+        parsed = read_notice(text, year)
+    except DomainError as exc:
+        g._no_commit = True
+        flash(f"未导入：{exc.message}", "error")
+        return _page(422 if exc.status < 403 else exc.status, notice_text=text,
+                     notice_year=request.form.get("year", ""))
+    g._no_commit = True  # a preview stores nothing
+    existing = db.session.get(HolidayYear, parsed.year)
+    return _page(notice_text=text, notice_year=parsed.year, preview=_preview(parsed, existing))
+
+
+def _preview(parsed, existing) -> dict:
+    return {"year": parsed.year, "source": parsed.source, "items": parsed.items, "warnings": parsed.warnings,
+            "holidays": len(parsed.data.holidays), "workdays": len(parsed.data.workdays),
+            "replaces": existing.source if existing is not None else None}
 
 
 @bp.route("/import", methods=["POST"])
@@ -51,21 +114,17 @@ def index():
 def import_year():
     upload = request.files.get("file")
     try:
-        year = int(request.form.get("year", ""))
-    except ValueError:
-        year = None
-    try:
+        year = _form_year()
         if year is None:
-            raise HolidayImportError("请填写年份")
+            raise HolidayImportError("请填写年份", field="year")
         if upload is None or not upload.filename:
-            raise HolidayImportError("请上传 CSV 或 XLSX 文件")
+            raise HolidayImportError("请上传 CSV 或 XLSX 文件", field="file")
         row = import_holiday_year(g.tenant, year, upload.filename, upload.read(),
                                   request.form.get("source", ""), current_user._get_current_object())
     except DomainError as exc:
         g._no_commit = True
         flash(f"未导入：{exc.message}", "error")
-        return render_template("workdays/index.html", years=_years(), result=None, error=None, start="",
-                               n="", can_import=g.tenant.is_national), 422 if exc.status < 403 else exc.status
+        return _page(422 if exc.status < 403 else exc.status)
     flash(f"已导入 {year} 年节假日安排（{len(row.days)} 天）", "success")
     return redirect(url_for("workdays.index")), 303
 
@@ -85,3 +144,48 @@ def api_import(year: int):
     row = import_holiday_year(g.tenant, year, upload.filename, upload.read(), request.form.get("source", ""),
                               current_user._get_current_object())
     return jsonify({"year": year, "source": row.source, "days": len(row.days)}), 201
+
+
+def _notice_json(parsed) -> dict:
+    return {"year": parsed.year, "source": parsed.source, "document_number": parsed.document_number,
+            "warnings": parsed.warnings,
+            "holidays": [{"date": d.isoformat(), "name": n} for d, n in sorted(parsed.data.holidays.items())],
+            "workdays": [{"date": d.isoformat(), "name": n} for d, n in sorted(parsed.data.workdays.items())],
+            "items": [{"number": i.number, "name": i.name, "holidays": [d.isoformat() for d in i.holidays],
+                       "workdays": [d.isoformat() for d in i.workdays]} for i in parsed.items]}
+
+
+def _api_notice_args():
+    body = json_body()
+    text = body.get("text")
+    if not isinstance(text, str):
+        raise HolidayImportError("缺少通知全文（text）", field="text")
+    year = body.get("year")
+    if year is not None and (not isinstance(year, int) or isinstance(year, bool)):
+        raise HolidayImportError("年份应为整数", field="year")
+    source = body.get("source")
+    if source is not None and not isinstance(source, str):
+        raise HolidayImportError("依据应为文本", field="source")
+    return body, text, year, source
+
+
+@api_bp.post("/notice/preview")
+@require_roles(*ROLE_ADMIN)
+def api_notice_preview():
+    """Parse the pasted notice and return what would be imported (nothing stored)."""
+    _, text, year, _ = _api_notice_args()
+    if not g.tenant.is_national:
+        raise HolidayImportError("节假日安排全平台通用，只能由全国学联秘书处管理员导入", status=403)
+    g._no_commit = True
+    return jsonify(_notice_json(read_notice(text, year)))
+
+
+@api_bp.post("/notice")
+@require_roles(*ROLE_ADMIN)
+def api_notice_import():
+    """Import the year from the pasted notice; ``confirm: true`` says the preview was checked."""
+    body, text, year, source = _api_notice_args()
+    if body.get("confirm") is not True:
+        raise HolidayImportError("请先预览（/notice/preview）并确认后再导入（confirm: true）", field="confirm")
+    row = import_notice(g.tenant, text, year, current_user._get_current_object(), source=source)
+    return jsonify({"year": row.year, "source": row.source, "days": len(row.days)}), 201

@@ -12,6 +12,7 @@ from portal.selection.models import ReviewLevel, Route
 from portal.selection.workflow import SYSTEM
 from tests.factories import NationalTenantFactory, PresidiumFactory, SchoolFactory, UnionFactory, member
 from tenants.models import Role
+from tests.suite_clock import SUITE_TODAY
 
 OPENED = dt.date(2026, 3, 2)          # a Monday; nominations due 15 working days later
 IN_WINDOW = dt.date(2026, 3, 16)
@@ -116,7 +117,7 @@ def notice_open_today(w: World, n_noms: int = 1):
 
     noms, notice = _through_notice(w, n_noms)
     with tenant_context(w.tenant.id, db.session):
-        notice.starts_on = dt.date.today()
-        notice.ends_on = dt.date.today() + dt.timedelta(days=7)
+        notice.starts_on = SUITE_TODAY
+        notice.ends_on = SUITE_TODAY + dt.timedelta(days=7)
         db.session.flush()
     return noms, notice

@@ -19,6 +19,7 @@ from tenants.models import Role
 from tests.factories import member
 from tests.selection.helpers import invite, world
 from tests.selection.test_upload_edges import row
+from tests.suite_clock import SUITE_TODAY
 
 CHANNELS = ["ui", "api"]
 
@@ -42,7 +43,7 @@ class Secretariat:
         self.app, self.client = app, client
         w = world(2)
         with tenant_context(w.tenant.id, db.session):
-            w.cycle = ops.open_cycle(w.tenant, "2030-2031", actor=w.admin, opened_on=dt.date.today())
+            w.cycle = ops.open_cycle(w.tenant, "2030-2031", actor=w.admin, opened_on=SUITE_TODAY)
         self.invs = [invite(w, s) for s in w.schools]
         self.codes = [s.code for s in w.schools]
         self.w, self.slug, self.cycle_id = w, w.tenant.slug, w.cycle.id
@@ -140,7 +141,7 @@ def test_A6_2_cycle_workbook_is_for_the_secretariat_admin_only(sec, app, role):
 def test_A6_2_cycle_workbook_for_another_tenants_cycle_is_404(sec, channel):
     o = world(1, province="11")
     with tenant_context(o.tenant.id, db.session):
-        o.cycle = ops.open_cycle(o.tenant, "2030-2031", actor=o.admin, opened_on=dt.date.today())
+        o.cycle = ops.open_cycle(o.tenant, "2030-2031", actor=o.admin, opened_on=SUITE_TODAY)
         other_cycle = o.cycle.id
     resp = sec.upload(channel, workbook([(sec.codes[0], row(1), None)]), cycle_id=other_cycle)
     assert resp.status_code == 404
@@ -160,6 +161,6 @@ def test_A6_2_cycle_workbook_error_copy_downloads_for_its_cycle_only(sec):
     assert sec.client.get(f"{base}/not-a-token.xlsx").status_code == 404
     assert sec.client.get(f"{base}/{'0' * 32}.xlsx").status_code == 404
     with tenant_context(sec.w.tenant.id, db.session):
-        other = ops.open_cycle(sec.w.tenant, "2031-2032", actor=sec.w.admin, opened_on=dt.date.today())
+        other = ops.open_cycle(sec.w.tenant, "2031-2032", actor=sec.w.admin, opened_on=SUITE_TODAY)
         db.session.commit()
     assert sec.client.get(f"/{sec.slug}/selection/cycles/{other.id}/import-errors/{token}.xlsx").status_code == 404

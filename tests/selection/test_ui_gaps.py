@@ -342,6 +342,7 @@ def test_A6_5_public_index_lists_the_open_notice_anonymously(app, client, sessio
     with tenant_context(w.tenant.id, db.session):
         title, starts, ends = notice.title, notice.starts_on, notice.ends_on
     db.session.commit()
+    suite_today = app.config["FIXED_TODAY"]
     app.config["FIXED_TODAY"] = starts.isoformat()
     try:
         page = text(client.get(f"/{w.tenant.slug}/public/"))
@@ -350,16 +351,21 @@ def test_A6_5_public_index_lists_the_open_notice_anonymously(app, client, sessio
         page = text(client.get(f"/{w.tenant.slug}/public/"))
         assert "当前没有正在公示的事项" in page and "往期公示" in page and title in page
     finally:
-        app.config["FIXED_TODAY"] = None
+        app.config["FIXED_TODAY"] = suite_today
 
 
 def test_fixed_today_is_the_date_operations_use(app, session):
     from portal.core import clock
 
+    suite_today = app.config["FIXED_TODAY"]
     with app.test_request_context():
-        assert clock.today() == dt.date.today()
-        app.config["FIXED_TODAY"] = "2026-03-16"
+        app.config["FIXED_TODAY"] = None
         try:
+            assert clock.today() == clock.now().date() == ops._today()
+            app.config["FIXED_TODAY"] = "2026-03-16"
             assert clock.today() == dt.date(2026, 3, 16) == ops._today()
+            with clock.pinned(dt.date(2025, 10, 9)):
+                assert clock.today() == dt.date(2025, 10, 9) == ops._today()
+            assert clock.today() == dt.date(2026, 3, 16)
         finally:
-            app.config["FIXED_TODAY"] = None
+            app.config["FIXED_TODAY"] = suite_today

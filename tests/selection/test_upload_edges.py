@@ -25,6 +25,7 @@ from portal.selection.xlsx import HEADERS, KEY_OF, SHEET
 from tenants.models import Role
 from tests.factories import member
 from tests.selection.helpers import draft, invite, nominee, world
+from tests.suite_clock import SUITE_TODAY
 
 CHANNELS = ["ui", "api"]
 
@@ -75,7 +76,7 @@ class School:
         self.app, self.client = app, client
         w = world(1)
         with tenant_context(w.tenant.id, db.session):
-            w.cycle = ops.open_cycle(w.tenant, "2030-2031", actor=w.admin, opened_on=dt.date.today())
+            w.cycle = ops.open_cycle(w.tenant, "2030-2031", actor=w.admin, opened_on=SUITE_TODAY)
         inv = invite(w, w.schools[0])
         self.draft_id = draft(w, inv, 90, elected_on=dt.date(2025, 11, 20)).id
         self.tenant_id, self.slug, self.inv_id = w.tenant.id, w.tenant.slug, inv.id

@@ -18,6 +18,7 @@ from tenants.models import Role
 from tests.conftest import count_queries
 from tests.factories import member
 from tests.selection.helpers import IN_WINDOW, draft, invite, nominee, notice_open_today, open_cycle, world
+from tests.suite_clock import SUITE_TODAY
 
 
 def _login(client, user):
@@ -27,7 +28,7 @@ def _login(client, user):
 
 def _cycle_open_today(w):
     """A cycle opened today so the nomination window is open for real requests."""
-    today = dt.date.today()
+    today = SUITE_TODAY
     with tenant_context(w.tenant.id, db.session):
         w.cycle = ops.open_cycle(w.tenant, "2030-2031", actor=w.admin, opened_on=today)
     return w.cycle
@@ -47,7 +48,7 @@ def _xlsx(rows: list[dict]) -> bytes:
 
 def _row(seq, **over):
     d = nominee(seq, **over)
-    today = dt.date.today()
+    today = SUITE_TODAY
     d["elected_on"] = dt.date(2025, 11, 20)
     d["publicity_start"], d["publicity_end"] = dt.date(2026, 11, 2), dt.date(2026, 11, 9)
     return {k: (v.isoformat() if isinstance(v, dt.date) and k not in ("birth_date",) else v) for k, v in d.items()}
