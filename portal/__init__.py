@@ -68,6 +68,7 @@ FEATURES = [
     "portal.workdays",
     "portal.selection",
     "portal.public",
+    "portal.members",
     "portal.admin",
 ]
 

@@ -15,3 +15,4 @@ from portal.notifications.models import (  # noqa: F401,E402
     InboxItem, MailboxMessage, Notification, NotificationTemplateOverride,
 )
 from portal.documents.models import GeneratedDocument  # noqa: F401,E402
+from portal.members.models import MemberInvitation  # noqa: F401,E402

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 
 import sqlalchemy as sa
 from flask import current_app
@@ -99,7 +98,7 @@ def invite_admin(tenant: Tenant, email: str, name: str, actor=None) -> tuple[obj
         raise DomainError("请填写有效的管理员邮箱", field="admin_email")
     user = find_user(email)
     if user is None:
-        user = create_user(email, name or email, secrets.token_urlsafe(24))
+        user = create_user(email, name or email, None)
     grant_role(tenant, user, Role.secretariat_admin, actor=actor)
     token = _serializer().dumps({"uid": user.id, "st": user.session_token})
     return user, token

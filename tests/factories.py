@@ -69,6 +69,7 @@ class UserFactory(BaseFactory):
     email = factory.Sequence(lambda n: f"user{n}@example.cn")
     name = factory.Sequence(lambda n: f"用户{n}")
     password_hash = factory.LazyFunction(lambda: _hash(PASSWORD))
+    password_set_at = factory.LazyFunction(lambda: dt.datetime(2026, 1, 1))
 
 
 _HASH_CACHE: dict[str, str] = {}

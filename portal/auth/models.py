@@ -36,12 +36,21 @@ class User(UserMixin, db.Model):
         sa.String(32), default=new_session_token, nullable=False
     )
     locale: Mapped[str | None] = mapped_column(sa.String(12), nullable=True)
+    # When its owner last chose the password; NULL for an invited account not yet accepted
+    # (its hash is of a random secret): only such an account may be given a set-password link.
+    password_set_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow, nullable=False)
 
     memberships = relationship("Membership", back_populates="user", lazy="select")
 
     def set_password(self, password: str) -> None:
         self.password_hash = _hasher.hash(password)
+        self.password_set_at = utcnow()
+
+    def set_random_password(self) -> None:
+        """An invited account: no one knows its password until the invitation is accepted."""
+        self.password_hash = _hasher.hash(secrets.token_urlsafe(24))
+        self.password_set_at = None
 
     def check_password(self, password: str) -> bool:
         try:

@@ -16,11 +16,15 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.strip().lower()))
 
 
-def create_user(email: str, name: str, password: str, *, platform_operator: bool = False) -> User:
+def create_user(email: str, name: str, password: str | None, *, platform_operator: bool = False) -> User:
+    """A new account; ``password=None`` makes an invited one (see User.password_set_at)."""
     if find_user(email):
         raise DomainError(f"邮箱 {email} 已被注册", status=409)
     user = User(email=email.strip().lower(), name=name, is_platform_operator=platform_operator)
-    user.set_password(password)
+    if password is None:
+        user.set_random_password()
+    else:
+        user.set_password(password)
     db.session.add(user)
     db.session.flush()
     return user
