@@ -275,6 +275,27 @@ EN = {
 "年份（可留空，按通知标题识别）": "Year (optional: read from the notice's title)", "通知全文": "Full text of the notice",
 "CSV 或 XLSX，第一行为表头，之后每行“日期, 类型（休/班）, 名称”，如 <code>2026-10-01,休,国庆节</code>。导入后该年完全以此表为准；须列出全部法定节日；有任何错误的行则整表不导入。":
     "CSV or XLSX, a header on the first row, then one row per day: “date, kind (休 off / 班 working), name”, e.g. <code>2026-10-01,休,国庆节</code>. The year then follows this table entirely; it must list every statutory holiday; if any row has an error, nothing is imported.",
+"成员": "Members", "邀请本学联的秘书处工作人员、审批机关、部门负责同志、省级学联审查人和学校联络员；每项变更均记入审计记录。":
+    "Invite this federation's secretariat staff, approvers, department heads, provincial reviewers and school liaisons; every change is recorded in the audit trail.",
+"未邀请任何人：请修改以下问题后重新提交": "Nobody was invited: fix the problems below and submit again",
+"邀请一位成员": "Invite a member", "角色": "Role", "请选择": "Choose", "学校（学校联络员）": "School (school liaison)",
+"省份（省级学联审查人）": "Province (provincial reviewer)", "发送邀请": "Send invitation",
+"尚无联络员的学校": "Schools without a liaison",
+"为每所学校填写其党委指定的联络员姓名和邮箱，留空的学校不邀请。":
+    "For each school, enter the name and email of the liaison its party committee named; schools left blank are not invited.",
+"联络员姓名": "Liaison's name", "联络员邮箱": "Liaison's email", "邀请这些联络员": "Invite these liaisons",
+"按名单批量邀请": "Invite from a list",
+"上传 .xlsx（工作表「成员」，列：姓名、邮箱、角色、学校、省份），最多 500 行；任何一行有错误，整份名单都不邀请。":
+    "Upload an .xlsx (sheet 「成员」, columns 姓名 name, 邮箱 email, 角色 role, 学校 school, 省份 province), at most 500 rows; if any row has an error, nobody on the list is invited.",
+"导入并邀请": "Import and invite", "成员名单": "Members", "已加入": "Joined", "待接受邀请": "Invitation pending",
+"姓名或邮箱": "Name or email", "学校或省份": "School or province", "已发送 %(n)s 次": "sent %(n)s times",
+"重发邀请": "Resend invitation", "新角色": "New role", "改角色": "Change role",
+"停用后，%(email)s 将不能再以此角色办理本学联的事项。确定停用吗？":
+    "Once disabled, %(email)s can no longer act in this role for this federation. Disable?",
+"没有符合条件的成员": "No matching members", "接受邀请": "Accept the invitation", "邀请链接已失效": "This invitation link no longer works",
+"链接已过期、已被使用或已重新发送。请使用最新的邀请邮件，或联系学联秘书处重新发送。":
+    "The link has expired, was used, or was replaced by a newer invitation. Use the latest invitation email, or ask the federation's secretariat to send it again.",
+"您已有平台账号，接受后请用原密码登录。": "You already have an account: after accepting, sign in with your password.",
 }
 # Msgids whose English depends on where they stand: pgettext(context, msgid) in the templates.
 EN_CONTEXT = {
