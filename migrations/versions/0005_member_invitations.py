@@ -1,4 +1,4 @@
-"""members: invitations to a federation's members; users.password_set_at
+"""members: invitations to a federation's members; users.password_set_at; letters delivered by hand
 
 Revision ID: 0005
 Revises: 0004
@@ -48,6 +48,13 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_member_invitations_tenant_id'), ['tenant_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_member_invitations_user_id'), ['user_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_member_invitations_membership_id'), ['membership_id'], unique=False)
+    with op.batch_alter_table('selection_invitations', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('delivery_method', sa.String(length=20), nullable=True))
+        batch_op.add_column(sa.Column('delivery_note', sa.String(length=400), nullable=True))
+        batch_op.add_column(sa.Column('delivery_recorded_by_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key('fk_selection_invitations_delivery_recorded_by_id_users',
+                                    'users', ['delivery_recorded_by_id'], ['id'])
+    op.execute("UPDATE selection_invitations SET delivery_method = 'email' WHERE delivered_at IS NOT NULL")
     if rls.is_postgres():
         rls.enable_tenant_rls('member_invitations')
         rls.grant_table('member_invitations')
@@ -55,6 +62,11 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('selection_invitations', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_selection_invitations_delivery_recorded_by_id_users', type_='foreignkey')
+        batch_op.drop_column('delivery_recorded_by_id')
+        batch_op.drop_column('delivery_note')
+        batch_op.drop_column('delivery_method')
     op.drop_table('member_invitations')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('password_set_at')

@@ -40,7 +40,8 @@ def invitation_json(i: Invitation) -> dict:
     iso = lambda d: d.isoformat() + "Z" if d else None  # noqa: E731
     return {"id": i.id, "cycle_id": i.cycle_id, "school": {"id": i.school_id, "name": i.school.name},
             "route": i.route.value, "letter_number": i.letter_number, "sent_at": iso(i.sent_at),
-            "delivered_at": iso(i.delivered_at), "opened_at": iso(i.opened_at),
+            "delivered_at": iso(i.delivered_at), "delivery_method": i.delivery_method,
+            "delivery_note": i.delivery_note, "opened_at": iso(i.opened_at),
             "acknowledged_at": iso(i.acknowledged_at), "extra_nominees": i.extra_nominees,
             "extra_reason": i.extra_reason, "limit": ops.nominee_limit(i),
             "docx_document_id": i.docx_document_id, "pdf_document_id": i.pdf_document_id}
@@ -150,6 +151,21 @@ def send_invitation(inv_id: int):
 def acknowledge(inv_id: int):
     """The school acknowledges the letter (A6.1)."""
     return jsonify(invitation_json(ops.mark_invitation(v.get_invitation(inv_id), "acknowledged", actor=_actor())))
+
+
+@bp.post("/invitations/<int:inv_id>/delivery")
+@require_roles(*ROLE_STAFF)
+def delivery(inv_id: int):
+    """Record that the letter reached the school by fax, post or in person (A6.1)."""
+    b = _body()
+    for key in ("method", "delivered_at", "handed_by", "received_by"):
+        if not isinstance(b.get(key), str):
+            raise DomainError(f"缺少 {key}（文本）", field=key)
+    if b.get("note") is not None and not isinstance(b.get("note"), str):
+        raise DomainError("note 应为文本", field="note")
+    inv = ops.record_manual_delivery(v.get_invitation(inv_id), b["method"], ops.beijing_to_utc(b["delivered_at"]),
+                                     b["handed_by"], b["received_by"], b.get("note"), actor=_actor())
+    return jsonify(invitation_json(inv))
 
 
 @bp.post("/invitations/<int:inv_id>/extra")

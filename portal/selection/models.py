@@ -171,6 +171,11 @@ class Invitation(TenantScoped, TimestampMixin, db.Model):
     pdf_document_id: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
     sent_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime, nullable=True)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime, nullable=True)
+    # How it reached the school: email (the outbox, to the liaison) or, recorded by hand for a
+    # school without a liaison, fax / post / in_person, with who handed it to whom.
+    delivery_method: Mapped[str | None] = mapped_column(sa.String(20), nullable=True)
+    delivery_note: Mapped[str | None] = mapped_column(sa.String(400), nullable=True)
+    delivery_recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
     opened_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime, nullable=True)
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime, nullable=True)
     acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)

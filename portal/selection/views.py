@@ -222,6 +222,17 @@ def acknowledge(inv_id: int):
     return _done(_("已确认收到推荐函"), url_for("selection.invitation", inv_id=inv.id))
 
 
+@bp.route("/invitations/<int:inv_id>/delivery", methods=["POST"])
+@require_roles(*ROLE_STAFF)
+def delivery(inv_id: int):
+    """A6.1: the letter reached a school without a liaison by fax, post or in person."""
+    inv = get_invitation(inv_id)
+    f = request.form
+    ops.record_manual_delivery(inv, f.get("method", ""), ops.beijing_to_utc(f.get("delivered_at", "")),
+                               f.get("handed_by", ""), f.get("received_by", ""), f.get("note"), actor=actor())
+    return _done(_("已登记推荐函送达"), url_for("selection.invitation", inv_id=inv.id))
+
+
 @bp.route("/invitations/<int:inv_id>/letter.<fmt>")
 @require_roles(Role.school_liaison, *ROLE_STAFF)
 def letter(inv_id: int, fmt: str):
@@ -258,6 +269,7 @@ def invitation(inv_id: int):
     ids = [i for i in (inv.pdf_document_id, inv.docx_document_id) if i]
     docs = {d.id: d for d in db.session.scalars(sa.select(GeneratedDocument).where(GeneratedDocument.id.in_(ids)))}
     return render_template("selection/invitation.html", inv=inv, noms=noms, limit=ops.nominee_limit(inv),
+                           delivery_methods=ops.DELIVERY_METHODS, now_local=clock.now().strftime("%Y-%m-%dT%H:%M"),
                            cycle=inv.cycle, letters=[(fmt, docs.get(i)) for fmt, i in
                                                      (("pdf", inv.pdf_document_id), ("docx", inv.docx_document_id))
                                                      if i])

@@ -296,6 +296,11 @@ EN = {
 "链接已过期、已被使用或已重新发送。请使用最新的邀请邮件，或联系学联秘书处重新发送。":
     "The link has expired, was used, or was replaced by a newer invitation. Use the latest invitation email, or ask the federation's secretariat to send it again.",
 "您已有平台账号，接受后请用原密码登录。": "You already have an account: after accepting, sign in with your password.",
+"已登记推荐函送达": "Delivery of the letter recorded", "送达方式：": "Delivered: ",
+"登记人工送达（传真、邮寄或当面送达）": "Record delivery by hand (fax, post or in person)", "送达方式": "How it was delivered",
+"送达时间（北京时间）": "Delivered at (Beijing time)", "送达人": "Delivered by", "学校签收人": "Received at the school by",
+"备注": "Note", "登记送达": "Record delivery", "登记人工送达": "Record delivery by hand",
+"传真": "Fax", "邮寄": "Post", "当面送达": "In person",
 }
 # Msgids whose English depends on where they stand: pgettext(context, msgid) in the templates.
 EN_CONTEXT = {
