@@ -26,6 +26,7 @@ from portal.core.idcard import IdNumberError, mask_id_number, validate_id_number
 from portal.extensions import db
 from portal.reference.models import PresidiumMembership, School, StudentUnion
 from portal.selection import outbox, workflow
+from portal.selection.access import NominationScope, scope_for
 from portal.selection.models import (
     DEGREE_LEVELS, GENDERS, POLITICAL_STATUSES, PRESIDIUM_POSITIONS, Approval, Chair, CheckResult,
     CycleStatus, CycleStep, Disqualification, EligibilityCheck, InterviewPanel, InterviewScore, Invitation,
@@ -822,10 +823,10 @@ def attest(nom: Nomination, item: str, passed: bool, evidence: str, *, actor) ->
 # --- review (A6.3) ---------------------------------------------------------------------------
 
 def reviewer_scope(memberships) -> tuple[bool, set[str]]:
-    """(is national secretariat, provinces a provincial reviewer may see)."""
+    """(is national secretariat, provinces a provincial reviewer may see): the provinces come
+    from the one visibility rule (``access.scope_for``)."""
     staff = any(m.role in workflow.STAFF for m in memberships)
-    provinces = {m.province_code for m in memberships if m.role == Role.provincial_reviewer and m.province_code}
-    return staff, provinces
+    return staff, set(scope_for([m for m in memberships if m.role == Role.provincial_reviewer]).provinces)
 
 
 def sign_review(nom: Nomination, level: ReviewLevel, *, qualified: bool, notes: str, report: str,
@@ -1357,19 +1358,19 @@ def disqualify(nom: Nomination, reason: str, evidence: str, *, actor, roles) -> 
 
 # --- queries ---------------------------------------------------------------------------------
 
-def nominations_query(cycle_id: int, *, status=None, province=None, school_id=None, route=None, q=None,
-                      provinces: set[str] | None = None):
+def nominations_query(cycle_id: int, *, scope: NominationScope, status=None, province=None, school_id=None,
+                      route=None, q=None):
     """The nomination list: one statement per page (school, union eager-joined; no N+1). The
     school is an outer join: every nomination has one (a NOT NULL foreign key), so the rows are
-    the same, and the databases drop the join from the count where no school column is used."""
+    the same, and the databases drop the join from the count where no school column is used.
+    ``scope`` is the viewer's visibility (A6.3): required, so no list forgets it."""
     stmt = (sa.select(Nomination).outerjoin(School, School.id == Nomination.school_id)
-            .where(Nomination.cycle_id == cycle_id).order_by(School.province_code, School.code, Nomination.id))
+            .where(Nomination.cycle_id == cycle_id, scope.clause())
+            .order_by(School.province_code, School.code, Nomination.id))
     if status:
         stmt = stmt.where(Nomination.status == status)
     if province:
         stmt = stmt.where(School.province_code == province)
-    if provinces is not None:
-        stmt = stmt.where(School.province_code.in_(sorted(provinces)))
     if school_id:
         stmt = stmt.where(Nomination.school_id == int(school_id))
     if route:
@@ -1429,8 +1430,10 @@ class Funnel:
     by_route: dict
 
 
-def funnel(cycle: SelectionCycle) -> Funnel:
-    rows = db.session.execute(sa.select(Nomination.status, sa.func.count()).where(Nomination.cycle_id == cycle.id)
+def funnel(cycle: SelectionCycle, scope: NominationScope) -> Funnel:
+    """Counts by status, province and route over the nominations ``scope`` may see (A6.3)."""
+    seen = sa.and_(Nomination.cycle_id == cycle.id, scope.clause())
+    rows = db.session.execute(sa.select(Nomination.status, sa.func.count()).where(seen)
                               .group_by(Nomination.status)).all()
     by_status = {s: 0 for s in S}
     for s, c in rows:
@@ -1438,11 +1441,17 @@ def funnel(cycle: SelectionCycle) -> Funnel:
     prov = db.session.execute(
         sa.select(School.province_code, sa.func.count()).select_from(Nomination)
         .join(School, School.id == Nomination.school_id)
-        .where(Nomination.cycle_id == cycle.id, Nomination.status.not_in([S.draft]))
-        .group_by(School.province_code).order_by(sa.func.count().desc())).all()
+        .where(seen, Nomination.status.not_in([S.draft]))
+        .group_by(School.province_code).order_by(sa.func.count().desc(), School.province_code)).all()
     route = dict(db.session.execute(sa.select(Nomination.route, sa.func.count()).where(
-        Nomination.cycle_id == cycle.id, Nomination.status.not_in([S.draft])).group_by(Nomination.route)).all())
+        seen, Nomination.status.not_in([S.draft])).group_by(Nomination.route)).all())
     return Funnel(by_status, prov, route)
+
+
+def ranked_list(cycle: SelectionCycle, scope: NominationScope) -> list[Nomination]:
+    """The cycle's ranking (A6.4), as far as ``scope`` may see it."""
+    return list(db.session.scalars(sa.select(Nomination).where(
+        Nomination.cycle_id == cycle.id, Nomination.rank.is_not(None), scope.clause()).order_by(Nomination.rank)))
 
 
 def invitation_for_liaison(cycle_id: int, membership) -> Invitation | None:
