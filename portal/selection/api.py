@@ -33,6 +33,7 @@ def cycle_json(c: SelectionCycle) -> dict:
     return {"id": c.id, "academic_year": c.academic_year, "title": c.title, "quota": c.quota,
             "rotation_quota": c.rotation_quota, "selection_quota": c.selection_quota, "status": c.status.value,
             "opened_on": c.opened_on.isoformat(), "rules_version": c.rules_version,
+            "rules_overrides": [o.as_json() for o in c.overrides_at_opening],
             "steps": [{"key": s.key, "label": s.label, "article": s.article,
                        "due_on": s.due_on.isoformat() if s.due_on else None} for s in c.steps]}
 

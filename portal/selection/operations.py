@@ -59,6 +59,9 @@ def open_cycle(tenant: Tenant, academic_year: str, *, actor, quota: int | None =
         raise Conflict(f"{academic_year} 学年的选拔已经创建")
     rules = effective_rules(tenant)
     snapshot = rules.snapshot()
+    # A22/A23: pin the local overrides beside the version, so "2024" never hides them.
+    overrides = {r.rule.key: {"value": r.value, "national_value": r.national_value, "reason": r.reason}
+                 for r in rules if r.overridden}
     quota = snapshot["selection.default_quota"] if quota in (None, "") else int(quota)
     if quota < 1 or quota > 100:
         raise DomainError("名额应在 1 到 100 之间", field="quota")
@@ -71,7 +74,7 @@ def open_cycle(tenant: Tenant, academic_year: str, *, actor, quota: int | None =
         title=title or f"{snapshot['federation.name']}{academic_year}学年驻会执行主席选拔",
         quota=quota, rotation_quota=rotation, selection_quota=quota - rotation,
         status=CycleStatus.open, opened_on=opened_on, rules_version=rules.version.code,
-        rules_snapshot=snapshot, created_by_id=getattr(actor, "id", None),
+        rules_snapshot=snapshot, rules_overrides=overrides, created_by_id=getattr(actor, "id", None),
     )
     db.session.add(cycle)
     db.session.flush()
@@ -93,7 +96,8 @@ def open_cycle(tenant: Tenant, academic_year: str, *, actor, quota: int | None =
     db.session.flush()
     audit.record("cycle.opened", "selection_cycle", cycle.id, actor=actor, article="A4",
                  after={"academic_year": academic_year, "quota": quota, "rotation": rotation,
-                        "rules_version": rules.version.code, "nomination_due": due.isoformat()})
+                        "rules_version": rules.version.code, "nomination_due": due.isoformat(),
+                        "rules_overrides": {k: o["value"] for k, o in overrides.items()}})
     return cycle
 
 
