@@ -147,6 +147,14 @@ class SelectionCycle(TenantScoped, TimestampMixin, db.Model):
         return [PinnedOverride(r, recorded[r.key]["value"], recorded[r.key]["national_value"],
                                recorded[r.key].get("reason")) for r in REGISTRY if r.key in recorded]
 
+    def review_body(self, level) -> str:
+        """A6.3: who signs each review level, named from the tenant's pinned rules: the tenant's
+        own secretariat (「全国学联秘书处」, 「广东省学联秘书处」) and the one it reviews with
+        (「省级学联秘书处」 for the national federation, a province's choice for its own)."""
+        if ReviewLevel(level) == ReviewLevel.national:
+            return f"{self.rule('federation.name')}秘书处"
+        return self.rule("selection.review_partner_body")
+
     @property
     def rules_label(self) -> str:
         """「2024」 or 「2024 + 本地调整 3 项」: the version with the overrides pinned beside it."""

@@ -836,12 +836,14 @@ def reviewer_scope(memberships) -> tuple[bool, set[str]]:
 def sign_review(nom: Nomination, level: ReviewLevel, *, qualified: bool, notes: str, report: str,
                 actor, memberships) -> Review:
     staff, provinces = reviewer_scope(memberships)
+    cycle = db.session.get(SelectionCycle, nom.cycle_id)
+    level = ReviewLevel(level)
     if level == ReviewLevel.provincial and nom.school.province_code not in provinces and not staff:
-        raise DomainError("只能审查本省的人选（第六条第（三）项）", status=403)
+        raise DomainError(f"只能审查本省的人选（{article_citation('A6.3')}）", status=403)
     if level == ReviewLevel.provincial and not provinces and staff:
-        pass  # the secretariat may record the provincial federation's signed opinion on its behalf
+        pass  # the secretariat may record the partner secretariat's signed opinion on its behalf
     if level == ReviewLevel.national and not staff:
-        raise DomainError("全国学联秘书处签署意见须由秘书处人员完成", status=403)
+        raise DomainError(f"{cycle.review_body(level)}签署意见须由秘书处人员完成", status=403)
     if nom.status != S.under_review:
         raise Conflict(f"该人选当前状态为「{nom.status_label}」，不能签署审查考察意见（{article_citation('A6.3')}）")
     notes, report = (notes or "").strip(), (report or "").strip()
