@@ -145,10 +145,14 @@ def _load_demo() -> list[tuple[str, str]]:
             set_override(gd, "selection.approving_body", "共青团广东省委", "省级学联由团省委审批（第二十二条参照执行）", admin_gd)
             set_override(gd, "selection.default_quota", 3, "本省名额", admin_gd)
             set_override(gd, "selection.public_notice_min_workdays", 7, "省学联常委会决定公示7个工作日", admin_gd)
+            set_override(gd, "selection.review_partner_body", "市级学联秘书处",
+                         "省学联秘书处会同地级以上市学联秘书处审查考察（第六条第（三）项参照执行）", admin_gd)
         admin_bj = users["admin@bj.demo.cn"]
         with tenant_context(bj.id, db.session):
             set_override(bj, "federation.name", "北京市学联", "本市学联名称", admin_bj)
             set_override(bj, "selection.approving_body", "共青团北京市委", "参照执行，由团市委审批", admin_bj)
+            set_override(bj, "selection.review_partner_body", "区学联秘书处", "市学联秘书处会同区学联秘书处审查考察",
+                         admin_bj)
         # Chapter 2: cycles at every stage and an open public notice (portal/selection/demo.py).
         from portal.selection.demo import load_selection_demo
 

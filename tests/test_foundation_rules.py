@@ -91,9 +91,12 @@ def test_rule_override_through_ui_and_api_errors_A22(client, login_as, session):
     resp = client.post(f"/{t.slug}/rules/selection.nominees_per_school/override", data={"value": "3", "reason": ""})
     assert resp.status_code == 400 and "须填写理由" in resp.get_data(as_text=True)
     resp = client.put(f"/api/v1/{t.slug}/rules/selection.nominees_per_school", json={"value": 0, "reason": "x"})
-    assert resp.status_code == 400 and "不能小于" in resp.json["error"]["message"]
+    assert resp.status_code == 422 and "不能小于" in resp.json["error"]["message"]
+    assert "不能小于" in resp.json["error"]["details"]["value"]
+    resp = client.put(f"/api/v1/{t.slug}/rules/selection.nominees_per_school", json={"value": 3, "reason": " "})
+    assert resp.status_code == 422 and "理由" in resp.json["error"]["details"]["reason"]
     resp = client.put(f"/api/v1/{t.slug}/rules/nope", json={"value": 1, "reason": "x"})
-    assert resp.status_code == 400 and "未知的规则" in resp.json["error"]["message"]
+    assert resp.status_code == 404 and "未知的规则" in resp.json["error"]["message"]
     resp = client.put(f"/api/v1/{t.slug}/rules/selection.nominees_per_school", json={"value": 3, "reason": "特殊"})
     assert resp.status_code == 200 and resp.json["value"] == 3
     resp = client.delete(f"/api/v1/{t.slug}/rules/selection.nominees_per_school")

@@ -14,7 +14,7 @@ from portal.reference import operations as reference_ops
 from portal.reference.models import School
 from portal.reference.views import schools_query
 from tenants.rules.operations import clear_override, effective_rules, set_override
-from tenants.rules.registry import RuleError
+from tenants.rules.registry import REGISTRY, RuleError
 
 bp = api_blueprint("api", __name__, "/api/v1/<tenant>")
 public_bp = Blueprint("api_public", __name__, url_prefix="/api/v1")
@@ -49,20 +49,29 @@ def rules():
                     "rules": [r.as_json() for r in eff]})
 
 
+def _known_rule(key: str) -> None:
+    if key not in REGISTRY:
+        raise DomainError(f"未知的规则「{key}」", status=404, code="not_found")
+
+
 @bp.put("/rules/<key>")
 @require_roles(*ROLE_ADMIN)
 def put_rule(key: str):
+    _known_rule(key)
     data = _payload()
     try:
         set_override(g.tenant, key, data.get("value"), data.get("reason", ""), current_user._get_current_object())
     except RuleError as exc:
-        raise DomainError(exc.message, code="invalid_rule", field=key) from None
+        # 422 with the field's error: a value the type or the measures refuse (A22: only stricter)
+        raise DomainError(exc.message, status=422, code="invalid_rule", field=key,
+                          details={exc.field: exc.message}) from None
     return jsonify(effective_rules(g.tenant).get(key).as_json())
 
 
 @bp.delete("/rules/<key>")
 @require_roles(*ROLE_ADMIN)
 def delete_rule(key: str):
+    _known_rule(key)
     try:
         clear_override(g.tenant, key, current_user._get_current_object())
     except RuleError as exc:

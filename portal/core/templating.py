@@ -45,6 +45,17 @@ def init_app(app):
 
     app.jinja_env.filters["citation"] = article_citation
 
+    @app.template_filter("rule_value")
+    def _rule_value(value):
+        """A rule value as the rules page shows it: 是/否, lists joined with 、."""
+        if value is True:
+            return "是"
+        if value is False:
+            return "否"
+        if isinstance(value, (list, tuple)):
+            return "、".join(str(v) for v in value)
+        return "" if value is None else value
+
     @app.template_filter("dt")
     def _dt(value, fmt="%Y-%m-%d %H:%M"):
         # Stored as naive UTC; shown in Beijing time.

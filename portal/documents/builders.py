@@ -86,9 +86,14 @@ APPRAISAL_SECTIONS = [
      "按时参加组织生活，按时足额交纳党费（第十四条）。"),
     ("学习研究", "该同志到高校旁听思想政治理论课程并撰写学习体会（第十条第（二）项），围绕所在领域形成调研成果（第十条第（三）项）。"),
     ("调查研究", "该同志作为观察员参与学生发展状况调查，定期与学生和学生会干部座谈交流，参与地方学联联合调研（第十一条）。"),
-    ("多岗锻炼", "该同志先后在全国学联秘书处和团中央有关部门工作，每半年轮岗一次（第十二条），熟悉各项工作流程。"),
-    ("工作小组", "该同志牵头负责全国学联委员会工作小组的日常工作（第十三条），组织开展多项活动，工作扎实，作风严谨。"),
+    # A12, A13: the federation and the rotation period are the tenant's (rules), never written out
+    ("多岗锻炼", "该同志先后在{fed}秘书处和团的相关部门工作，每{rotation}轮岗一次（第十二条），熟悉各项工作流程。"),
+    ("工作小组", "该同志牵头负责{fed}委员会工作小组的日常工作（第十三条），组织开展多项活动，工作扎实，作风严谨。"),
 ]
+
+
+def _months_text(months: int) -> str:
+    return {6: "半年", 12: "一年"}.get(int(months), f"{int(months)}个月")
 
 
 @document_builder("work_appraisal", "驻会执行主席工作鉴定", article="A17",
@@ -102,6 +107,7 @@ def work_appraisal(tenant_id: int, chair_name: str = "张三", school_name: str 
                   f"（试行）》第十七条，对其驻会期间的表现鉴定如下。"]
     # Three sections of detail per area make the appraisal the customary three pages.
     for title, text in APPRAISAL_SECTIONS:
+        text = text.format(fed=fed, rotation=_months_text(rules["residency.rotation_period_months"]))
         paragraphs.append(f"{title}：{text}")
         paragraphs.append(f"在{title}方面，{chair_name}同志态度端正，主动作为，能够将所学所思运用于实际工作，"
                           f"得到所在部门负责同志和同事的一致肯定。{text}")

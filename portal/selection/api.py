@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.selection import operations as ops
 from portal.selection import views as v
 from portal.selection import workflow
+from portal.selection.access import may_open_cycle_page
 from portal.selection.models import (
     EligibilityCheck, Invitation, Nomination, NominationStatus, Objection, Panelist, Review, ReviewLevel,
     RotationEntry, Route, SelectionCycle,
@@ -32,6 +33,7 @@ def cycle_json(c: SelectionCycle) -> dict:
     return {"id": c.id, "academic_year": c.academic_year, "title": c.title, "quota": c.quota,
             "rotation_quota": c.rotation_quota, "selection_quota": c.selection_quota, "status": c.status.value,
             "opened_on": c.opened_on.isoformat(), "rules_version": c.rules_version,
+            "rules_overrides": [o.as_json() for o in c.overrides_at_opening],
             "steps": [{"key": s.key, "label": s.label, "article": s.article,
                        "due_on": s.due_on.isoformat() if s.due_on else None} for s in c.steps]}
 
@@ -98,7 +100,9 @@ def create_cycle():
 def cycle(cycle_id: int):
     """One cycle with its timeline and funnel (A6)."""
     c = v.get_cycle(cycle_id)
-    f = ops.funnel(c)
+    if not may_open_cycle_page(g.roles):
+        return jsonify(cycle_json(c))  # as on the web: no progress or funnel for liaisons and chairs
+    f = ops.funnel(c, v.scope())
     return jsonify(cycle_json(c) | {"funnel": {k.value: n for k, n in f.by_status.items()},
                                     "by_province": [[p, n] for p, n in f.by_province],
                                     "by_route": {k.value: n for k, n in f.by_route.items()}})
@@ -108,9 +112,8 @@ def cycle(cycle_id: int):
 @require_roles(*ALL)
 def invitations(cycle_id: int):
     """Invitation letters and their delivery (A6.1); a liaison sees only their school."""
-    stmt = sa.select(Invitation).where(Invitation.cycle_id == v.get_cycle(cycle_id).id).order_by(Invitation.id)
-    if not v.is_staff():
-        stmt = stmt.where(Invitation.school_id == (v.liaison_school() or -1))
+    stmt = sa.select(Invitation).where(Invitation.cycle_id == v.get_cycle(cycle_id).id,
+                                       v.scope().clause(Invitation.school_id)).order_by(Invitation.id)
     return jsonify({"items": [invitation_json(i) for i in db.session.scalars(stmt)]})
 
 
@@ -224,14 +227,13 @@ def _import_response(result: dict, marked_endpoint: str, **ids):
 def nominations(cycle_id: int):
     """Paginated nominations, masked ID numbers; scoped by role (A6.2, A6.3)."""
     c = v.get_cycle(cycle_id)
-    provs = v.visible_provinces()
-    school = v.liaison_school() if provs is not None and not provs else None
-    if provs is not None and not provs and not school:
+    seen = v.scope()
+    if not seen.sees_any:
         abort(403)
     a = request.args
     status = a.get("status") if a.get("status") in NominationStatus.__members__ else None
-    stmt = ops.nominations_query(c.id, status=status, province=a.get("province") or None,
-                                 provinces=provs if provs else None, school_id=school, q=a.get("q") or None)
+    stmt = ops.nominations_query(c.id, scope=seen, status=status, province=a.get("province") or None,
+                                 q=a.get("q") or None)
     page = max(1, a.get("page", 1, type=int))
     per = min(MAX_PER_PAGE, max(1, a.get("per_page", 50, type=int)))
     p = ops.nominations_page(stmt, page, per)

@@ -40,10 +40,11 @@ def public_notice(tenant_id: int, notice_id: int) -> DocumentSpec:
                         date=notice.starts_on)
 
 
-def nominations_export(tenant_id: int, cycle_id: int) -> list[SheetSpec]:
+def nominations_export(tenant_id: int, cycle_id: int, *, scope) -> list[SheetSpec]:
+    """The cycle's nominations and ranking as far as ``scope`` may see them (A6.3)."""
     from portal.selection.operations import nominations_query
 
-    noms = db.session.scalars(nominations_query(cycle_id)).all()
+    noms = db.session.scalars(nominations_query(cycle_id, scope=scope)).all()
     return [
         SheetSpec("推荐人选", ["编号", "姓名", "性别", "学校", "省份", "途径", "状态", "身份证号（脱敏）", "政治面貌",
                              "学历层次", "专业", "成绩排名", "保研资格", "联系电话"],

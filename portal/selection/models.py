@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -71,6 +72,20 @@ PRESIDIUM_POSITIONS = ("主席", "副主席", "主席团成员")
 YES_NO = ("是", "否")
 
 
+@dataclass(frozen=True)
+class PinnedOverride:
+    """One rule a tenant had overridden when a cycle opened (A22), as pinned (A23)."""
+    rule: Any
+    value: Any
+    national_value: Any
+    reason: str | None
+
+    def as_json(self) -> dict:
+        return {"key": self.rule.key, "label": self.rule.label, "article": self.rule.article,
+                "citation": self.rule.citation, "unit": self.rule.unit, "value": self.value,
+                "national_value": self.national_value, "reason": self.reason}
+
+
 class SelectionCycle(TenantScoped, TimestampMixin, db.Model):
     """One academic year's selection in one tenant (A4), with its rules pinned (A23)."""
 
@@ -87,6 +102,9 @@ class SelectionCycle(TenantScoped, TimestampMixin, db.Model):
     # A23: the rules in force when the cycle opened; every later read uses this snapshot.
     rules_version: Mapped[str] = mapped_column(sa.String(20), nullable=False)
     rules_snapshot: Mapped[Any] = mapped_column(sa.JSON, nullable=False)
+    # A22: the tenant's overrides in force at opening, {key: {"value", "national_value", "reason"}};
+    # NULL for cycles opened before they were recorded (see ``overrides_at_opening``).
+    rules_overrides: Mapped[Any] = mapped_column(sa.JSON, nullable=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
 
     steps = relationship("CycleStep", lazy="selectin", order_by="CycleStep.position",
@@ -110,6 +128,38 @@ class SelectionCycle(TenantScoped, TimestampMixin, db.Model):
     @property
     def status_label(self) -> str:
         return CYCLE_STATUS_LABELS[self.status]
+
+    @property
+    def overrides_at_opening(self) -> list["PinnedOverride"]:
+        """The version label alone hides local differences (A22): the tenant's overrides that
+        were in force when the cycle opened, in registry order."""
+        from tenants.rules.registry import REGISTRY
+
+        recorded = self.rules_overrides
+        if recorded is None:  # opened before overrides were recorded: compare with the version
+            from tenants.rules.models import RulesetVersion
+
+            version = db.session.scalar(sa.select(RulesetVersion).where(RulesetVersion.code == self.rules_version))
+            national = {**REGISTRY.defaults(), **(version.as_dict() if version else {})}
+            recorded = {k: {"value": v, "national_value": national.get(k), "reason": None}
+                        for k, v in (self.rules_snapshot or {}).items()
+                        if k in REGISTRY and v != national.get(k)}
+        return [PinnedOverride(r, recorded[r.key]["value"], recorded[r.key]["national_value"],
+                               recorded[r.key].get("reason")) for r in REGISTRY if r.key in recorded]
+
+    def review_body(self, level) -> str:
+        """A6.3: who signs each review level, named from the tenant's pinned rules: the tenant's
+        own secretariat (「全国学联秘书处」, 「广东省学联秘书处」) and the one it reviews with
+        (「省级学联秘书处」 for the national federation, a province's choice for its own)."""
+        if ReviewLevel(level) == ReviewLevel.national:
+            return f"{self.rule('federation.name')}秘书处"
+        return self.rule("selection.review_partner_body")
+
+    @property
+    def rules_label(self) -> str:
+        """「2024」 or 「2024 + 本地调整 3 项」: the version with the overrides pinned beside it."""
+        n = len(self.overrides_at_opening)
+        return f"{self.rules_version} + 本地调整 {n} 项" if n else self.rules_version
 
     def step(self, key: str) -> "CycleStep | None":
         return next((s for s in self.steps if s.key == key), None)

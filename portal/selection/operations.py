@@ -26,6 +26,7 @@ from portal.core.idcard import IdNumberError, mask_id_number, validate_id_number
 from portal.extensions import db
 from portal.reference.models import PresidiumMembership, School, StudentUnion
 from portal.selection import outbox, workflow
+from portal.selection.access import NominationScope, scope_for
 from portal.selection.models import (
     DEGREE_LEVELS, GENDERS, POLITICAL_STATUSES, PRESIDIUM_POSITIONS, Approval, Chair, CheckResult,
     CycleStatus, CycleStep, Disqualification, EligibilityCheck, InterviewPanel, InterviewScore, Invitation,
@@ -58,6 +59,9 @@ def open_cycle(tenant: Tenant, academic_year: str, *, actor, quota: int | None =
         raise Conflict(f"{academic_year} 学年的选拔已经创建")
     rules = effective_rules(tenant)
     snapshot = rules.snapshot()
+    # A22/A23: pin the local overrides beside the version, so "2024" never hides them.
+    overrides = {r.rule.key: {"value": r.value, "national_value": r.national_value, "reason": r.reason}
+                 for r in rules if r.overridden}
     quota = snapshot["selection.default_quota"] if quota in (None, "") else int(quota)
     if quota < 1 or quota > 100:
         raise DomainError("名额应在 1 到 100 之间", field="quota")
@@ -70,7 +74,7 @@ def open_cycle(tenant: Tenant, academic_year: str, *, actor, quota: int | None =
         title=title or f"{snapshot['federation.name']}{academic_year}学年驻会执行主席选拔",
         quota=quota, rotation_quota=rotation, selection_quota=quota - rotation,
         status=CycleStatus.open, opened_on=opened_on, rules_version=rules.version.code,
-        rules_snapshot=snapshot, created_by_id=getattr(actor, "id", None),
+        rules_snapshot=snapshot, rules_overrides=overrides, created_by_id=getattr(actor, "id", None),
     )
     db.session.add(cycle)
     db.session.flush()
@@ -93,7 +97,8 @@ def open_cycle(tenant: Tenant, academic_year: str, *, actor, quota: int | None =
     db.session.flush()
     audit.record("cycle.opened", "selection_cycle", cycle.id, actor=actor, article="A4",
                  after={"academic_year": academic_year, "quota": quota, "rotation": rotation,
-                        "rules_version": rules.version.code, "nomination_due": due.isoformat()})
+                        "rules_version": rules.version.code, "nomination_due": due.isoformat(),
+                        "rules_overrides": {k: o["value"] for k, o in overrides.items()}})
     return cycle
 
 
@@ -877,21 +882,23 @@ def attest(nom: Nomination, item: str, passed: bool, evidence: str, *, actor) ->
 # --- review (A6.3) ---------------------------------------------------------------------------
 
 def reviewer_scope(memberships) -> tuple[bool, set[str]]:
-    """(is national secretariat, provinces a provincial reviewer may see)."""
+    """(is national secretariat, provinces a provincial reviewer may see): the provinces come
+    from the one visibility rule (``access.scope_for``)."""
     staff = any(m.role in workflow.STAFF for m in memberships)
-    provinces = {m.province_code for m in memberships if m.role == Role.provincial_reviewer and m.province_code}
-    return staff, provinces
+    return staff, set(scope_for([m for m in memberships if m.role == Role.provincial_reviewer]).provinces)
 
 
 def sign_review(nom: Nomination, level: ReviewLevel, *, qualified: bool, notes: str, report: str,
                 actor, memberships) -> Review:
     staff, provinces = reviewer_scope(memberships)
+    cycle = db.session.get(SelectionCycle, nom.cycle_id)
+    level = ReviewLevel(level)
     if level == ReviewLevel.provincial and nom.school.province_code not in provinces and not staff:
-        raise DomainError("只能审查本省的人选（第六条第（三）项）", status=403)
+        raise DomainError(f"只能审查本省的人选（{article_citation('A6.3')}）", status=403)
     if level == ReviewLevel.provincial and not provinces and staff:
-        pass  # the secretariat may record the provincial federation's signed opinion on its behalf
+        pass  # the secretariat may record the partner secretariat's signed opinion on its behalf
     if level == ReviewLevel.national and not staff:
-        raise DomainError("全国学联秘书处签署意见须由秘书处人员完成", status=403)
+        raise DomainError(f"{cycle.review_body(level)}签署意见须由秘书处人员完成", status=403)
     if nom.status != S.under_review:
         raise Conflict(f"该人选当前状态为「{nom.status_label}」，不能签署审查考察意见（{article_citation('A6.3')}）")
     notes, report = (notes or "").strip(), (report or "").strip()
@@ -1412,19 +1419,19 @@ def disqualify(nom: Nomination, reason: str, evidence: str, *, actor, roles) -> 
 
 # --- queries ---------------------------------------------------------------------------------
 
-def nominations_query(cycle_id: int, *, status=None, province=None, school_id=None, route=None, q=None,
-                      provinces: set[str] | None = None):
+def nominations_query(cycle_id: int, *, scope: NominationScope, status=None, province=None, school_id=None,
+                      route=None, q=None):
     """The nomination list: one statement per page (school, union eager-joined; no N+1). The
     school is an outer join: every nomination has one (a NOT NULL foreign key), so the rows are
-    the same, and the databases drop the join from the count where no school column is used."""
+    the same, and the databases drop the join from the count where no school column is used.
+    ``scope`` is the viewer's visibility (A6.3): required, so no list forgets it."""
     stmt = (sa.select(Nomination).outerjoin(School, School.id == Nomination.school_id)
-            .where(Nomination.cycle_id == cycle_id).order_by(School.province_code, School.code, Nomination.id))
+            .where(Nomination.cycle_id == cycle_id, scope.clause())
+            .order_by(School.province_code, School.code, Nomination.id))
     if status:
         stmt = stmt.where(Nomination.status == status)
     if province:
         stmt = stmt.where(School.province_code == province)
-    if provinces is not None:
-        stmt = stmt.where(School.province_code.in_(sorted(provinces)))
     if school_id:
         stmt = stmt.where(Nomination.school_id == int(school_id))
     if route:
@@ -1484,8 +1491,10 @@ class Funnel:
     by_route: dict
 
 
-def funnel(cycle: SelectionCycle) -> Funnel:
-    rows = db.session.execute(sa.select(Nomination.status, sa.func.count()).where(Nomination.cycle_id == cycle.id)
+def funnel(cycle: SelectionCycle, scope: NominationScope) -> Funnel:
+    """Counts by status, province and route over the nominations ``scope`` may see (A6.3)."""
+    seen = sa.and_(Nomination.cycle_id == cycle.id, scope.clause())
+    rows = db.session.execute(sa.select(Nomination.status, sa.func.count()).where(seen)
                               .group_by(Nomination.status)).all()
     by_status = {s: 0 for s in S}
     for s, c in rows:
@@ -1493,11 +1502,17 @@ def funnel(cycle: SelectionCycle) -> Funnel:
     prov = db.session.execute(
         sa.select(School.province_code, sa.func.count()).select_from(Nomination)
         .join(School, School.id == Nomination.school_id)
-        .where(Nomination.cycle_id == cycle.id, Nomination.status.not_in([S.draft]))
-        .group_by(School.province_code).order_by(sa.func.count().desc())).all()
+        .where(seen, Nomination.status.not_in([S.draft]))
+        .group_by(School.province_code).order_by(sa.func.count().desc(), School.province_code)).all()
     route = dict(db.session.execute(sa.select(Nomination.route, sa.func.count()).where(
-        Nomination.cycle_id == cycle.id, Nomination.status.not_in([S.draft])).group_by(Nomination.route)).all())
+        seen, Nomination.status.not_in([S.draft])).group_by(Nomination.route)).all())
     return Funnel(by_status, prov, route)
+
+
+def ranked_list(cycle: SelectionCycle, scope: NominationScope) -> list[Nomination]:
+    """The cycle's ranking (A6.4), as far as ``scope`` may see it."""
+    return list(db.session.scalars(sa.select(Nomination).where(
+        Nomination.cycle_id == cycle.id, Nomination.rank.is_not(None), scope.clause()).order_by(Nomination.rank)))
 
 
 def invitation_for_liaison(cycle_id: int, membership) -> Invitation | None:

@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.reference.models import Province, School
 from portal.selection import operations as ops
 from portal.selection import workflow
+from portal.selection.access import NominationScope, may_open_cycle_page, scope_for
 from portal.selection.models import (
     Chair, EligibilityCheck, InterviewPanel, Invitation, Nomination, NominationAttachment, NominationStatus,
     Objection, Panelist, PIPELINE, PublicNotice, Review, ReviewLevel, RotationEntry, Route, SelectionCycle,
@@ -45,11 +46,10 @@ def get_cycle(cycle_id: int) -> SelectionCycle:
     return db.get_or_404(SelectionCycle, cycle_id)
 
 
-def visible_provinces() -> set[str] | None:
-    """None = all (secretariat, approver); a provincial reviewer sees only their province (A6.3)."""
-    if g.roles & {Role.secretariat_admin, Role.secretariat_staff, Role.approver, Role.department_head}:
-        return None
-    return {m.province_code for m in g.memberships if m.role == Role.provincial_reviewer}
+def scope() -> NominationScope:
+    """The viewer's nomination visibility (A6.3): the one rule for pages, lists, counts, exports
+    and the API (``portal.selection.access``)."""
+    return scope_for(g.memberships)
 
 
 def liaison_school() -> int | None:
@@ -57,18 +57,9 @@ def liaison_school() -> int | None:
     return m.school_id if m else None
 
 
-def can_see_nomination(nom: Nomination) -> bool:
-    provs = visible_provinces()
-    if provs is None:
-        return True
-    if nom.school.province_code in provs:
-        return True
-    return liaison_school() == nom.school_id
-
-
 def get_nomination(nom_id: int) -> Nomination:
     nom = db.get_or_404(Nomination, nom_id)
-    if not can_see_nomination(nom):
+    if not scope().allows(nom):
         abort(404)
     return nom
 
@@ -141,35 +132,38 @@ def _date(v):
 @require_roles(*ALL_ROLES)
 def cycle(cycle_id: int):
     c = get_cycle(cycle_id)
-    if not (is_staff() or g.roles & {Role.approver, Role.department_head, Role.provincial_reviewer}):
+    if not may_open_cycle_page(g.roles):
         return redirect(url_for("selection.index"))
-    invitations = db.session.scalars(sa.select(Invitation).where(Invitation.cycle_id == c.id)
-                                     .order_by(Invitation.id)).all()
+    seen = scope()
+    # Every list and count below goes through the viewer's scope (A6.3), as the detail page does.
+    invitations = db.session.scalars(sa.select(Invitation).where(
+        Invitation.cycle_id == c.id, seen.clause(Invitation.school_id)).order_by(Invitation.id)).all()
     provinces = {p.code: p.name for p in db.session.scalars(sa.select(Province))}
+    staff = is_staff()
     notice = ops.current_notice(c)
     objections = db.session.scalars(sa.select(Objection).where(Objection.notice_id == notice.id)
-                                     .order_by(Objection.id)).all() if notice else []
-    staff = is_staff()
+                                     .order_by(Objection.id)).all() if notice and staff else []
     due = ops.rotation_due(c.rotation_quota, on=c.opened_on) if staff else []
     panels = db.session.scalars(sa.select(InterviewPanel).where(InterviewPanel.cycle_id == c.id)
-                                .order_by(InterviewPanel.id)).all()
-    pool = db.session.scalars(sa.select(Panelist).where(Panelist.cycle_id == c.id).order_by(Panelist.id)).all()
-    proposed = db.session.scalars(ops.nominations_query(c.id, status=NominationStatus.proposed)).all()
-    ranked = db.session.scalars(sa.select(Nomination).where(
-        Nomination.cycle_id == c.id, Nomination.rank.is_not(None)).order_by(Nomination.rank)).all()
+                                .order_by(InterviewPanel.id)).all() if staff else []
+    pool = db.session.scalars(sa.select(Panelist).where(Panelist.cycle_id == c.id)
+                              .order_by(Panelist.id)).all() if staff else []
+    proposed = db.session.scalars(ops.nominations_query(c.id, scope=seen, status=NominationStatus.proposed)).all()
+    ranked = ops.ranked_list(c, seen)
     # A6.4: candidates a panelist may declare a conflict with (not yet past the interview)
-    open_noms = db.session.scalars(ops.nominations_query(c.id).where(Nomination.status.in_(
+    open_noms = db.session.scalars(ops.nominations_query(c.id, scope=seen).where(Nomination.status.in_(
         [NominationStatus.submitted, NominationStatus.eligibility_checked, NominationStatus.under_review,
          NominationStatus.reviewed]))).all() if staff else []
     conflicts = ops.conflicts_of(c.id) if staff else []
     conflict_names = dict(db.session.execute(sa.select(Nomination.id, Nomination.name).where(
         Nomination.id.in_([x.nomination_id for x in conflicts]))).all()) if conflicts else {}
-    chairs = db.session.scalars(sa.select(Chair).where(Chair.cycle_id == c.id).order_by(Chair.id)).all()
+    chairs = db.session.scalars(sa.select(Chair).where(Chair.cycle_id == c.id, seen.clause(Chair.school_id))
+                                .order_by(Chair.id)).all()
     # A6.1: a letter is 送达 once its notification reaches a liaison; schools without one wait
     reachable = set(db.session.scalars(sa.select(Membership.school_id).where(
         Membership.role == Role.school_liaison, Membership.active.is_(True))))
     schools = db.session.scalars(sa.select(School).order_by(School.province_code, School.code)).all() if staff else []
-    return render_template("selection/cycle.html", cycle=c, f=ops.funnel(c), invitations=invitations,
+    return render_template("selection/cycle.html", cycle=c, f=ops.funnel(c, seen), invitations=invitations,
                            provinces=provinces, notice=notice, objections=objections, rotation_due=due,
                            panels=panels, pool={p.id: p for p in pool}, proposed=proposed, ranked=ranked,
                            conflicts=conflicts, conflict_names=conflict_names, open_noms=open_noms,
@@ -428,20 +422,20 @@ def cycle_import_errors(cycle_id: int, token: str):
 @require_roles(*ALL_ROLES)
 def nominations(cycle_id: int):
     c = get_cycle(cycle_id)
-    provs = visible_provinces()
-    school = liaison_school() if provs is not None and not provs else None
-    if provs is not None and not provs and not school:
+    seen = scope()
+    if not seen.sees_any:
         abort(403)
     a = request.args
     status = a.get("status") if a.get("status") in NominationStatus.__members__ else None
-    stmt = ops.nominations_query(c.id, status=status, province=a.get("province") or None,
+    stmt = ops.nominations_query(c.id, scope=seen, status=status, province=a.get("province") or None,
                                  route=a.get("route") if a.get("route") in ("rotation", "selection") else None,
-                                 q=(a.get("q") or "").strip() or None,
-                                 provinces=provs if provs else None, school_id=school)
+                                 q=(a.get("q") or "").strip() or None)
     page = max(1, a.get("page", 1, type=int))
     p = ops.nominations_page(stmt, page, PER_PAGE)
     return render_template("selection/nominations.html", cycle=c, pagination=p, STATUS_LABELS=STATUS_LABELS,
-                           provinces=db.session.scalars(sa.select(Province).order_by(Province.code)).all())
+                           provinces=db.session.scalars(sa.select(Province).where(
+                               Province.code.in_(sorted(seen.provinces)) if seen.is_provincial else sa.true())
+                               .order_by(Province.code)).all())
 
 
 @bp.route("/nominations/<int:nom_id>")
@@ -457,7 +451,7 @@ def nomination(nom_id: int):
     return render_template("selection/nomination.html", nom=nom, cycle=c, checks=checks, reviews=reviews,
                            atts=atts, transitions=workflow.allowed(nom, g.roles), item_labels=ops.ITEM_LABELS,
                            sheet=ops.score_sheet(nom) if staff else [], rubric=ops.rubric(c),
-                           is_liaison=liaison_school() == nom.school_id, provinces=visible_provinces())
+                           is_liaison=liaison_school() == nom.school_id)
 
 
 @bp.route("/nominations/<int:nom_id>/submit", methods=["POST"])
@@ -659,7 +653,7 @@ def export(cycle_id: int):
     from portal.documents.render import content_disposition, write_xlsx
     from portal.selection.documents import nominations_export
 
-    data = write_xlsx(nominations_export(g.tenant.id, c.id))
+    data = write_xlsx(nominations_export(g.tenant.id, c.id, scope=scope()))
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": content_disposition(f"{c.title}-推荐人选与成绩.xlsx")})
 

@@ -17,7 +17,7 @@ from portal.core.errors import Conflict, DomainError
 from portal.extensions import db
 from portal.selection.models import (
     CheckResult, EligibilityCheck, Nomination, NominationStatus as S, Objection, ObjectionStatus,
-    PublicNotice, Review, ReviewLevel,
+    PublicNotice, Review, ReviewLevel, SelectionCycle,
 )
 from tenants.models import Role
 from tenants.rules.registry import article_citation
@@ -82,7 +82,10 @@ def _g_eligibility(nom: Nomination, ctx: dict) -> str | None:
 
 def _g_reviewed(nom: Nomination, ctx: dict) -> str | None:
     reviews = {r.level: r for r in db.session.scalars(sa.select(Review).where(Review.nomination_id == nom.id))}
-    for level, who in ((ReviewLevel.provincial, "省级学联秘书处"), (ReviewLevel.national, "全国学联秘书处")):
+    cycle = db.session.get(SelectionCycle, nom.cycle_id)
+    # A6.3: both levels sign, each named from the tenant's rules (not the national bodies' names)
+    for level in (ReviewLevel.provincial, ReviewLevel.national):
+        who = cycle.review_body(level)
         r = reviews.get(level)
         if r is None:
             return f"{who}尚未签署资格审查和考察意见（{article_citation('A6.3')}）"

@@ -26,6 +26,8 @@ class EffectiveRule:
     source: str            # national | override
     reason: str | None
     version_code: str
+    # A stored override the measures no longer allow (it predates the bound): not applied.
+    refused: str | None = None
 
     @property
     def overridden(self) -> bool:
@@ -45,7 +47,18 @@ class EffectiveRule:
             "source": self.source,
             "reason": self.reason,
             "version": self.version_code,
+            "measures": _measures_json(self.rule),
+            "refused_override": self.refused,
         }
+
+
+def _measures_json(rule: RuleDef) -> dict | None:
+    b = rule.measures
+    if b is None:
+        return None
+    value = list(b.value) if isinstance(b.value, tuple) else b.value
+    return {"kind": b.kind, "value": value, "upper": b.upper, "wording": b.wording, "binding": b.binding,
+            "text": rule.measures_text}
 
 
 class EffectiveRules:
@@ -97,6 +110,12 @@ def effective_rules(tenant: Tenant, version: RulesetVersion | None = None) -> Ef
     result = {}
     for rule in REGISTRY:
         o = overrides.get(rule.key)
+        refused = None
+        if o is not None:
+            try:
+                rule.validate(o.value)
+            except RuleError as exc:  # stored before the measures' bound was carried: not applied
+                refused, o = exc.message, None
         result[rule.key] = EffectiveRule(
             rule=rule,
             national_value=national[rule.key],
@@ -104,6 +123,7 @@ def effective_rules(tenant: Tenant, version: RulesetVersion | None = None) -> Ef
             source="override" if o else "national",
             reason=o.reason if o else None,
             version_code=version.code,
+            refused=refused,
         )
     return EffectiveRules(result, version)
 
@@ -117,7 +137,7 @@ def set_override(tenant: Tenant, key: str, raw_value: Any, reason: str, actor) -
         raise RuleError(f"「{rule.label}」不允许地方学联修改", key)
     reason = (reason or "").strip()
     if not reason:
-        raise RuleError(f"覆盖「{rule.label}」须填写理由", key)
+        raise RuleError(f"覆盖「{rule.label}」须填写理由", key, field="reason")
     value = rule.validate(raw_value)
     existing = db.session.scalar(
         sa.select(RuleOverride).where(RuleOverride.tenant_id == tenant.id, RuleOverride.key == key)

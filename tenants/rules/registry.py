@@ -11,10 +11,35 @@ from typing import Any
 
 
 class RuleError(ValueError):
-    def __init__(self, message: str, key: str | None = None):
+    def __init__(self, message: str, key: str | None = None, field: str = "value"):
         super().__init__(message)
         self.message = message
         self.key = key
+        self.field = field  # the request field at fault: value (the default) or reason
+
+
+@dataclass(frozen=True)
+class Bound:
+    """What the measures themselves say about a rule (A22: a local federation applies them by
+    reference, so where they give a floor or a ceiling an override may only be stricter).
+
+    kind:
+      floor    不少于 / 至少: the value may not be lower than ``value``
+      ceiling  the value may not be higher than ``value`` (e.g. 可向前推移1年)
+      range    both ends bind (e.g. 相结合: neither route may be dropped)
+      subset   list rules: only items the measures name (``value``), a province may drop some
+      fixed    the measures leave no choice: the value must be ``value``
+      norm     一般 / 原则上: the measures' default, a province may differ with a reason
+    """
+
+    kind: str
+    value: Any
+    wording: str          # the measures' words, quoted in the UI and in every refusal
+    upper: Any = None     # range only
+
+    @property
+    def binding(self) -> bool:
+        return self.kind != "norm"
 
 
 @dataclass(frozen=True)
@@ -33,13 +58,49 @@ class RuleDef:
     max_items: int | None = None
     min_items: int | None = None
     overridable: bool = True
+    measures: Bound | None = None  # what the measures say; None where they say nothing of it
 
     @property
     def citation(self) -> str:
         return article_citation(self.article)
 
+    @property
+    def measures_text(self) -> str:
+        """「第六条第（二）项：公示期不少于5个工作日（下限）」 for the rules page and refusals."""
+        if self.measures is None:
+            return ""
+        kind = {"floor": "下限", "ceiling": "上限", "range": "上下限", "subset": "范围", "fixed": "不可变更",
+                "norm": "一般规定"}[self.measures.kind]
+        return f"{self.citation}：{self.measures.wording}（{kind}）"
+
     def validate(self, value: Any) -> Any:
-        """Return the cleaned value or raise RuleError (Chinese message)."""
+        """Return the cleaned value or raise RuleError (Chinese message); a value the measures
+        forbid is refused whoever sets it (a national version or a provincial override)."""
+        cleaned = self._clean(value)
+        self._check_measures(cleaned)
+        return cleaned
+
+    def _check_measures(self, v: Any) -> None:
+        b = self.measures
+        if b is None or not b.binding:
+            return
+        name = f"「{self.label}」"
+        why = f"{self.citation}规定“{b.wording}”，地方学联参照执行（第二十二条）只能从严，不能放宽"
+        if b.kind in ("floor", "range") and _num(v) < b.value:
+            raise RuleError(f"{name}不能少于{_fmt(b.value)}{self.unit}：{why}", self.key)
+        if b.kind == "ceiling" and _num(v) > b.value:
+            raise RuleError(f"{name}不能多于{_fmt(b.value)}{self.unit}：{why}", self.key)
+        if b.kind == "range" and _num(v) > b.upper:
+            raise RuleError(f"{name}不能多于{_fmt(b.upper)}{self.unit}：{why}", self.key)
+        if b.kind == "subset":
+            extra = [x for x in v if x not in b.value]
+            if extra:
+                raise RuleError(f"{name}不能包含「{'、'.join(extra)}」：{why}", self.key)
+        if b.kind == "fixed" and v != b.value:
+            shown = {True: "是", False: "否"}.get(b.value, b.value) if isinstance(b.value, bool) else b.value
+            raise RuleError(f"{name}只能为「{shown}」：{why}", self.key)
+
+    def _clean(self, value: Any) -> Any:
         name = f"「{self.label}」"
         if self.type == "int":
             if isinstance(value, bool) or value is None:
@@ -135,6 +196,10 @@ def parse_weights(value) -> list[tuple[str, int]]:
     return [(label, int(w)) for label, _, w in (str(v).rpartition(":") for v in value)]
 
 
+def _num(v) -> decimal.Decimal:
+    return decimal.Decimal(str(v))
+
+
 def _fmt(n) -> str:
     return str(int(n)) if float(n).is_integer() else str(n)
 
@@ -192,30 +257,41 @@ class Registry:
 
 REGISTRY = Registry()
 _R = REGISTRY.add
+# Each rule is checked against the measures' wording (measures-2024-zh.txt beside this file, the
+# Chinese original and the authority): where they say
+# 不少于 / 至少 the registry carries the floor, where they leave no choice the value is fixed,
+# where they say 一般 / 原则上 the default is a norm a province may depart from with a reason.
+# Rules the measures do not quantify (the quota, deadlines of the portal's own timetable,
+# scoring details, amounts) carry no bound beyond their type's sanity range.
 
 # --- Chapter 1 / 6: the federation itself ------------------------------------------------
 _R(RuleDef("federation.name", "A22", "学联名称", "Federation name", "str", "全国学联", max=60,
-           help="本学联的简称，用于页面、公文和公示。"))
+           help="本学联的简称，用于页面、公文和公示，也用于称呼本学联秘书处（如「广东省学联秘书处」）。"))
 _R(RuleDef("federation.website_name", "A6.5", "公示发布网站", "Website for public notices", "str",
-           "全国学联官方网站", max=60))
+           "全国学联官方网站", max=60, measures=Bound("norm", "全国学联官方网站", "拟定人选在全国学联官方网站公示")))
 # --- Chapter 2: selection and appointment ------------------------------------------------
 _R(RuleDef("selection.default_quota", "A4", "每学年驻会执行主席名额", "Chairs selected per academic year",
            "int", 6, min=1, max=100, unit="名"))
 _R(RuleDef("selection.rotation_share_percent", "A4", "轮值方式所占比例", "Share of the rotation route",
-           "int", 50, min=0, max=100, unit="%", help="其余名额通过遴选产生。"))
+           "int", 50, min=0, max=100, unit="%", help="其余名额通过遴选产生。",
+           measures=Bound("range", 1, "采取轮值和遴选相结合的方式进行", upper=99)))
 _R(RuleDef("selection.eligible_political_statuses", "A5.1", "符合条件的政治面貌",
            "Eligible political statuses", "list", ["中共党员", "中共预备党员", "共青团员"],
-           choices=("中共党员", "中共预备党员", "共青团员", "群众", "民主党派成员"), min_items=1))
+           choices=("中共党员", "中共预备党员", "共青团员", "群众", "民主党派成员"), min_items=1,
+           measures=Bound("subset", ("中共党员", "中共预备党员", "共青团员"), "中共党员（含预备党员）或共青团员")))
 _R(RuleDef("selection.baoyan_preference", "A5.3", "本科生符合保研条件者优先", "Prefer 保研-eligible undergraduates",
-           "bool", True))
+           "bool", True, measures=Bound("fixed", True, "本科生符合保送研究生条件者优先考虑")))
 _R(RuleDef("selection.nominees_per_school", "A6.2", "每校推荐人数", "Nominees per school", "int", 2,
-           min=1, max=10, unit="名", help="超过该数量须记录理由。"))
+           min=1, max=10, unit="名", help="超过该数量须记录理由。",
+           measures=Bound("norm", 2, "学校党委一般应推荐2名人选")))
 _R(RuleDef("selection.school_publicity_min_workdays", "A6.2", "校内公示最少工作日",
-           "Minimum working days of school publicity", "int", 5, min=1, max=30, unit="个工作日"))
+           "Minimum working days of school publicity", "int", 5, min=1, max=30, unit="个工作日",
+           measures=Bound("floor", 5, "在校内公示推荐人选，公示期不少于5个工作日")))
 _R(RuleDef("selection.nomination_window_workdays", "A6.2", "推荐材料报送期限", "Working days for nominations",
            "int", 15, min=1, max=60, unit="个工作日"))
 _R(RuleDef("selection.exam_weight_percent", "A6.4", "笔试成绩权重", "Written exam weight", "int", 40,
-           min=0, max=100, unit="%", help="面试权重为 100% 减去笔试权重。"))
+           min=0, max=100, unit="%", help="面试权重为 100% 减去笔试权重。",
+           measures=Bound("range", 1, "组织笔试和面试工作", upper=99)))
 _R(RuleDef("selection.interview_rubric", "A6.4", "面试评分维度及权重", "Interview rubric and weights", "weights",
            ["政治素质:30", "综合素质:20", "组织协调:30", "表达沟通:20"], max_items=10, unit="%",
            help="每位评委按各维度打分（0–100），按权重折算为该评委的评分；面试成绩为未回避评委评分的平均值。"))
@@ -223,34 +299,47 @@ _R(RuleDef("selection.interview_panel_size", "A6.4", "面试评委人数", "Inte
            min=3, max=15, unit="名"))
 _R(RuleDef("selection.tie_break", "A6.4", "同分排序规则", "Tie-break rule", "choice", "exam_then_baoyan",
            choices=("exam_then_baoyan", "interview_then_baoyan", "baoyan_then_exam")))
+_R(RuleDef("selection.review_partner_body", "A6.3", "会同审查考察的下级学联秘书处",
+           "Federation secretariat reviewing with us", "str", "省级学联秘书处", max=60,
+           help="第六条第（三）项：本学联秘书处会同该秘书处对候选人进行资格审查和考察；"
+                "省级学联参照执行时一般为「市级学联秘书处」。",
+           measures=Bound("norm", "省级学联秘书处", "全国学联秘书处会同省级学联秘书处，对候选人进行资格审查和考察工作")))
 _R(RuleDef("selection.approving_body", "A6.5/A18", "审批机关", "Approving body", "str", "共青团中央书记处",
-           max=60))
+           max=60, measures=Bound("norm", "共青团中央书记处", "经团中央书记处同意，拟定人选在全国学联官方网站公示")))
 _R(RuleDef("selection.public_notice_min_workdays", "A6.5", "公示期最少工作日",
-           "Minimum working days of the public notice", "int", 5, min=1, max=30, unit="个工作日"))
+           "Minimum working days of the public notice", "int", 5, min=1, max=30, unit="个工作日",
+           measures=Bound("floor", 5, "拟定人选在全国学联官方网站公示，公示期不少于5个工作日")))
 _R(RuleDef("selection.disqualification_slot", "A7", "取消资格后名额处理", "Slot after a disqualification",
            "choice", "backfill_next", choices=("backfill_next", "leave_vacant"),
            help="backfill_next：按排名依次递补；leave_vacant：名额空缺。"))
 # --- Chapter 3: management and use --------------------------------------------------------
-_R(RuleDef("residency.term_months", "A4", "驻会期限", "Residency term", "int", 12, min=6, max=24, unit="个月"))
+_R(RuleDef("residency.term_months", "A4", "驻会期限", "Residency term", "int", 12, min=6, max=24, unit="个月",
+           measures=Bound("norm", 12, "全国学联每学年在主席团成员团体中选拔一定数量的驻会执行主席")))
 _R(RuleDef("residency.min_reports_to_leadership", "A9", "驻会期间向书记处汇报最少次数",
-           "Minimum reports to the Secretariat", "int", 1, min=1, max=12, unit="次"))
+           "Minimum reports to the Secretariat", "int", 1, min=1, max=12, unit="次",
+           measures=Bound("floor", 1, "驻会执行主席驻会期间至少向书记处汇报1次思想、学习和工作情况")))
 _R(RuleDef("residency.talk_interval_months", "A9", "部门负责同志谈心谈话间隔", "One-to-one talk interval",
            "int", 3, min=1, max=12, unit="个月"))
 _R(RuleDef("residency.rotation_period_months", "A12", "轮岗周期", "Post rotation period", "int", 6,
-           min=1, max=12, unit="个月"))
+           min=1, max=12, unit="个月",
+           measures=Bound("norm", 6, "原则上每半年在全国学联秘书处和相关部门之间轮岗1次")))
 _R(RuleDef("residency.working_groups", "A13", "工作小组", "Working groups", "list",
-           ["宣传思想小组", "组织建设小组", "权益服务小组", "合作交流小组"], min_items=1, max_items=10))
+           ["宣传思想小组", "组织建设小组", "权益服务小组", "合作交流小组"], min_items=1, max_items=10,
+           measures=Bound("norm", None, "分组牵头全国学联委员会宣传思想小组、组织建设小组、权益服务小组、合作交流小组相关工作")))
 # --- Chapter 4: incentives and guarantees -------------------------------------------------
 _R(RuleDef("incentives.allowance_standard", "A15", "补贴标准", "Allowance standard", "str",
            "按国家规定的毕业参加工作的初期工资或见习期工资标准发放（人薪发〔1990〕20号）", max=200))
 _R(RuleDef("incentives.allowance_monthly_yuan", "A15", "月补贴金额", "Monthly allowance", "decimal", "0",
            min=0, max=100000, unit="元", help="0 表示按标准另行核定。"))
 _R(RuleDef("incentives.suspension_years", "A16", "休学年限", "Suspension of schooling", "int", 1,
-           min=0, max=2, unit="年"))
+           min=0, max=2, unit="年", measures=Bound("norm", 1, "驻会期间原则上休学1年")))
 _R(RuleDef("incentives.seniority_shift_years", "A16", "参加工作时间前移", "Work start moved earlier", "int", 1,
-           min=0, max=2, unit="年"))
+           min=0, max=2, unit="年",
+           measures=Bound("ceiling", 1, "参加工作时间可从实际参加工作的时间向前推移1年")))
 # --- Chapter 5: supervision and constraints -----------------------------------------------
 _R(RuleDef("supervision.disciplinary_measures", "A21", "处置措施（由轻到重）", "Disciplinary measures",
-           "list", ["批评教育", "责令检讨", "劝退"], min_items=1, max_items=6))
+           "list", ["批评教育", "责令检讨", "劝退"], min_items=1, max_items=6,
+           measures=Bound("norm", None, "视情节轻重采取批评教育、责令检讨、劝退等处置措施")))
 _R(RuleDef("supervision.removal_notify_school", "A18", "取消资格后通报派出学校党委",
-           "Notify the sending school on removal", "bool", True, overridable=False))
+           "Notify the sending school on removal", "bool", True, overridable=False,
+           measures=Bound("fixed", True, "予以取消驻会资格，并通报派出学校党委")))
