@@ -1,7 +1,7 @@
 """members: invitations to a federation's members; users.password_set_at; letters delivered by hand
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-01 19:00:00
 
 """
@@ -14,8 +14,8 @@ from alembic import op
 sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
 import rls  # noqa: E402
 
-revision = '0005'
-down_revision = '0004'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
