@@ -63,14 +63,16 @@ def build_exam_template(cycle: SelectionCycle) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from portal.core.sheets import append_row
+
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
-    ws.append(HEADERS)
+    append_row(ws, HEADERS)
     for c in ws[1]:
         c.font = Font(bold=True)
     for n in exam_candidates(cycle):
-        ws.append([n.id, None, n.name, float(n.exam_score) if n.exam_score is not None else None])
+        append_row(ws, [n.id, None, n.name, float(n.exam_score) if n.exam_score is not None else None])
     for r in range(2, ws.max_row + 201):
         ws.cell(row=r, column=2).number_format = "@"  # ID numbers stay text (no lost digits)
     for col, width in zip("ABCD", (12, 24, 14, 12)):
@@ -84,7 +86,7 @@ def build_exam_template(cycle: SelectionCycle) -> bytes:
         f"4. 只有已完成资格审查和考察的人选可以录入笔试成绩（{article_citation('A6.3')}）。",
         "5. 文件有任何错误则不会导入任何成绩；重新导入会覆盖此前录入的笔试成绩。",
     ]:
-        info.append([line])
+        append_row(info, [line])
     info.column_dimensions["A"].width = 90
     buf = io.BytesIO()
     wb.save(buf)

@@ -17,10 +17,12 @@ def build_template(inv, unions: list[str]) -> bytes:
     from openpyxl.styles import Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    from portal.core.sheets import append_row
+
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
-    ws.append(HEADERS)
+    append_row(ws, HEADERS)
     for c in ws[1]:
         c.font = Font(bold=True)
     lists = {"gender": GENDERS, "political_status": POLITICAL_STATUSES, "presidium_position": PRESIDIUM_POSITIONS,
@@ -53,7 +55,7 @@ def build_template(inv, unions: list[str]) -> bytes:
         f"5. 违纪违法记录：无则填「无」（{ops.article_citation('A5.5')}）。",
         "6. 重新上传将替换本校尚未报送的草稿；文件有任何错误则不会导入任何内容。",
     ]:
-        info.append([line])
+        append_row(info, [line])  # the cycle's title and the school's name are typed by people
     info.column_dimensions["A"].width = 100
     buf = io.BytesIO()
     wb.save(buf)
