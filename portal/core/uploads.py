@@ -58,6 +58,9 @@ __all__ = [
     "parse_phone_cell",
     "mark_errors_xlsx",
     "read_xlsx_rows",
+    "uploaded_filename",
+    "safe_filename",
+    "attachment_filename",
     "normalize_header",
     "excerpt",
 ]
@@ -262,6 +265,63 @@ def sniff_attachment(
         msg += f"，而该文件的实际内容是{actual}"
     msg += "。注意：直接修改文件扩展名并不能改变文件格式"
     raise UploadError(msg, "bad_type")
+
+
+# ---------------------------------------------------------------------------
+# 上传文件的名称
+# ---------------------------------------------------------------------------
+
+FILENAME_MAX_CHARS = 255
+_RAW_FILENAME = re.compile(r'(?:^|;)\s*filename\s*=\s*"([^"]*)"', re.IGNORECASE)
+_TYPE_EXTENSIONS = {"pdf": ("pdf",), "jpg": ("jpg", "jpeg", "jpe"), "png": ("png",)}
+_KNOWN_EXTENSIONS = {e for exts in _TYPE_EXTENSIONS.values() for e in exts}
+
+
+def uploaded_filename(storage) -> str:
+    """客户端给出的文件名（``werkzeug.FileStorage`` 或任何有 ``filename`` / ``headers`` 的对象）。
+
+    Werkzeug 把 multipart 里带引号的文件名当作转义字符串解析，Windows 路径里的反斜杠因此被吞掉
+    （``C:\\Users\\me\\x.pdf`` → ``C:Usersmex.pdf``），之后再也取不到基本名。原始的
+    Content-Disposition 里仍有反斜杠时，以原始值为准。"""
+    name = getattr(storage, "filename", None) or ""
+    headers = getattr(storage, "headers", None)
+    raw = headers.get("Content-Disposition") if headers is not None else None
+    if raw and "\\" not in name:
+        m = _RAW_FILENAME.search(raw)
+        if m and "\\" in m.group(1):
+            name = m.group(1)
+    return name
+
+
+def safe_filename(name: str | None, *, max_chars: int = FILENAME_MAX_CHARS) -> str:
+    """用于保存和显示的文件名：取基本名（``/`` 与 ``\\`` 都是路径分隔符），去掉控制字符（含 NUL）、
+    不可见格式字符和首尾的空白与点，NFC 规范化；超长时截短主名、保留扩展名。可能返回空串。"""
+    s = unicodedata.normalize("NFC", str(name or ""))
+    s = s.replace("\\", "/").rsplit("/", 1)[-1]
+    s = "".join(ch for ch in s if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
+                and ch not in _BIDI_CONTROLS)
+    s = s.strip(" .\u3000")
+    if len(s) <= max_chars:
+        return s
+    stem, dot, ext = s.rpartition(".")
+    if dot and 0 < len(ext) <= 16 and stem:
+        return stem[: max_chars - len(ext) - 1].rstrip(" .") + "." + ext
+    return s[:max_chars]
+
+
+def attachment_filename(name: str | None, ftype: str, *, max_chars: int = FILENAME_MAX_CHARS) -> str:
+    """附件的文件名：:func:`safe_filename`，且扩展名跟随实际内容类型（内容是 PNG、名叫 ``证明.pdf``
+    → ``证明.png``），这样下载时文件名与 Content-Type 一致。"""
+    exts = _TYPE_EXTENSIONS[ftype]
+    s = safe_filename(name, max_chars=max_chars)
+    stem, dot, ext = s.rpartition(".")
+    if dot and ext.lower() in _KNOWN_EXTENSIONS:
+        if ext.lower() in exts:
+            return s
+        s = stem.rstrip(" .")
+    if not s:
+        s = "附件"
+    return s[: max_chars - len(exts[0]) - 1].rstrip(" .") + "." + exts[0]
 
 
 # ---------------------------------------------------------------------------

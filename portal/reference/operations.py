@@ -137,7 +137,7 @@ def _text(v) -> str:
 
 def import_schools(tenant, filename: str, data: bytes, actor) -> ImportReport:
     """All or nothing: any bad row and nothing from the file is saved."""
-    from portal.core.uploads import excerpt, parse_date_cell
+    from portal.core.uploads import excerpt, parse_date_cell, safe_filename
 
     report = ImportReport()
     provinces = province_lookup()
@@ -216,7 +216,7 @@ def import_schools(tenant, filename: str, data: bytes, actor) -> ImportReport:
         return report  # the caller rolls back: nothing from this file is kept
     db.session.flush()
     audit.record("reference.import", "school_import", None, actor=actor,
-                 after={k: v for k, v in report.as_json().items() if k != "errors"} | {"file": filename},
+                 after={k: v for k, v in report.as_json().items() if k != "errors"} | {"file": safe_filename(filename)},
                  article="A2")
     return report
 

@@ -27,7 +27,7 @@ from portal.core.idcard import mask_id_number
 from portal.core.permissions import ROLE_STAFF, require_roles
 from portal.core.uploads import (
     UploadError, mark_errors_xlsx, parse_decimal_cell, parse_id_cell, parse_int_cell, parse_text_cell,
-    read_xlsx_sheet,
+    read_xlsx_sheet, safe_filename, uploaded_filename,
 )
 from portal.extensions import db
 from portal.reference.models import School
@@ -177,7 +177,7 @@ def import_exam_scores(cycle: SelectionCycle, data: bytes, *, actor, filename: s
     for nom, score in result.scores:
         ops.enter_exam_score(nom, score, actor=actor)
     audit.record("exam.import", "selection_cycle", cycle.id, actor=actor, article="A6.4",
-                 after={"file": os.path.basename(filename or "")[:200], "sha256": hashlib.sha256(data).hexdigest(),
+                 after={"file": safe_filename(filename), "sha256": hashlib.sha256(data).hexdigest(),
                         "rows": len(result.scores), "nomination_ids": [n.id for n, _ in result.scores]})
     return result
 
@@ -217,7 +217,7 @@ def _upload() -> tuple[str, bytes]:
     f = request.files.get("file")
     if f is None or not f.filename:
         raise DomainError("请选择要上传的 .xlsx 文件", code="missing_file")
-    return f.filename, f.read()
+    return uploaded_filename(f), f.read()
 
 
 @bp.route("/", methods=["GET", "POST"])

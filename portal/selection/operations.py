@@ -617,6 +617,8 @@ def import_cycle_nominations(cycle: SelectionCycle, rows: list[tuple[InvitationR
     """Store a validated secretariat workbook (``xlsx.parse_cycle_upload``): the schools' extra
     places with their reasons (A6.2), the drafts in one executemany, and one audit record per
     nomination plus one for the import, in one batch. Returns the new ids in row order."""
+    from portal.core.uploads import safe_filename
+
     _check_cycle_open(cycle, today or _today())
     if not rows:
         return []
@@ -645,7 +647,7 @@ def import_cycle_nominations(cycle: SelectionCycle, rows: list[tuple[InvitationR
                 for nid, (inv, v) in zip(ids, rows)]
     entries.append(audit.Entry("nomination.imported", "cycle", cycle.id, article="A6.2",
                                after={"rows": len(rows), "schools": len({inv.id for inv, _ in rows}),
-                                      "extra_places": sorted(extras), "filename": filename}))
+                                      "extra_places": sorted(extras), "filename": safe_filename(filename)}))
     audit.record_many(entries, actor=actor)
     return ids
 
@@ -704,27 +706,34 @@ def withdraw_nomination(nom: Nomination, *, actor, roles, reason: str) -> Nomina
 # --- attachments -----------------------------------------------------------------------------
 
 def store_attachment(nom: Nomination, kind: str, filename: str, data: bytes, *, actor) -> NominationAttachment:
-    """Checked by content (PDF/JPG/PNG), stored under a generated name; original name kept."""
-    from portal.core.uploads import sniff_attachment
+    """Checked by content (PDF/JPG/PNG), stored under a generated name; the original name kept,
+    cleaned (no control characters, base name only, extension following the content). Only a
+    draft takes attachments (A6.2: what was submitted is what the secretariat reviews). The row is
+    flushed before the file is written, and a rollback removes the file."""
+    from portal.core.transactions import write_file
+    from portal.core.uploads import attachment_filename, sniff_attachment
 
     if kind not in ("photo", "publicity", "evidence"):
-        raise DomainError("附件类型无效")
+        raise DomainError("附件类型无效", field="kind")
+    status = db.session.execute(sa.select(Nomination.status).where(Nomination.id == nom.id)
+                                .with_for_update()).scalar_one()
+    if status != S.draft:
+        raise Conflict("推荐已报送，不能再上传附件；如需补充材料请联系秘书处")
     allowed = ("jpg", "png") if kind == "photo" else ("pdf", "jpg", "png")
     try:
         ftype = sniff_attachment(data, allowed, max_size=current_app.config.get("MAX_CONTENT_LENGTH"))
     except ValueError as exc:
         raise DomainError(getattr(exc, "message", str(exc)), field="file") from None
     stored = f"{uuid.uuid4().hex}.{ftype}"
-    folder = current_app.config["UPLOAD_FOLDER"]
-    os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, stored), "wb") as fh:
-        fh.write(data)
-    original = os.path.basename((filename or "").replace("\\", "/"))[:255] or f"附件.{ftype}"
+    original = attachment_filename(filename, ftype)
     att = NominationAttachment(tenant_id=nom.tenant_id, nomination_id=nom.id, kind=kind, original_name=original,
                                stored_name=stored, file_type=ftype, size=len(data),
                                sha256=hashlib.sha256(data).hexdigest(), uploaded_by_id=getattr(actor, "id", None))
     db.session.add(att)
     db.session.flush()
+    folder = current_app.config["UPLOAD_FOLDER"]
+    os.makedirs(folder, exist_ok=True)
+    write_file(os.path.join(folder, stored), data)
     audit.record("nomination.attachment", "nomination", nom.id, actor=actor, article="A6.2",
                  after={"kind": kind, "name": original, "sha256": att.sha256})
     return att

@@ -24,6 +24,7 @@ from portal.selection.models import (
     Objection, Panelist, PIPELINE, PublicNotice, Review, ReviewLevel, RotationEntry, Route, SelectionCycle,
     STATUS_LABELS,
 )
+from portal.core.uploads import uploaded_filename
 from portal.selection.xlsx import SHEET, build_template, parse_cycle_upload, parse_upload
 from tenants.context import membership_for
 from tenants.models import Membership, Role
@@ -277,7 +278,7 @@ def new_nomination(inv_id: int):
             nom = ops.create_nomination(inv, values, actor=actor())
             photo = request.files.get("photo")
             if photo and photo.filename:
-                ops.store_attachment(nom, "photo", photo.filename, photo.read(), actor=actor())
+                ops.store_attachment(nom, "photo", uploaded_filename(photo), photo.read(), actor=actor())
             return _done(_("已保存为草稿，确认无误后请报送"), url_for("selection.nomination", nom_id=nom.id))
         g._no_commit = True
     return render_template("selection/nomination_form.html", inv=inv, fields=ops.FIELDS, errors=errors, data=data,
@@ -322,7 +323,7 @@ def _uploaded_workbook() -> tuple[str, bytes]:
     f = request.files.get("file")
     if f is None or not f.filename:
         raise DomainError("请选择要上传的 .xlsx 文件", code="missing_file")
-    return f.filename, f.read()
+    return uploaded_filename(f), f.read()
 
 
 def _file_refused(exc) -> dict:
@@ -463,7 +464,7 @@ def add_attachment(nom_id: int):
     f = request.files.get("file")
     if f is None or not f.filename:
         raise DomainError("请选择文件")
-    ops.store_attachment(nom, request.form.get("kind", "evidence"), f.filename, f.read(), actor=actor())
+    ops.store_attachment(nom, request.form.get("kind", "evidence"), uploaded_filename(f), f.read(), actor=actor())
     return _done(_("附件已上传"), url_for("selection.nomination", nom_id=nom.id))
 
 
@@ -472,8 +473,11 @@ def add_attachment(nom_id: int):
 def attachment(att_id: int):
     att = db.get_or_404(NominationAttachment, att_id)
     get_nomination(att.nomination_id)  # access check
-    mt = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}[att.file_type]
-    return send_file(ops.attachment_path(att), mimetype=mt, as_attachment=True, download_name=att.original_name)
+    from portal.core.uploads import ATTACHMENT_MIME_TYPES, attachment_filename
+
+    # The name follows the content type (rows stored before names were cleaned included).
+    return send_file(ops.attachment_path(att), mimetype=ATTACHMENT_MIME_TYPES[att.file_type], as_attachment=True,
+                     download_name=attachment_filename(att.original_name, att.file_type))
 
 
 @bp.route("/nominations/<int:nom_id>/transition/<name>", methods=["POST"])
