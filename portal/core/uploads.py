@@ -67,6 +67,13 @@ __all__ = [
 
 MB = 1024 * 1024
 MAX_MESSAGE_CHARS = 1000
+# An import lists at most this many row errors; checking stops there (see too_many_errors_note).
+MAX_REPORTED_ERRORS = 200
+
+
+def too_many_errors_note(limit: int | None = None) -> str:
+    return (f"错误已超过 {limit or MAX_REPORTED_ERRORS} 处，其余各行未再检查。"
+            "请先改正以上错误（可下载标注了错误的文件），然后重新上传")
 
 # ---------------------------------------------------------------------------
 # 错误类型
@@ -834,7 +841,8 @@ def _grid_from_calamine(rows: list[list[Any]]) -> dict[int, dict[int, Any]]:
     return grid
 
 
-def _check_merges(merges: Iterable[tuple[int, int, int, int]], header_row: int, header_names: dict[int, str]):
+def _check_merges(merges: Iterable[tuple[int, int, int, int]], header_row: int, header_names: dict[int, str],
+                  expected: Sequence[str] | None = None):
     bad = sorted({m for m in merges if m[2] >= header_row and (m[0], m[1]) != (m[2], m[3])})
     if not bad:
         return
@@ -843,6 +851,15 @@ def _check_merges(merges: Iterable[tuple[int, int, int, int]], header_row: int, 
     def coord(m):
         return f"{L(m[1])}{m[0]}:{L(m[3])}{m[2]}"
 
+    title = next((m for m in bad if m[0] <= header_row <= m[2] and m[3] > m[1]), None)
+    if title is not None and len(header_names) <= 1:
+        # A merged title row (often "XX大学推荐人选汇总表") where the headers belong: say where they go.
+        wanted = "、".join(f"「{h}」" for h in list(expected or [])[:3])
+        raise UploadError(
+            f"这一行是合并的单元格 {coord(title)}，像是表格的标题行。表头{('（' + wanted + '等）') if wanted else ''}"
+            f"应位于第{header_row}行、每列一个：请删除表头上方的标题行，或使用系统提供的模板后重新上传",
+            "bad_header", row=header_row,
+        )
     r0, c0, _, _ = bad[0]
     msg = f"第{r0}行第{L(c0)}列起存在合并单元格 {coord(bad[0])}"
     if len(bad) > 1:
@@ -892,7 +909,7 @@ def _build_rows(
             unexpected.append((col, raw))
 
     header_names = {c: h for h, c in col_of.items()}
-    _check_merges(merges, header_row, header_names)
+    _check_merges(merges, header_row, header_names, expected)
 
     if not header_cells:
         raise UploadError(
@@ -1464,12 +1481,17 @@ def _date_from_number(v: int | float, min_year: int, max_year: int, row, column)
     raise AssertionError  # pragma: no cover
 
 
+def _month_only(raw: str) -> str:
+    return f"日期「{_q(raw)}」只有年和月，缺少日，无法确定是哪一天。请填写完整的日期，如 2026-11-02 或 2026年11月2日"
+
+
 def parse_date_cell(
     v: Any,
     *,
     required: bool = True,
     min_year: int = 1900,
     max_year: int = 2100,
+    require_day: bool = False,
     row: int | None = None,
     column: str | None = None,
 ) -> date | None:
@@ -1477,7 +1499,8 @@ def parse_date_cell(
 
     接受 ``datetime``/``date``；Excel 日期序列号；数字形式的 ``20030501``、``200305``、``2003.05``；
     文本 ``2003-05-01``、``2003/5/1``、``2003.05.01``、``2003.05``、``2003年5月``、``2003年5月1日``
-    （全角数字、全角标点、中文句号均可；只有年月时取当月 1 日）。
+    （全角数字、全角标点、中文句号均可；只有年月时取当月 1 日，``require_day=True`` 时拒绝——
+    例如公示的开始日期，哪一天开始不能猜）。
     不存在的日期（如 2月30日）、年份超出 ``[min_year, max_year]`` 时报错。
     ``required=False`` 时空值返回 ``None``。
     """
@@ -1492,6 +1515,9 @@ def parse_date_cell(
     elif isinstance(v, date):
         result = v
     elif isinstance(v, (int, float)):
+        if require_day and (min_year <= v < max_year + 1 or (
+                float(v).is_integer() and 100_000 <= v <= 999_999 and min_year <= int(v) // 100 <= max_year)):
+            _fail(_month_only(str(v)), "bad_date", row, column)
         result = _date_from_number(v, min_year, max_year, row, column)
     elif isinstance(v, str):
         raw = v.strip()
@@ -1502,6 +1528,8 @@ def parse_date_cell(
             if m:
                 g = [x for x in m.groups() if x is not None and x not in "-/."]
                 y, mo = int(g[0]), int(g[1])
+                if not has_day and require_day:
+                    _fail(_month_only(raw), "bad_date", row, column)
                 d = int(g[2]) if has_day else 1
                 result = _make_date(y, mo, d, raw, row, column)
                 break
@@ -1685,13 +1713,15 @@ def parse_enum_cell(
     choices: Sequence[str] | Mapping[str, Any],
     *,
     required: bool = True,
+    aliases: Mapping[str, str] | None = None,
     row: int | None = None,
     column: str | None = None,
 ) -> Any:
     """值必须是 ``choices`` 之一（比较时去空白、忽略全/半角和英文大小写）。
 
     ``choices`` 为映射时按键匹配并返回对应的值（例如 ``{"是": True, "否": False}``）；
-    否则返回 ``choices`` 中的规范写法。错误信息列出全部可选项。
+    否则返回 ``choices`` 中的规范写法。``aliases`` 把常见的其他写法映射到某个选项（``{"党员": "中共党员"}``）。
+    错误信息列出全部可选项。
     """
     if isinstance(v, str) and v in choices:  # the common case: exactly one of the options
         return choices[v] if isinstance(choices, Mapping) else v
@@ -1706,6 +1736,9 @@ def parse_enum_cell(
     key = _WS_RE.sub("", to_halfwidth(str(v)).translate(_INVISIBLE)).casefold()
     for opt in options:
         if _WS_RE.sub("", to_halfwidth(str(opt))).casefold() == key:
+            return choices[opt] if isinstance(choices, Mapping) else opt
+    for alias, opt in (aliases or {}).items():  # what people write for an option (党员 → 中共党员)
+        if _WS_RE.sub("", to_halfwidth(str(alias))).casefold() == key:
             return choices[opt] if isinstance(choices, Mapping) else opt
     _fail(f"「{_q(str(v).strip())}」不是有效选项，可选：{allowed}", "bad_choice", row, column)
 
@@ -1729,8 +1762,11 @@ def parse_id_cell(
         raise  # pragma: no cover
 
 
-_PHONE_RE = re.compile(r"1[0-9]{10}|0[0-9]{2,3}-?[0-9]{7,8}")
-_PHONE_SPACES = re.compile(r"[\s\u3000]+")
+_PHONE_SEPARATORS = re.compile(r"[\s\u3000\-]+")
+_MOBILE_RE = re.compile(r"(?:\+?86|0086)?(1[0-9]{10})")
+# 固定电话：区号（0 开头 3–4 位；带 +86 时去掉区号的 0）可以带括号或横线，号码 7–8 位。
+# 区号：010、02x 为三位（去掉 0 为两位），其余 0xxx 为四位。
+_LANDLINE_RE = re.compile(r"(?:(?:\+86|0086)\(?0?([12][0-9]|[3-9][0-9]{2})\)?|\(?(0[12][0-9]|0[3-9][0-9]{2})\)?)(-?)([0-9]{7,8})")
 
 
 def parse_phone_cell(
@@ -1740,20 +1776,30 @@ def parse_phone_cell(
     row: int | None = None,
     column: str | None = None,
 ) -> str | None:
-    """手机号（1 开头 11 位）或固定电话（0 开头区号 + 号码，可带 ``-``），返回半角数字形式。
+    """手机号（1 开头 11 位）或固定电话（0 开头区号 + 号码），返回规范写法：手机号为 11 位数字，
+    固定电话为「区号-号码」（原文没有分隔时保持连写）。
 
-    全角数字和全角横线（中文输入法下常见）转半角，号码中的空格去掉（``138 0013 8000``）；
-    数字单元格（``13800138000.0``）按文本处理。
+    学校日常的写法都接受：全角数字和符号（中文输入法下常见）、空格与横线分组（``138-0013-8000``、
+    ``138 0013 8000``）、国家代码（``+86 138 0013 8000``、``0086…``、``86…``）、括号里的区号
+    （``(010)12345678``、``（010）1234 5678``、``+86 (10) 1234 5678``）。数字单元格按文本处理。
     """
-    s = parse_text_cell(v, 20, required=required, row=row, column=column)
+    s = parse_text_cell(v, 30, required=required, row=row, column=column)
     if s is None:
         return None
     if len(s) == 11 and s[0] == "1" and s.isascii() and s.isdigit():  # a mobile number as typed: nothing to fix
         return s
-    phone = _PHONE_SPACES.sub("", to_halfwidth(s).translate(_INVISIBLE).translate(_DATE_PUNCT))
-    if not _PHONE_RE.fullmatch(phone):
-        _fail(f"「{_q(s)}」不是有效的电话号码", "bad_value", row, column)
-    return phone
+    t = to_halfwidth(s).translate(_INVISIBLE).translate(_DATE_PUNCT).strip()
+    m = _MOBILE_RE.fullmatch(_PHONE_SEPARATORS.sub("", t))
+    if m:
+        return m.group(1)
+    compact = re.sub(r"[\s\u3000]+", "", t)
+    compact = re.sub(r"(?<=\))-", "", compact)  # (010)-12345678
+    m = _LANDLINE_RE.fullmatch(re.sub(r"(?<=[0-9])-(?=[0-9]{4}$)", "", compact) if compact.count("-") > 1 else compact)
+    if m:
+        area = "0" + m.group(1) if m.group(1) else m.group(2)
+        separated = bool(m.group(3)) or "(" in compact or m.group(1) is not None or " " in t
+        return f"{area}-{m.group(4)}" if separated else f"{area}{m.group(4)}"
+    _fail(f"「{_q(s)}」不是有效的电话号码（手机号 11 位，或 区号-号码，如 010-12345678）", "bad_value", row, column)
 
 
 # ---------------------------------------------------------------------------

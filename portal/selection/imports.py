@@ -27,7 +27,7 @@ from portal.core.idcard import mask_id_number
 from portal.core.permissions import ROLE_STAFF, require_roles
 from portal.core.uploads import (
     UploadError, mark_errors_xlsx, parse_decimal_cell, parse_id_cell, parse_int_cell, parse_text_cell,
-    read_xlsx_sheet, safe_filename, uploaded_filename,
+    MAX_REPORTED_ERRORS, read_xlsx_sheet, safe_filename, too_many_errors_note, uploaded_filename,
 )
 from portal.extensions import db
 from portal.reference.models import School
@@ -118,6 +118,9 @@ def check_exam_scores(cycle: SelectionCycle, data: bytes) -> ExamImport:
     result = ExamImport()
     parsed = []
     for r in sheet:
+        if len(result.errors) >= MAX_REPORTED_ERRORS:
+            result.error(None, None, too_many_errors_note())
+            break
         before = len(result.errors)
         nom_id = _cell(result, r, COL_ID, parse_int_cell, min_value=1, required=False)
         idn = _cell(result, r, COL_IDN, parse_id_cell, required=False)

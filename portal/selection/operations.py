@@ -27,7 +27,7 @@ from portal.extensions import db
 from portal.reference.models import PresidiumMembership, School, StudentUnion
 from portal.selection import outbox, workflow
 from portal.selection.models import (
-    DEGREE_LEVELS, GENDERS, POLITICAL_STATUSES, PRESIDIUM_POSITIONS, Approval, Chair, CheckResult,
+    DEGREE_LEVELS, GENDERS, POLITICAL_STATUS_ALIASES, POLITICAL_STATUSES, PRESIDIUM_POSITIONS, Approval, Chair, CheckResult,
     CycleStatus, CycleStep, Disqualification, EligibilityCheck, InterviewPanel, InterviewScore, Invitation,
     Nomination, NominationAttachment, NominationStatus as S, Objection, ObjectionStatus, PanelConflict,
     Panelist, PublicNotice, Review, ReviewLevel, RotationEntry, Route, SelectionCycle,
@@ -350,10 +350,13 @@ FIELDS = [
     ("grade_cohort", "专业人数", "int", None), ("baoyan_eligible", "是否符合保研条件", "bool", None),
     ("languages", "外语水平", "text", 200), ("computer_skills", "计算机水平", "text", 200),
     ("discipline_record", "违纪违法记录", "optional_text", 2000), ("phone", "联系电话", "phone", None),
-    ("email", "电子邮箱", "email", None), ("publicity_start", "校内公示开始日期", "date", None),
-    ("publicity_end", "校内公示结束日期", "date", None),
+    ("email", "电子邮箱", "email", None), ("publicity_start", "校内公示开始日期", "date", "day"),
+    ("publicity_end", "校内公示结束日期", "date", "day"),  # "day": a month alone (2026年11月) is refused
 ]
 LABELS = {k: label for k, label, _, _ in FIELDS}
+CHOICE_ALIASES = {POLITICAL_STATUSES: POLITICAL_STATUS_ALIASES}
+# Fields whose other ways of writing are read as the canonical value; the reading is shown back.
+READ_AS_FIELDS = frozenset({"phone", "political_status"})
 
 
 class UnionRef(NamedTuple):
@@ -380,9 +383,9 @@ def _parse_field(kind: str, extra, raw):
         v = parse_text_cell(raw, extra, required=False, allow_newlines=True)
         return None if v in (None, "无", "否", "没有") else v
     if kind == "choice":
-        return parse_enum_cell(raw, extra)
+        return parse_enum_cell(raw, extra, aliases=CHOICE_ALIASES.get(extra))
     if kind == "date":
-        return parse_date_cell(raw, min_year=1950, max_year=2100)
+        return parse_date_cell(raw, min_year=1950, max_year=2100, require_day=extra == "day")
     if kind == "int":
         return parse_int_cell(raw, min_value=1, max_value=100000)
     if kind == "bool":
@@ -412,6 +415,7 @@ class NomineeCleaner:
         self.calendar = calendar()
         self._memo: dict[tuple, tuple[bool, object]] = {}
         self._workdays: dict[tuple[dt.date, dt.date], int] = {}
+        self.read_as: dict[str, tuple[str, str]] = {}  # the last row's {field: (as written, as read)}
 
     @staticmethod
     def _parse(kind: str, extra, raw) -> tuple[bool, object]:
@@ -428,6 +432,7 @@ class NomineeCleaner:
 
         out, errors, id_info = {}, {}, None
         memo, get, parse, memo_kinds = self._memo, data.get, self._parse, self.MEMO_KINDS
+        self.read_as = read_as = {}
         for key, label, kind, extra in FIELDS:
             raw = get(label) if by_label else get(key)
             if kind in memo_kinds:
@@ -457,6 +462,8 @@ class NomineeCleaner:
                 ok, value = parse(kind, extra, raw)
             if ok:
                 out[key] = value
+                if key in READ_AS_FIELDS and isinstance(raw, str) and raw.strip() != value:
+                    read_as[key] = (raw.strip(), value)
             else:
                 errors[key] = value
         if not errors:
