@@ -96,10 +96,11 @@ def big_sheet_xml(megabytes: int, seed: int = 3) -> str:
     return "".join(parts)
 
 
-def rss_probe(code: str, *, timeout: int = 120) -> dict:
+def rss_probe(code: str, *, timeout: int = 120, files: dict[str, bytes] | None = None) -> dict:
     """Run ``code`` in a fresh interpreter; it sets ``result``. Returns {"result", "rss_before_mb",
     "rss_peak_mb"} — the process's peak resident size before and after the code ran (covers memory
-    that native readers allocate, which tracemalloc cannot see)."""
+    that native readers allocate, which tracemalloc cannot see). ``files`` are written to a temporary
+    directory and read into ``FILES[name]`` before the baseline (a big file is built here, not there)."""
     import json
     import subprocess
     import sys
@@ -107,12 +108,17 @@ def rss_probe(code: str, *, timeout: int = 120) -> dict:
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     prog = textwrap.dedent('''
-        import json, resource, sys
+        import json, os, resource, sys
+        # a regression must fail this test, not take the machine's memory with it
+        resource.setrlimit(resource.RLIMIT_AS, (AS_LIMIT, AS_LIMIT))
         import openpyxl, python_calamine  # noqa: F401  (imported before the baseline)
         import portal.core.uploads  # noqa: F401
         import tests.hostile_files as H  # noqa: F401
+        FILES = {n: open(os.path.join(FILES_DIR, n), "rb").read() for n in os.listdir(FILES_DIR)} if FILES_DIR else {}
         SETUP
-        def rss(): return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        def rss():  # this process's peak resident size (VmHWM; ru_maxrss would include the parent's)
+            with open("/proc/self/status") as fh:
+                return next(int(l.split()[1]) for l in fh if l.startswith("VmHWM")) / 1024
         before = rss()
         result = None
         CODE
@@ -121,9 +127,18 @@ def rss_probe(code: str, *, timeout: int = 120) -> dict:
     setup, _, body = code.partition("# --- measured ---")
     if not body:
         setup, body = "", code
+    prog = prog.replace("AS_LIMIT", str(3 * 1024 ** 3))
     prog = prog.replace("SETUP", textwrap.indent(textwrap.dedent(setup), "").strip() or "pass")
     prog = prog.replace("CODE", textwrap.dedent(body).strip())
     env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True, timeout=timeout, env=env, cwd=root)
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, body in (files or {}).items():
+            with open(os.path.join(tmp, name), "wb") as fh:
+                fh.write(body)
+        prog = prog.replace("FILES_DIR", repr(tmp) if files else "None")
+        proc = subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True, timeout=timeout, env=env,
+                              cwd=root)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])

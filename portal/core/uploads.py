@@ -1077,9 +1077,9 @@ def _sheet_extent_bound(zf: zipfile.ZipFile, part: str) -> tuple[int, int] | Non
 
 
 _SI_OPEN = re.compile(rb"<si(?=[\s/>])")
-# A quote followed, with no other quote in between, by "<si": an "<si" inside an attribute value
+# An attribute value (a tag's ="...) reaching, before its closing quote, "<si": an "<si" inside it
 # (not well-formed, but a lenient parser may take it). Such a table gets no byte bound.
-_SI_IN_QUOTES = re.compile(rb"""["'][^"']*<si(?=[\s/>])""")
+_SI_IN_QUOTES = re.compile(rb"""<[^<>]*=\s*["'][^"']*<si(?=[\s/>])""")
 
 
 @dataclass
@@ -1634,6 +1634,7 @@ def parse_decimal_cell(
     return d
 
 
+_FORMULA_START = frozenset("=+-@")
 _BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 
 
@@ -1686,6 +1687,8 @@ def parse_text_cell(
         s = str(v)
 
     s = s.strip(" \t\r\n\u3000\u00a0\u200b\u200c\u200d\u2060\ufeff")
+    if s[:1] == "'" and s[1:2] in _FORMULA_START:
+        s = s[1:]  # the apostrophe the portal's formula-safe writer put before = + - @ (core.sheets)
     if allow_newlines:
         s = s.replace("\r\n", "\n").replace("\r", "\n")
     # Fast path: a printable string has no Cc/Cf/Cs/Co/unassigned character (str.isprintable);
