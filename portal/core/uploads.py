@@ -293,9 +293,9 @@ def uploaded_filename(storage) -> str:
     name = getattr(storage, "filename", None) or ""
     headers = getattr(storage, "headers", None)
     raw = headers.get("Content-Disposition") if headers is not None else None
-    if raw and "\\" not in name:
+    if raw:
         m = _RAW_FILENAME.search(raw)
-        if m and "\\" in m.group(1):
+        if m and m.group(1).count("\\") > name.count("\\"):
             name = m.group(1)
     return name
 
