@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
 from portal.core.db import tenant_context
-from portal.core.sheets import FORMULA_TRIGGERS
 from portal.extensions import db
 from portal.selection import operations as ops
 from portal.selection.imports import HEADERS as EXAM_HEADERS, SHEET as EXAM_SHEET
@@ -22,6 +21,7 @@ from tests.selection.test_exam_import import Exam
 from tests.selection.test_upload_edges import PNG, School, row, to_bytes, workbook
 
 CHANNELS = ["ui", "api"]
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet read a cell as a formula
 TRIGGER_VALUES = [t + "HYPERLINK(\"http://evil.example\",\"点我\")" if t in "=@" else t + "1+1" for t in FORMULA_TRIGGERS]
 
 
