@@ -39,3 +39,54 @@ def transaction():
     except BaseException:
         db.session.rollback()
         raise
+
+
+# --- files written inside a transaction ---------------------------------------------------------
+# A file that belongs to a database row is written only after the row has been flushed (a row the
+# database refuses — a NUL in a name on PostgreSQL — leaves no file behind), and is removed again
+# if the transaction rolls back after all (a later step fails, or the commit does).
+
+_FILES_KEY = "portal.files_written"
+
+
+def write_file(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` (via a temporary name, so no half-written file is ever seen) and
+    remember it in the session: a rollback of the transaction deletes it."""
+    import os
+
+    tmp = f"{path}.part"
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
+    db.session.info.setdefault(_FILES_KEY, []).append(path)
+
+
+def _forget_files(session) -> None:
+    session.info.pop(_FILES_KEY, None)
+
+
+def _remove_files(session, previous_transaction) -> None:
+    import os
+
+    if previous_transaction.parent is not None:  # a savepoint inside the transaction: not the end
+        return
+    for path in session.info.pop(_FILES_KEY, []):
+        with contextlib.suppress(OSError):
+            os.remove(path)
+
+
+def _listen() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "after_commit", _forget_files):
+        event.listen(Session, "after_commit", _forget_files)
+        event.listen(Session, "after_soft_rollback", _remove_files)
+
+
+_listen()

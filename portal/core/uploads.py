@@ -57,9 +57,23 @@ __all__ = [
     "parse_id_cell",
     "parse_phone_cell",
     "mark_errors_xlsx",
+    "read_xlsx_rows",
+    "uploaded_filename",
+    "safe_filename",
+    "attachment_filename",
+    "normalize_header",
+    "excerpt",
 ]
 
 MB = 1024 * 1024
+MAX_MESSAGE_CHARS = 1000
+# An import lists at most this many row errors; checking stops there (see too_many_errors_note).
+MAX_REPORTED_ERRORS = 200
+
+
+def too_many_errors_note(limit: int | None = None) -> str:
+    return (f"错误已超过 {limit or MAX_REPORTED_ERRORS} 处，其余各行未再检查。"
+            "请先改正以上错误（可下载标注了错误的文件），然后重新上传")
 
 # ---------------------------------------------------------------------------
 # 错误类型
@@ -77,6 +91,8 @@ class UploadError(ValueError):
     """
 
     def __init__(self, message: str, code: str = "invalid", *, row: int | None = None, column: str | None = None):
+        if len(message) > MAX_MESSAGE_CHARS:  # never a page (or a JSON body) of one echoed cell
+            message = message[: MAX_MESSAGE_CHARS - 1] + "…"
         super().__init__(message)
         self.message = message
         self.code = code
@@ -112,10 +128,23 @@ def _fail(message: str, code: str = "bad_value", row: int | None = None, column:
     """单元格规范化函数的统一出错方式：有行列上下文时抛 UploadError，否则抛普通 ValueError。"""
     if row is not None or column is not None:
         raise UploadError(message, code, row=row, column=column)
+    if len(message) > MAX_MESSAGE_CHARS:
+        message = message[: MAX_MESSAGE_CHARS - 1] + "…"
     exc = ValueError(message)
     exc.message = message  # 与 UploadError 保持同样的属性，便于 SheetRow.cell() 转换
     exc.code = code
     raise exc
+
+
+# An echoed cell value in an error message is cut to this many characters (a 1 MB cell must not
+# come back in full on the error page, in the JSON or in the marked copy).
+ECHO_MAX_CHARS = 60
+
+
+def _q(v: Any, limit: int = ECHO_MAX_CHARS) -> str:
+    """``v`` as text for quoting in an error message, cut to ``limit`` characters with an ellipsis."""
+    s = v if isinstance(v, str) else str(v)
+    return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
 def _fmt_size(n: int) -> str:
@@ -243,6 +272,63 @@ def sniff_attachment(
         msg += f"，而该文件的实际内容是{actual}"
     msg += "。注意：直接修改文件扩展名并不能改变文件格式"
     raise UploadError(msg, "bad_type")
+
+
+# ---------------------------------------------------------------------------
+# 上传文件的名称
+# ---------------------------------------------------------------------------
+
+FILENAME_MAX_CHARS = 255
+_RAW_FILENAME = re.compile(r'(?:^|;)\s*filename\s*=\s*"([^"]*)"', re.IGNORECASE)
+_TYPE_EXTENSIONS = {"pdf": ("pdf",), "jpg": ("jpg", "jpeg", "jpe"), "png": ("png",)}
+_KNOWN_EXTENSIONS = {e for exts in _TYPE_EXTENSIONS.values() for e in exts}
+
+
+def uploaded_filename(storage) -> str:
+    """客户端给出的文件名（``werkzeug.FileStorage`` 或任何有 ``filename`` / ``headers`` 的对象）。
+
+    Werkzeug 把 multipart 里带引号的文件名当作转义字符串解析，Windows 路径里的反斜杠因此被吞掉
+    （``C:\\Users\\me\\x.pdf`` → ``C:Usersmex.pdf``），之后再也取不到基本名。原始的
+    Content-Disposition 里仍有反斜杠时，以原始值为准。"""
+    name = getattr(storage, "filename", None) or ""
+    headers = getattr(storage, "headers", None)
+    raw = headers.get("Content-Disposition") if headers is not None else None
+    if raw:
+        m = _RAW_FILENAME.search(raw)
+        if m and m.group(1).count("\\") > name.count("\\"):
+            name = m.group(1)
+    return name
+
+
+def safe_filename(name: str | None, *, max_chars: int = FILENAME_MAX_CHARS) -> str:
+    """用于保存和显示的文件名：取基本名（``/`` 与 ``\\`` 都是路径分隔符），去掉控制字符（含 NUL）、
+    不可见格式字符和首尾的空白与点，NFC 规范化；超长时截短主名、保留扩展名。可能返回空串。"""
+    s = unicodedata.normalize("NFC", str(name or ""))
+    s = s.replace("\\", "/").rsplit("/", 1)[-1]
+    s = "".join(ch for ch in s if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
+                and ch not in _BIDI_CONTROLS)
+    s = s.strip(" .\u3000")
+    if len(s) <= max_chars:
+        return s
+    stem, dot, ext = s.rpartition(".")
+    if dot and 0 < len(ext) <= 16 and stem:
+        return stem[: max_chars - len(ext) - 1].rstrip(" .") + "." + ext
+    return s[:max_chars]
+
+
+def attachment_filename(name: str | None, ftype: str, *, max_chars: int = FILENAME_MAX_CHARS) -> str:
+    """附件的文件名：:func:`safe_filename`，且扩展名跟随实际内容类型（内容是 PNG、名叫 ``证明.pdf``
+    → ``证明.png``），这样下载时文件名与 Content-Type 一致。"""
+    exts = _TYPE_EXTENSIONS[ftype]
+    s = safe_filename(name, max_chars=max_chars)
+    stem, dot, ext = s.rpartition(".")
+    if dot and ext.lower() in _KNOWN_EXTENSIONS:
+        if ext.lower() in exts:
+            return s
+        s = stem.rstrip(" .")
+    if not s:
+        s = "附件"
+    return s[: max_chars - len(exts[0]) - 1].rstrip(" .") + "." + exts[0]
 
 
 # ---------------------------------------------------------------------------
@@ -685,6 +771,10 @@ def _norm_header(v: Any) -> str:
     return _WS_RE.sub("", to_halfwidth(str(v)).translate(_INVISIBLE))
 
 
+normalize_header = _norm_header  # public: CSV readers compare headers the same way
+excerpt = _q
+
+
 def _is_blank(v: Any) -> bool:
     if v is None:
         return True
@@ -729,20 +819,6 @@ def _load_openpyxl(data: bytes, *, data_only: bool):
         raise UploadError(f"文件已损坏或格式不受支持，无法读取。{_SAVE_AS_HINT}", "corrupt") from None
 
 
-def _grid_from_openpyxl(ws) -> dict[int, dict[int, Any]]:
-    grid: dict[int, dict[int, Any]] = {}
-    cells = getattr(ws, "_cells", None)
-    if cells is None:  # pragma: no cover - openpyxl 内部结构变化时的后备方案
-        items = ((c.row, c.column, c.value) for r in ws.iter_rows() for c in r)
-    else:
-        items = ((r, c, cell.value) for (r, c), cell in cells.items())
-    for r, c, v in items:
-        if v is None or v == "":
-            continue
-        grid.setdefault(r, {})[c] = v
-    return grid
-
-
 def _calamine_cell(v: Any) -> Any:
     # 与 openpyxl 保持一致：整数值的数字返回 int（超过 15 位的大数保持 float，便于发现精度丢失），
     # 日期单元格返回 datetime（calamine 对纯日期格式返回 date）。
@@ -765,7 +841,8 @@ def _grid_from_calamine(rows: list[list[Any]]) -> dict[int, dict[int, Any]]:
     return grid
 
 
-def _check_merges(merges: Iterable[tuple[int, int, int, int]], header_row: int, header_names: dict[int, str]):
+def _check_merges(merges: Iterable[tuple[int, int, int, int]], header_row: int, header_names: dict[int, str],
+                  expected: Sequence[str] | None = None):
     bad = sorted({m for m in merges if m[2] >= header_row and (m[0], m[1]) != (m[2], m[3])})
     if not bad:
         return
@@ -774,6 +851,15 @@ def _check_merges(merges: Iterable[tuple[int, int, int, int]], header_row: int, 
     def coord(m):
         return f"{L(m[1])}{m[0]}:{L(m[3])}{m[2]}"
 
+    title = next((m for m in bad if m[0] <= header_row <= m[2] and m[3] > m[1]), None)
+    if title is not None and len(header_names) <= 1:
+        # A merged title row (often "XX大学推荐人选汇总表") where the headers belong: say where they go.
+        wanted = "、".join(f"「{h}」" for h in list(expected or [])[:3])
+        raise UploadError(
+            f"这一行是合并的单元格 {coord(title)}，像是表格的标题行。表头{('（' + wanted + '等）') if wanted else ''}"
+            f"应位于第{header_row}行、每列一个：请删除表头上方的标题行，或使用系统提供的模板后重新上传",
+            "bad_header", row=header_row,
+        )
     r0, c0, _, _ = bad[0]
     msg = f"第{r0}行第{L(c0)}列起存在合并单元格 {coord(bad[0])}"
     if len(bad) > 1:
@@ -823,7 +909,7 @@ def _build_rows(
             unexpected.append((col, raw))
 
     header_names = {c: h for h, c in col_of.items()}
-    _check_merges(merges, header_row, header_names)
+    _check_merges(merges, header_row, header_names, expected)
 
     if not header_cells:
         raise UploadError(
@@ -835,7 +921,7 @@ def _build_rows(
         problems.append("缺少列" + "、".join(f"「{h}」" for h in missing))
     if unexpected:
         problems.append(
-            "多出列" + "、".join(f"「{str(raw).strip()}」（{_col_letter(c)}列）" for c, raw in unexpected)
+            "多出列" + "、".join(f"「{_q(str(raw).strip())}」（{_col_letter(c)}列）" for c, raw in unexpected)
         )
     if dup:
         problems.append(
@@ -875,9 +961,22 @@ def _build_rows(
 
 
 # calamine 会把工作表读成“稠密”区域（行数 × 列数）：一个只有 A1 和 XFD1048576 两个单元格的
-# 几 KB 文件就会让它申请上百 GB 内存并直接 abort 整个进程。因此 fast 路径先用字节扫描估算
-# 区域大小的上界，超过此值（或无法估算）就退回 openpyxl 的稀疏读取。
-FAST_PATH_MAX_CELLS = 5_000_000
+# 几 KB 文件就会让它申请上百 GB 内存并直接 abort 整个进程；它还会把共享字符串逐个单元格复制
+# （一个 1 MB 的共享字符串被 4,200 个单元格引用 → 4 GB）。因此 fast 路径先用字节扫描估算区域
+# 大小和单元格文字总量的上界，任一超出（或无法估算）就改用逐行流式读取（openpyxl 的工作表
+# 解析器，共享字符串只存一份），流式读取时按单元格数、行数、文字量和单格长度边读边计数，
+# 一超出就停止并拒绝——内存的上限在读之前就定好了，而不是读完再看。
+FAST_PATH_MAX_CELLS = 1_000_000
+# 所有单元格文字（共享字符串按引用次数重复计算）的总量上限（字符/字节）。
+TEXT_BUDGET = 32 * MB
+# Excel 单个单元格最多 32,767 个字符；更长的内容不可能由 Excel 写出。
+EXCEL_MAX_CELL_CHARS = 32767
+# 流式读取时解析的单元格（含只有格式的空单元格）与行元素的上限。
+MAX_SHEET_CELLS = 600_000
+MAX_SHEET_ROW_ELEMENTS = 200_000
+# 共享字符串表的上限（条数、字节）：读取任何工作表都要先把它整个装入内存。
+MAX_SHARED_STRINGS = 400_000
+MAX_SHARED_STRINGS_BYTES = 24 * MB
 _TAG_PREFIX = rb"<(?:[A-Za-z_][\w.-]*:)?(?:row|c)"
 # Excel, WPS and openpyxl write every cell and row as <c r="B7" ...> / <row r="7" ...>: a chunk in
 # which every <c and <row tag starts so (and no element has a namespace prefix) has its
@@ -889,6 +988,11 @@ _RE_ROW_REF = re.compile(rb'<row r="(\d{1,9})"')
 # (calamine places it one past the previous).
 _RE_ANY_REF = re.compile(rb"""r\s*=\s*["']\s*([A-Za-z]{0,3})(\d{1,9})""")
 _RE_TAG_NO_REF = re.compile(_TAG_PREFIX + rb"(?=[\s/>])(?!\s+r\s*=)")
+# Cells (any prefix) and every t="..." attribute that is not one of the non-shared types: each of
+# those may be a shared-string reference (forged ones in text only raise the bound).
+_RE_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s/>])")
+_RE_T_ATTR = re.compile(rb"""\bt\s*=\s*["']""")
+_RE_T_PLAIN = re.compile(rb"""\bt\s*=\s*(["'])(?:n|b|e|d|str|inlineStr)\1""")
 _rjust10 = operator.methodcaller("rjust", 10, b"0")
 _first, _second = operator.itemgetter(0), operator.itemgetter(1)
 
@@ -898,8 +1002,19 @@ def _canonical_chunk(buf: bytes) -> bool:
             and b":c" not in buf and b":row" not in buf)
 
 
-def _sheet_extent_bound(zf: zipfile.ZipFile, part: str) -> tuple[int, int] | None:
-    """返回工作表区域 (最大行, 最大列) 的保守上界；无法可靠估算时返回 None。
+@dataclass
+class _SheetScan:
+    """Byte-scan upper bounds for one worksheet part (see :func:`_scan_sheet`)."""
+
+    max_row: int
+    max_col: int
+    cells: int          # <c> tags
+    shared_refs: int    # cells that may reference a shared string
+    size: int           # uncompressed bytes of the part (bounds every inline text)
+
+
+def _scan_sheet(zf: zipfile.ZipFile, part: str) -> _SheetScan | None:
+    """工作表区域 (最大行, 最大列)、单元格数和可能的共享字符串引用数的保守上界；无法可靠估算时返回 None。
 
     只看 ``<row>``/``<c>`` 起始标签（正文中的 ``<`` 必须转义，无法伪造标签）：规范写法（``r`` 为首个
     属性）的块直接取坐标；其余块里任何 ``r="..."`` 都计入最大值，没有 ``r`` 首属性的标签按每个 +1 计入。
@@ -909,12 +1024,13 @@ def _sheet_extent_bound(zf: zipfile.ZipFile, part: str) -> tuple[int, int] | Non
 
     rows: set[bytes] = set()
     letters: set[bytes] = set()
-    implicit = 0
+    implicit = cells = shared = size = 0
     carry = b""
     first = True
     with zf.open(part) as fh:
         while True:
             chunk = fh.read(_CHUNK)
+            size += len(chunk)
             if first and chunk:
                 first = False
                 if chunk[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in chunk[:4]:
@@ -935,9 +1051,13 @@ def _sheet_extent_bound(zf: zipfile.ZipFile, part: str) -> tuple[int, int] | Non
             if _canonical_chunk(buf):
                 refs = _RE_CELL_REF.findall(buf)
                 rows.update(_RE_ROW_REF.findall(buf))
+                cells += buf.count(b"<c ")
             else:
                 implicit += len(_RE_TAG_NO_REF.findall(buf))
                 refs = _RE_ANY_REF.findall(buf)
+                cells += len(_RE_CELL_TAG.findall(buf))
+            if b"t=" in buf or b"t " in buf:
+                shared += len(_RE_T_ATTR.findall(buf)) - len(_RE_T_PLAIN.findall(buf))
             letters.update(map(_first, refs))
             rows.update(map(_second, refs))
             if not chunk:
@@ -947,39 +1067,136 @@ def _sheet_extent_bound(zf: zipfile.ZipFile, part: str) -> tuple[int, int] | Non
     except ValueError:
         return None
     max_row = int(max(map(_rjust10, rows), default=b"0"))
-    return max_row + implicit, max_col + implicit
+    return _SheetScan(max_row + implicit, max_col + implicit, cells, shared, size)
 
 
-def _read_fast(data: bytes, sheet_name: str):
+def _sheet_extent_bound(zf: zipfile.ZipFile, part: str) -> tuple[int, int] | None:
+    """返回工作表区域 (最大行, 最大列) 的保守上界；无法可靠估算时返回 None（见 :func:`_scan_sheet`）。"""
+    scan = _scan_sheet(zf, part)
+    return None if scan is None else (scan.max_row, scan.max_col)
+
+
+_SI_OPEN = re.compile(rb"<si(?=[\s/>])")
+# An attribute value (a tag's ="...) reaching, before its closing quote, "<si": an "<si" inside it
+# (not well-formed, but a lenient parser may take it). Such a table gets no byte bound.
+_SI_IN_QUOTES = re.compile(rb"""<[^<>]*=\s*["'][^"']*<si(?=[\s/>])""")
+
+
+@dataclass
+class _StringsScan:
+    count: int          # <si> items (an upper bound)
+    size: int           # uncompressed bytes of all tables (bounds their total text)
+    max_item: int | None  # bytes of the largest item (bounds its text); None: no bound
+
+
+def _shared_strings_parts(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    return [i for i in zf.infolist() if i.filename.lower().endswith("sharedstrings.xml")]
+
+
+def _scan_shared_strings(zf: zipfile.ZipFile) -> _StringsScan:
+    """共享字符串表的条数、字节数，以及单条内容字节数的上界（每条的文字都位于它的 ``<si`` 与下一个
+    ``<si`` 之间，正文里的 ``<`` 必须转义）。出现 CDATA、注释、UTF-16 或引号里的 ``<si`` 时不给单条上界。
+    表的字节数先按上限核对，未超限才读入（:data:`MAX_SHARED_STRINGS_BYTES`）。"""
+    parts = _shared_strings_parts(zf)
+    size = sum(i.file_size for i in parts)
+    if size > MAX_SHARED_STRINGS_BYTES:
+        return _StringsScan(0, size, None)
+    count = 0
+    max_item: int | None = 0
+    for info in parts:
+        with zf.open(info) as fh:
+            body = fh.read(MAX_SHARED_STRINGS_BYTES + 1)
+        if (body[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in body[:4] or b"<![CDATA[" in body
+                or b"<!--" in body or b":si" in body or _SI_IN_QUOTES.search(body)):
+            max_item = None
+        starts = [m.start() for m in _SI_OPEN.finditer(body)]
+        count += len(starts)
+        if max_item is not None and starts:
+            starts.append(len(body))
+            max_item = max(max_item, max(b - a for a, b in zip(starts, starts[1:])))
+    return _StringsScan(count, size, max_item)
+
+
+def _check_shared_strings(scan: _StringsScan) -> None:
+    if scan.count > MAX_SHARED_STRINGS or scan.size > MAX_SHARED_STRINGS_BYTES:
+        raise UploadError(
+            f"文件中的不重复文字内容过多（约 {scan.count} 条、{_fmt_size(scan.size)}，上限为 {MAX_SHARED_STRINGS} 条、"
+            f"{_fmt_size(MAX_SHARED_STRINGS_BYTES)}），请删除无关的工作表或内容后分批上传",
+            "too_large",
+        )
+
+
+def _cell_too_long(row: int, col: int, length: int, limit: int = EXCEL_MAX_CELL_CHARS) -> UploadError:
+    if limit < EXCEL_MAX_CELL_CHARS:
+        message = f"单元格内容有 {length:,} 个字，超过了 {limit:,} 个字的上限，请检查文件"
+    else:
+        message = (f"单元格内容有 {length:,} 个字，超过了 Excel 单元格 {limit:,} 个字的上限，"
+                   "文件可能不是由 Excel 保存的或已被篡改，已拒绝处理")
+    return UploadError(message, "too_large", row=row, column=_col_letter(col))
+
+
+def _text_over_budget() -> UploadError:
+    return UploadError(
+        f"工作表中的文字内容总量超过了 {_fmt_size(TEXT_BUDGET)} 的上限（同一段文字被大量单元格重复引用也会计入），"
+        "疑似被恶意构造的文件，已拒绝处理",
+        "too_large",
+    )
+
+
+def _too_many_cells(limit: int) -> UploadError:
+    return UploadError(
+        f"工作表包含超过 {limit:,} 个单元格（含只设置了格式的空白单元格），请删除无关的行、列或格式后重新上传",
+        "too_large",
+    )
+
+
+def _too_many_rows(max_rows: int) -> UploadError:
+    return UploadError(f"数据超过 {max_rows} 行的上限，请分批上传", "too_many_rows")
+
+
+def _fast_path_safe(scan: _SheetScan | None, strings: _StringsScan) -> bool:
+    """calamine 读取的内存上界（稠密区域 + 逐格复制的文字）在限额内时才走 fast 路径。"""
+    if scan is None or strings.max_item is None:
+        return False
+    if scan.max_row * scan.max_col > FAST_PATH_MAX_CELLS:
+        return False
+    return scan.shared_refs * strings.max_item + scan.size <= TEXT_BUDGET
+
+
+def _read_fast(data: bytes, sheet_name: str, max_rows: int | None = None):
     from openpyxl.utils.cell import range_boundaries
     from python_calamine import CalamineWorkbook
 
+    zf = zipfile.ZipFile(io.BytesIO(data))  # one look at the container for the bounds and the merges
     try:
-        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception:
-        raise UploadError(f"文件已损坏或格式不受支持，无法读取。{_SAVE_AS_HINT}", "corrupt") from None
-    zf = zipfile.ZipFile(io.BytesIO(data))  # one look at the container for the bound and the merges
-    try:
-        name = _resolve_sheet_name(list(wb.sheet_names), sheet_name)
+        strings = _scan_shared_strings(zf)
+        _check_shared_strings(strings)
         try:
-            part = _sheet_part(zf, name)
-            bound = _sheet_extent_bound(zf, part) if part else None
-        except (ParseError, DefusedXmlException, KeyError, zipfile.BadZipFile):
-            part, bound = None, None
-        if bound is None or bound[0] * bound[1] > FAST_PATH_MAX_CELLS:
-            return None
-        try:
-            sheet = wb.get_sheet_by_name(name)
-            values = sheet.to_python(skip_empty_area=False)
-            calamine_merges = sheet.merged_cell_ranges or []
+            wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         except Exception:
-            raise UploadError(f"工作表「{name}」无法读取，文件可能已损坏。{_SAVE_AS_HINT}", "corrupt") from None
+            raise UploadError(f"文件已损坏或格式不受支持，无法读取。{_SAVE_AS_HINT}", "corrupt") from None
         try:
-            refs = _merged_refs(zf, part)
-        except (ParseError, DefusedXmlException, KeyError, zipfile.BadZipFile):
-            raise UploadError(f"工作表「{name}」结构异常，无法读取。{_SAVE_AS_HINT}", "corrupt") from None
+            name = _resolve_sheet_name(list(wb.sheet_names), sheet_name)
+            try:
+                part = _sheet_part(zf, name)
+                scan = _scan_sheet(zf, part) if part else None
+            except (ParseError, DefusedXmlException, KeyError, zipfile.BadZipFile):
+                part, scan = None, None
+            if not _fast_path_safe(scan, strings):
+                return None
+            try:
+                sheet = wb.get_sheet_by_name(name)
+                values = sheet.to_python(skip_empty_area=False)
+                calamine_merges = sheet.merged_cell_ranges or []
+            except Exception:
+                raise UploadError(f"工作表「{name}」无法读取，文件可能已损坏。{_SAVE_AS_HINT}", "corrupt") from None
+            try:
+                refs = _merged_refs(zf, part)
+            except (ParseError, DefusedXmlException, KeyError, zipfile.BadZipFile):
+                raise UploadError(f"工作表「{name}」结构异常，无法读取。{_SAVE_AS_HINT}", "corrupt") from None
+        finally:
+            wb.close()
     finally:
-        wb.close()
         zf.close()
 
     merges: set[tuple[int, int, int, int]] = set()
@@ -992,7 +1209,157 @@ def _read_fast(data: bytes, sheet_name: str):
             merges.add((r1, c1, r2, c2))
     for (r1, c1), (r2, c2) in calamine_merges:  # calamine 自身的解析结果（0 起）作为补充
         merges.add((r1 + 1, c1 + 1, r2 + 1, c2 + 1))
-    return name, _grid_from_calamine(values), sorted(merges)
+    grid = _grid_from_calamine(values)
+    if strings.max_item > EXCEL_MAX_CELL_CHARS or scan.size > EXCEL_MAX_CELL_CHARS:  # a long cell is possible
+        for r, cells in grid.items():
+            for c, v in cells.items():
+                if isinstance(v, str) and len(v) > EXCEL_MAX_CELL_CHARS:
+                    raise _cell_too_long(r, c, len(v))
+    return name, grid, sorted(merges)
+
+
+def _open_streaming(data: bytes):
+    """openpyxl 只读模式打开（不读任何工作表的单元格；共享字符串表先按字节数核对上限）。"""
+    import openpyxl
+
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        _check_shared_strings(_scan_shared_strings(zf))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+    except UploadError:
+        raise
+    except Exception:
+        raise UploadError(f"文件已损坏或格式不受支持，无法读取。{_SAVE_AS_HINT}", "corrupt") from None
+
+
+def _stream_grid(wb, ws, *, header_row: int, max_rows: int | None, max_cols: int | None = None,
+                 max_cell_chars: int = EXCEL_MAX_CELL_CHARS) -> dict[int, dict[int, Any]]:
+    """逐行解析工作表，只保留非空值。单元格数、行元素数、文字总量、单格长度、数据行数（表头行以下
+    有内容的行）和列号（``max_cols``）边读边计数，超出即抛 :class:`UploadError`，不再读下去。"""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    grid: dict[int, dict[int, Any]] = {}
+    cells_seen = rows_seen = data_rows = text = 0
+    src = ws._get_source()
+    try:
+        parser = WorkSheetParser(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
+                                 date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for r, cells in parser.parse():
+                rows_seen += 1
+                if rows_seen > MAX_SHEET_ROW_ELEMENTS:
+                    raise _too_many_cells(MAX_SHEET_CELLS)
+                cells_seen += len(cells)
+                if cells_seen > MAX_SHEET_CELLS:
+                    raise _too_many_cells(MAX_SHEET_CELLS)
+                kept = None
+                for cell in cells:
+                    v = cell["value"]
+                    if v is None or v == "":
+                        continue
+                    c = cell["column"]
+                    if isinstance(v, str):
+                        n = len(v)
+                        if n > max_cell_chars:
+                            raise _cell_too_long(cell["row"], c, n, max_cell_chars)
+                        text += n
+                        if text > TEXT_BUDGET:
+                            raise _text_over_budget()
+                    if max_cols is not None and c > max_cols:
+                        raise UploadError(f"该单元格填写了数据，超出了表格的 {max_cols} 列，"
+                                          "请删除多余的内容后重新上传", "unexpected_data",
+                                          row=cell["row"], column=_col_letter(c))
+                    if kept is None:
+                        kept = grid.setdefault(cell["row"], {})
+                    kept[c] = v
+                if kept and r > header_row and not all(_is_blank(v) for v in kept.values()):
+                    data_rows += 1
+                    if max_rows is not None and data_rows > max_rows:
+                        raise _too_many_rows(max_rows)
+    except UploadError:
+        raise
+    except Exception:
+        raise UploadError(f"工作表「{ws.title}」无法读取，文件可能已损坏。{_SAVE_AS_HINT}", "corrupt") from None
+    finally:
+        src.close()
+    return grid
+
+
+def _streaming_sheet(wb, sheet_name: str | None):
+    names = wb.sheetnames
+    if sheet_name is None:
+        if not names:
+            raise UploadError("文件中没有工作表", "missing_sheet")
+        name = names[0]
+    else:
+        name = _resolve_sheet_name(names, sheet_name)
+    ws = wb[name]
+    if not hasattr(ws, "_get_source"):
+        raise UploadError(f"「{name}」是图表工作表，不包含数据", "missing_sheet")
+    return name, ws
+
+
+def _read_streaming(data: bytes, sheet_name: str, header_row: int, max_rows: int | None):
+    from openpyxl.utils.cell import range_boundaries
+
+    wb = _open_streaming(data)
+    try:
+        name, ws = _streaming_sheet(wb, sheet_name)
+        try:
+            refs = _merged_refs(wb._archive, ws._worksheet_path)
+        except (ParseError, DefusedXmlException, KeyError, zipfile.BadZipFile):
+            raise UploadError(f"工作表「{name}」结构异常，无法读取。{_SAVE_AS_HINT}", "corrupt") from None
+        grid = _stream_grid(wb, ws, header_row=header_row, max_rows=max_rows)
+    finally:
+        wb.close()
+    merges = []
+    for ref in refs:
+        try:
+            c1, r1, c2, r2 = range_boundaries(ref)
+        except (ValueError, TypeError):
+            continue
+        if None not in (c1, r1, c2, r2):
+            merges.append((r1, c1, r2, c2))
+    return name, grid, sorted(set(merges))
+
+
+def read_xlsx_rows(
+    data: bytes,
+    *,
+    sheet_name: str | None = None,
+    max_rows: int = 1000,
+    max_cols: int = 50,
+    max_cell_chars: int = EXCEL_MAX_CELL_CHARS,
+    **safety_limits: int,
+) -> list[list[Any]]:
+    """读取一个工作表（默认第一个）的全部行（含第 1 行），每行为值列表（去掉行尾空单元格，空行为 ``[]``）。
+
+    与 :func:`read_xlsx_sheet` 同样先做安全检查，并边读边限制：数据行（第 1 行之后）超过 ``max_rows``、
+    列号超过 ``max_cols``、文字总量或单格长度超限时抛 :class:`UploadError`。不会按文件声明的区域
+    （如 ``A1:XFD1048576``）补齐空单元格。
+    """
+    check_xlsx_safety(data, **safety_limits)
+    wb = _open_streaming(data)
+    try:
+        _name, ws = _streaming_sheet(wb, sheet_name)
+        grid = _stream_grid(wb, ws, header_row=1, max_rows=max_rows, max_cols=max_cols, max_cell_chars=max_cell_chars)
+    finally:
+        wb.close()
+    last = max(grid, default=0)
+    out: list[list[Any]] = []
+    for r in range(1, last + 1):
+        cells = grid.get(r)
+        if not cells:
+            out.append([])
+            continue
+        row = [None] * max(cells)
+        for c, v in cells.items():
+            row[c - 1] = v
+        out.append(row)
+    return out
 
 
 def read_xlsx_sheet(
@@ -1016,30 +1383,26 @@ def read_xlsx_sheet(
     完全空白的行被跳过，空单元格为 ``None``。值不做转换（日期单元格为 ``datetime``/``date``，数字为
     ``int``/``float``），请用 ``parse_*_cell`` 规范化。
 
-    ``fast=False``：openpyxl（非只读模式，能看到合并单元格），适合一般大小的文件。
-    ``fast=True``：python-calamine 读值 + 流式解析工作表 XML 的 ``<mergeCells>``，适合大文件。
+    读取的量在读之前就有上限：共享字符串表的条数和字节数、单元格数、文字总量（:data:`TEXT_BUDGET`，
+    共享字符串按引用次数计）、单格长度（:data:`EXCEL_MAX_CELL_CHARS`）和数据行数（``max_rows``），
+    超出即以 ``too_large`` / ``too_many_rows`` 拒绝。
+
+    ``fast=False``：逐行流式读取（openpyxl 的工作表解析器，合并单元格从 XML 流式取出）。
+    ``fast=True``：字节扫描证明 calamine 的内存上界在限额内时用 python-calamine 读值，适合大文件；
+    否则同样流式读取。
     """
     if header_row < 1:
         raise ValueError("header_row must be >= 1")
     check_xlsx_safety(data, **safety_limits)
 
     if fast:
-        fast_result = _read_fast(data, sheet_name)
+        fast_result = _read_fast(data, sheet_name, max_rows)
         if fast_result is not None:
             name, grid, merges = fast_result
             return _build_rows(name, grid, merges, expected_headers, header_row, max_rows)
-        # 无法证明 calamine 的稠密区域大小安全 → 退回 openpyxl（稀疏存储）路径
+        # 无法证明 calamine 的稠密区域与文字量安全 → 流式读取
 
-    wb = _load_openpyxl(data, data_only=True)
-    try:
-        name = _resolve_sheet_name(wb.sheetnames, sheet_name)
-        ws = wb[name]
-        if not hasattr(ws, "merged_cells"):
-            raise UploadError(f"「{name}」是图表工作表，不包含数据", "missing_sheet")
-        merges = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
-        grid = _grid_from_openpyxl(ws)
-    finally:
-        wb.close()
+    name, grid, merges = _read_streaming(data, sheet_name, header_row, max_rows)
     return _build_rows(name, grid, merges, expected_headers, header_row, max_rows)
 
 
@@ -1073,18 +1436,18 @@ _EXCEL_MAX_SERIAL = 2958465  # 9999-12-31
 
 def _make_date(y: int, m: int, d: int, raw: str, row, column) -> date:
     if not 1 <= m <= 12:
-        _fail(f"日期「{raw}」中的月份 {m} 无效（应为 1–12）", "bad_date", row, column)
+        _fail(f"日期「{_q(raw)}」中的月份 {m} 无效（应为 1–12）", "bad_date", row, column)
     try:
         return date(y, m, d)
     except ValueError:
-        _fail(f"日期「{raw}」不存在：{y}年{m}月没有{d}日", "bad_date", row, column)
+        _fail(f"日期「{_q(raw)}」不存在：{y}年{m}月没有{d}日", "bad_date", row, column)
         raise  # pragma: no cover
 
 
 def _date_from_number(v: int | float, min_year: int, max_year: int, row, column) -> date:
     raw = repr(v) if isinstance(v, float) else str(v)
     if isinstance(v, float) and not math.isfinite(v):
-        _fail(f"无法识别的日期「{raw}」，{_DATE_HINT}", "bad_date", row, column)
+        _fail(f"无法识别的日期「{_q(raw)}」，{_DATE_HINT}", "bad_date", row, column)
     # 在常规格式的单元格里输入 2003.05，Excel 会存成数字 2003.05（2003.10 会变成 2003.1）
     if min_year <= v < max_year + 1:
         year = int(v)
@@ -1092,7 +1455,7 @@ def _date_from_number(v: int | float, min_year: int, max_year: int, row, column)
             _fail(f"日期「{year}」只有年份，缺少月份，{_DATE_HINT}", "bad_date", row, column)
         decimals = repr(float(v)).split(".", 1)[1]
         if "e" in decimals or len(decimals) > 2:
-            _fail(f"无法识别的日期「{raw}」，{_DATE_HINT}", "bad_date", row, column)
+            _fail(f"无法识别的日期「{_q(raw)}」，{_DATE_HINT}", "bad_date", row, column)
         if decimals == "1":
             _fail(
                 f"日期被 Excel 存成了数字 {raw}，无法判断是 {year}年1月 还是 {year}年10月。"
@@ -1114,8 +1477,12 @@ def _date_from_number(v: int | float, min_year: int, max_year: int, row, column)
 
         result = from_excel(v)
         return result.date() if isinstance(result, datetime) else result
-    _fail(f"无法识别的日期「{raw}」，{_DATE_HINT}", "bad_date", row, column)
+    _fail(f"无法识别的日期「{_q(raw)}」，{_DATE_HINT}", "bad_date", row, column)
     raise AssertionError  # pragma: no cover
+
+
+def _month_only(raw: str) -> str:
+    return f"日期「{_q(raw)}」只有年和月，缺少日，无法确定是哪一天。请填写完整的日期，如 2026-11-02 或 2026年11月2日"
 
 
 def parse_date_cell(
@@ -1124,6 +1491,7 @@ def parse_date_cell(
     required: bool = True,
     min_year: int = 1900,
     max_year: int = 2100,
+    require_day: bool = False,
     row: int | None = None,
     column: str | None = None,
 ) -> date | None:
@@ -1131,7 +1499,8 @@ def parse_date_cell(
 
     接受 ``datetime``/``date``；Excel 日期序列号；数字形式的 ``20030501``、``200305``、``2003.05``；
     文本 ``2003-05-01``、``2003/5/1``、``2003.05.01``、``2003.05``、``2003年5月``、``2003年5月1日``
-    （全角数字、全角标点、中文句号均可；只有年月时取当月 1 日）。
+    （全角数字、全角标点、中文句号均可；只有年月时取当月 1 日，``require_day=True`` 时拒绝——
+    例如公示的开始日期，哪一天开始不能猜）。
     不存在的日期（如 2月30日）、年份超出 ``[min_year, max_year]`` 时报错。
     ``required=False`` 时空值返回 ``None``。
     """
@@ -1140,12 +1509,15 @@ def parse_date_cell(
             _fail("日期不能为空", "required", row, column)
         return None
     if isinstance(v, bool):
-        _fail(f"无法识别的日期「{v}」，{_DATE_HINT}", "bad_date", row, column)
+        _fail(f"无法识别的日期「{_q(v)}」，{_DATE_HINT}", "bad_date", row, column)
     if isinstance(v, datetime):
         result = v.date()
     elif isinstance(v, date):
         result = v
     elif isinstance(v, (int, float)):
+        if require_day and (min_year <= v < max_year + 1 or (
+                float(v).is_integer() and 100_000 <= v <= 999_999 and min_year <= int(v) // 100 <= max_year)):
+            _fail(_month_only(str(v)), "bad_date", row, column)
         result = _date_from_number(v, min_year, max_year, row, column)
     elif isinstance(v, str):
         raw = v.strip()
@@ -1156,15 +1528,17 @@ def parse_date_cell(
             if m:
                 g = [x for x in m.groups() if x is not None and x not in "-/."]
                 y, mo = int(g[0]), int(g[1])
+                if not has_day and require_day:
+                    _fail(_month_only(raw), "bad_date", row, column)
                 d = int(g[2]) if has_day else 1
                 result = _make_date(y, mo, d, raw, row, column)
                 break
         if result is None:
             if re.fullmatch(r"\d{4}\s*年?", s):
-                _fail(f"日期「{raw}」只有年份，缺少月份，{_DATE_HINT}", "bad_date", row, column)
-            _fail(f"无法识别的日期「{raw}」，{_DATE_HINT}", "bad_date", row, column)
+                _fail(f"日期「{_q(raw)}」只有年份，缺少月份，{_DATE_HINT}", "bad_date", row, column)
+            _fail(f"无法识别的日期「{_q(raw)}」，{_DATE_HINT}", "bad_date", row, column)
     else:
-        _fail(f"无法识别的日期「{v}」，{_DATE_HINT}", "bad_date", row, column)
+        _fail(f"无法识别的日期「{_q(v)}」，{_DATE_HINT}", "bad_date", row, column)
         raise AssertionError  # pragma: no cover
 
     if not min_year <= result.year <= max_year:
@@ -1187,7 +1561,7 @@ def parse_int_cell(
             _fail("该项不能为空，请填写整数", "required", row, column)
         return None
     if isinstance(v, bool):
-        _fail(f"「{v}」不是整数", "bad_int", row, column)
+        _fail(f"「{_q(v)}」不是整数", "bad_int", row, column)
     if isinstance(v, int):
         n = v
     elif isinstance(v, float):
@@ -1199,10 +1573,10 @@ def parse_int_cell(
         s = to_halfwidth(v).translate(_INVISIBLE).strip().replace(",", "").replace("，", "")
         m = re.fullmatch(r"([+-]?\d+)(?:\.0*)?", s)
         if not m:
-            _fail(f"「{raw}」不是整数，请只填写数字", "bad_int", row, column)
+            _fail(f"「{_q(raw)}」不是整数，请只填写数字", "bad_int", row, column)
         n = int(m.group(1))
     else:
-        _fail(f"「{v}」不是整数", "bad_int", row, column)
+        _fail(f"「{_q(v)}」不是整数", "bad_int", row, column)
         raise AssertionError  # pragma: no cover
     if min_value is not None and n < min_value:
         _fail(f"数值 {n} 不能小于 {min_value}", "out_of_range", row, column)
@@ -1231,7 +1605,7 @@ def parse_decimal_cell(
             _fail("该项不能为空，请填写数字", "required", row, column)
         return None
     if isinstance(v, bool):
-        _fail(f"「{v}」不是数字", "bad_number", row, column)
+        _fail(f"「{_q(v)}」不是数字", "bad_number", row, column)
     if isinstance(v, int):
         d = Decimal(v)
     elif isinstance(v, float):
@@ -1242,13 +1616,13 @@ def parse_decimal_cell(
         raw = str(v).strip()
         s = to_halfwidth(raw).translate(_INVISIBLE).replace("。", ".").strip()
         if not re.fullmatch(r"[+-]?[0-9]+(?:\.[0-9]+)?", s):
-            _fail(f"「{raw}」不是数字，请只填写数字（如 85.5）", "bad_number", row, column)
+            _fail(f"「{_q(raw)}」不是数字，请只填写数字（如 85.5）", "bad_number", row, column)
         try:
             d = Decimal(s)
         except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
-            _fail(f"「{raw}」不是数字", "bad_number", row, column)
+            _fail(f"「{_q(raw)}」不是数字", "bad_number", row, column)
     else:
-        _fail(f"「{v}」不是数字", "bad_number", row, column)
+        _fail(f"「{_q(v)}」不是数字", "bad_number", row, column)
         raise AssertionError  # pragma: no cover
     d = d.quantize(Decimal(1)) + 0 if d == d.to_integral_value() else d.normalize()  # 90.0 → 90, -0 → 0, 85.50 → 85.5
     if places is not None and -d.as_tuple().exponent > places:
@@ -1260,6 +1634,7 @@ def parse_decimal_cell(
     return d
 
 
+_FORMULA_START = frozenset("=+-@")
 _BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 
 
@@ -1312,6 +1687,8 @@ def parse_text_cell(
         s = str(v)
 
     s = s.strip(" \t\r\n\u3000\u00a0\u200b\u200c\u200d\u2060\ufeff")
+    if s[:1] == "'" and s[1:2] in _FORMULA_START:
+        s = s[1:]  # the apostrophe the portal's formula-safe writer put before = + - @ (core.sheets)
     if allow_newlines:
         s = s.replace("\r\n", "\n").replace("\r", "\n")
     # Fast path: a printable string has no Cc/Cf/Cs/Co/unassigned character (str.isprintable);
@@ -1339,13 +1716,15 @@ def parse_enum_cell(
     choices: Sequence[str] | Mapping[str, Any],
     *,
     required: bool = True,
+    aliases: Mapping[str, str] | None = None,
     row: int | None = None,
     column: str | None = None,
 ) -> Any:
     """值必须是 ``choices`` 之一（比较时去空白、忽略全/半角和英文大小写）。
 
     ``choices`` 为映射时按键匹配并返回对应的值（例如 ``{"是": True, "否": False}``）；
-    否则返回 ``choices`` 中的规范写法。错误信息列出全部可选项。
+    否则返回 ``choices`` 中的规范写法。``aliases`` 把常见的其他写法映射到某个选项（``{"党员": "中共党员"}``）。
+    错误信息列出全部可选项。
     """
     if isinstance(v, str) and v in choices:  # the common case: exactly one of the options
         return choices[v] if isinstance(choices, Mapping) else v
@@ -1361,7 +1740,10 @@ def parse_enum_cell(
     for opt in options:
         if _WS_RE.sub("", to_halfwidth(str(opt))).casefold() == key:
             return choices[opt] if isinstance(choices, Mapping) else opt
-    _fail(f"「{str(v).strip()}」不是有效选项，可选：{allowed}", "bad_choice", row, column)
+    for alias, opt in (aliases or {}).items():  # what people write for an option (党员 → 中共党员)
+        if _WS_RE.sub("", to_halfwidth(str(alias))).casefold() == key:
+            return choices[opt] if isinstance(choices, Mapping) else opt
+    _fail(f"「{_q(str(v).strip())}」不是有效选项，可选：{allowed}", "bad_choice", row, column)
 
 
 def parse_id_cell(
@@ -1383,8 +1765,11 @@ def parse_id_cell(
         raise  # pragma: no cover
 
 
-_PHONE_RE = re.compile(r"1[0-9]{10}|0[0-9]{2,3}-?[0-9]{7,8}")
-_PHONE_SPACES = re.compile(r"[\s\u3000]+")
+_PHONE_SEPARATORS = re.compile(r"[\s\u3000\-]+")
+_MOBILE_RE = re.compile(r"(?:\+?86|0086)?(1[0-9]{10})")
+# 固定电话：区号（0 开头 3–4 位；带 +86 时去掉区号的 0）可以带括号或横线，号码 7–8 位。
+# 区号：010、02x 为三位（去掉 0 为两位），其余 0xxx 为四位。
+_LANDLINE_RE = re.compile(r"(?:(?:\+86|0086)\(?0?([12][0-9]|[3-9][0-9]{2})\)?|\(?(0[12][0-9]|0[3-9][0-9]{2})\)?)(-?)([0-9]{7,8})")
 
 
 def parse_phone_cell(
@@ -1394,20 +1779,30 @@ def parse_phone_cell(
     row: int | None = None,
     column: str | None = None,
 ) -> str | None:
-    """手机号（1 开头 11 位）或固定电话（0 开头区号 + 号码，可带 ``-``），返回半角数字形式。
+    """手机号（1 开头 11 位）或固定电话（0 开头区号 + 号码），返回规范写法：手机号为 11 位数字，
+    固定电话为「区号-号码」（原文没有分隔时保持连写）。
 
-    全角数字和全角横线（中文输入法下常见）转半角，号码中的空格去掉（``138 0013 8000``）；
-    数字单元格（``13800138000.0``）按文本处理。
+    学校日常的写法都接受：全角数字和符号（中文输入法下常见）、空格与横线分组（``138-0013-8000``、
+    ``138 0013 8000``）、国家代码（``+86 138 0013 8000``、``0086…``、``86…``）、括号里的区号
+    （``(010)12345678``、``（010）1234 5678``、``+86 (10) 1234 5678``）。数字单元格按文本处理。
     """
-    s = parse_text_cell(v, 20, required=required, row=row, column=column)
+    s = parse_text_cell(v, 30, required=required, row=row, column=column)
     if s is None:
         return None
     if len(s) == 11 and s[0] == "1" and s.isascii() and s.isdigit():  # a mobile number as typed: nothing to fix
         return s
-    phone = _PHONE_SPACES.sub("", to_halfwidth(s).translate(_INVISIBLE).translate(_DATE_PUNCT))
-    if not _PHONE_RE.fullmatch(phone):
-        _fail(f"「{s}」不是有效的电话号码", "bad_value", row, column)
-    return phone
+    t = to_halfwidth(s).translate(_INVISIBLE).translate(_DATE_PUNCT).strip()
+    m = _MOBILE_RE.fullmatch(_PHONE_SEPARATORS.sub("", t))
+    if m:
+        return m.group(1)
+    compact = re.sub(r"[\s\u3000]+", "", t)
+    compact = re.sub(r"(?<=\))-", "", compact)  # (010)-12345678
+    m = _LANDLINE_RE.fullmatch(re.sub(r"(?<=[0-9])-(?=[0-9]{4}$)", "", compact) if compact.count("-") > 1 else compact)
+    if m:
+        area = "0" + m.group(1) if m.group(1) else m.group(2)
+        separated = bool(m.group(3)) or "(" in compact or m.group(1) is not None or " " in t
+        return f"{area}-{m.group(4)}" if separated else f"{area}{m.group(4)}"
+    _fail(f"「{_q(s)}」不是有效的电话号码（手机号 11 位，或 区号-号码，如 010-12345678）", "bad_value", row, column)
 
 
 # ---------------------------------------------------------------------------
@@ -1425,6 +1820,60 @@ def _cell_is_ours(cell) -> bool:
         and getattr(fill.fgColor, "type", None) == "rgb"
         and fill.fgColor.rgb == ERROR_FILL_RGB
     )
+
+
+# 错误标注副本最多标注的错误条数与单条说明的长度；只装入出错的那张工作表，它的单元格数有上限。
+MAX_MARKED_ERRORS = 1000
+MAX_ERROR_MESSAGE_CHARS = 500
+MAX_MARK_CELLS = 300_000
+
+
+def _only_sheet(data: bytes, sheet_name: str) -> tuple[str, bytes]:
+    """(工作表的实际名称, 只含这一张工作表的工作簿)。其他工作表的部件不解压、不解析（一个 40 MB 的
+    第二张工作表不应让标注副本占用上百 MB 内存）；目标工作表的单元格数与共享字符串表先按上限核对。"""
+    import xml.etree.ElementTree as ET
+
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = set(zf.namelist())
+        wb_part = _workbook_part(zf, names)
+        if wb_part is None:
+            raise UploadError(f"文件不是有效的 Excel 工作簿（.xlsx）。{_SAVE_AS_HINT}", "bad_type")
+        root = _safe_fromstring(zf.read(wb_part), forbid_dtd=True)
+        sheets_el = next((el for el in root.iter() if _local(el.tag) == "sheets"), None)
+        sheet_els = [] if sheets_el is None else [el for el in sheets_el if _local(el.tag) == "sheet"]
+        name = _resolve_sheet_name([el.get("name", "") for el in sheet_els], sheet_name)
+        part = _sheet_part(zf, name)
+        if part is None:
+            raise UploadError(f"工作表「{name}」无法读取，文件可能已损坏。{_SAVE_AS_HINT}", "corrupt")
+        _check_shared_strings(_scan_shared_strings(zf))
+        scan = _scan_sheet(zf, part)
+        if scan is None or scan.cells > MAX_MARK_CELLS:
+            raise _too_many_cells(MAX_MARK_CELLS)
+        drop: set[str] = set()
+        rid_target = {rid: target for rid, _typ, target in _read_rels(zf, wb_part, names)}
+        for el in sheet_els:
+            if el.get("name") != name:
+                for k, v in el.attrib.items():
+                    if _local(k) == "id" and k.startswith("{") and v in rid_target:
+                        drop.add(rid_target[v])
+                sheets_el.remove(el)
+        for el in list(root):
+            if _local(el.tag) == "definedNames":  # names may point into the sheets that were left out
+                root.remove(el)
+        for el in root.iter():
+            if _local(el.tag) == "workbookView":
+                el.attrib.pop("activeTab", None)
+                el.attrib.pop("firstSheet", None)
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+            for info in zf.infolist():
+                if info.filename in drop or info.is_dir():
+                    continue
+                if info.filename == wb_part:
+                    dst.writestr(info.filename, ET.tostring(root, encoding="utf-8", xml_declaration=True))
+                else:
+                    dst.writestr(info.filename, zf.read(info))
+    return name, out.getvalue()
 
 
 def mark_errors_xlsx(
@@ -1451,23 +1900,31 @@ def mark_errors_xlsx(
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
+    from portal.core.sheets import clip_text, set_cell
+
     check_xlsx_safety(data, **safety_limits)
-    wb = _load_openpyxl(data, data_only=False)
-    name = _resolve_sheet_name(wb.sheetnames, sheet_name)
+    name, reduced = _only_sheet(data, sheet_name)
+    wb = _load_openpyxl(reduced, data_only=False)
     ws = wb[name]
     if not hasattr(ws, "merged_cells"):
         raise UploadError(f"「{name}」是图表工作表，不包含数据", "missing_sheet")
 
     items: list[ErrorItem] = []
+    hidden = 0
     for e in errors:
+        if len(items) >= MAX_MARKED_ERRORS:
+            hidden += 1
+            continue
         if isinstance(e, UploadError):
-            items.append(e.as_tuple())
+            r, c, msg = e.as_tuple()
         else:
             r, c, msg = e
-            items.append((r, c, str(msg)))
+        items.append((r, c, clip_text(str(msg), MAX_ERROR_MESSAGE_CHARS)))
 
     # --- 清除上一次的标注 ---
     for cell in list(getattr(ws, "_cells", {}).values()):
+        if isinstance(cell.value, str) and len(cell.value) > EXCEL_MAX_CELL_CHARS:
+            cell.value = clip_text(cell.value)  # Excel refuses to open a workbook with a longer cell
         if _cell_is_ours(cell):
             cell.fill = PatternFill(fill_type=None)
         com = cell.comment
@@ -1493,7 +1950,7 @@ def mark_errors_xlsx(
         for (r, c), cell in list(ws._cells.items()):
             if c == err_col and r > header_row and cell.value is not None:
                 cell.value = None
-    hdr = ws.cell(row=header_row, column=err_col, value=ERROR_COLUMN_HEADER)
+    hdr = set_cell(ws, header_row, err_col, ERROR_COLUMN_HEADER)
     hdr.font = Font(bold=True, color="FF9C0006")
     hdr.fill = PatternFill(fill_type="solid", start_color=ERROR_FILL_RGB, end_color=ERROR_FILL_RGB)
     ws.column_dimensions[get_column_letter(err_col)].width = 60
@@ -1542,6 +1999,7 @@ def mark_errors_xlsx(
         old = cell.comment
         if old is not None and old.author != ERROR_COMMENT_AUTHOR and old.text:
             text += _ORIGINAL_COMMENT_MARK + old.text
+        text = clip_text(text)
         comment = Comment(text, ERROR_COMMENT_AUTHOR)
         comment.width = 320
         comment.height = max(80, 20 * (text.count("\n") + 2))
@@ -1551,7 +2009,7 @@ def mark_errors_xlsx(
     for r, msgs in row_msgs.items():
         if r == header_row:
             continue
-        cell = ws.cell(row=r, column=err_col, value="；\n".join(msgs))
+        cell = set_cell(ws, r, err_col, "；\n".join(msgs))  # clipped to Excel's cell limit
         cell.alignment = wrap
         cell.font = Font(color="FF9C0006")
 
@@ -1561,11 +2019,15 @@ def mark_errors_xlsx(
     if ERROR_SHEET_TITLE != name:
         ss = wb.create_sheet(ERROR_SHEET_TITLE, index=wb.sheetnames.index(name) + 1)
         ss.sheet_properties.tabColor = "FFC00000"
-        ss.append(["行号", "列", "单元格", "错误说明"])
-        for c in ss[1]:
-            c.font = Font(bold=True)
-        for r, col_label, ref, msg in sorted(summary, key=lambda t: (t[0] == "", t[0] if t[0] != "" else 0)):
-            ss.append([r, col_label, ref, msg])
+        for c, v in enumerate(["行号", "列", "单元格", "错误说明"], start=1):
+            set_cell(ss, 1, c, v).font = Font(bold=True)
+        out_row = 1
+        for out_row, (r, col_label, ref, msg) in enumerate(
+                sorted(summary, key=lambda t: (t[0] == "", t[0] if t[0] != "" else 0)), start=2):
+            for c, v in enumerate((r, col_label, ref, msg), start=1):
+                set_cell(ss, out_row, c, v)
+        if hidden:
+            set_cell(ss, out_row + 1, 4, f"另有 {hidden} 处错误未在本文件中标注，请先改正以上错误后重新上传")
         for letter, width in (("A", 8), ("B", 16), ("C", 10), ("D", 80)):
             ss.column_dimensions[letter].width = width
         ss.freeze_panes = "A2"

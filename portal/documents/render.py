@@ -864,28 +864,13 @@ def render_docx(spec: DocumentSpec, progress: Optional[ProgressCallback] = None)
 # XLSX / CSV
 # --------------------------------------------------------------------------
 
-# Leading characters that make Excel/LibreOffice/Sheets interpret a cell as a
-# formula (OWASP "CSV injection"): = + - @ TAB CR.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# The formula-safe cell writer lives in portal.core.sheets (every workbook the portal writes uses it).
+from portal.core.sheets import (  # noqa: E402  (re-exported: formula_safe serves the CSV exports too)
+    DATE_FORMAT, DATETIME_FORMAT, FORMULA_TRIGGERS, XLSX_MAX_CELL_CHARS, XLSX_TIMEZONE, formula_safe,
+)
+from portal.core.sheets import cell_value as _xlsx_value  # noqa: E402
+
 WRITE_ONLY_THRESHOLD = 2000          # rows; above this write_xlsx streams
-XLSX_TIMEZONE = "Asia/Shanghai"      # aware datetimes are shown in this zone
-XLSX_MAX_CELL_CHARS = 32767          # Excel's hard limit per cell
-DATE_FORMAT = "yyyy-mm-dd"
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
-
-
-def formula_safe(value: Any) -> Any:
-    """Neutralise spreadsheet formula injection for CSV/XLSX exports.
-
-    A ``str`` starting with ``= + - @ \\t \\r`` gets a leading apostrophe
-    (``"=1+1"`` -> ``"'=1+1"``), which every spreadsheet treats as "this is
-    text".  Non-strings (ints, floats, dates, None) are returned unchanged, so
-    a real number ``-5`` stays a number; a *string* ``"-5"`` is prefixed --
-    callers that want numbers should pass numbers.
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
 
 
 def _sheet_title(title: str, used: set[str]) -> str:
@@ -899,34 +884,6 @@ def _sheet_title(title: str, used: set[str]) -> str:
         n += 1
     used.add(t.lower())
     return t
-
-
-def _xlsx_value(value: Any) -> tuple[Any, Optional[str], bool]:
-    """-> (value to store, number_format or None, is_text_literal)."""
-    if value is None:
-        return None, None, False
-    if isinstance(value, bool):
-        return value, None, False
-    if isinstance(value, _dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(_xlsx_tz()).replace(tzinfo=None)
-        return value, DATETIME_FORMAT, False
-    if isinstance(value, _dt.date):
-        return value, DATE_FORMAT, False
-    if isinstance(value, (int, float, Decimal)):
-        return value, None, False
-    text = _clean(value)[:XLSX_MAX_CELL_CHARS]
-    if text.startswith(FORMULA_TRIGGERS):
-        return formula_safe(text), None, True
-    return text, None, False
-
-
-def _xlsx_tz() -> _dt.tzinfo:
-    try:
-        from zoneinfo import ZoneInfo
-        return ZoneInfo(XLSX_TIMEZONE)
-    except Exception:  # no tz database: China has no DST, fixed +08:00 is exact
-        return _dt.timezone(_dt.timedelta(hours=8))
 
 
 def _auto_width(values: Iterable[Any]) -> float:

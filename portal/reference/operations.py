@@ -41,6 +41,11 @@ class RowError:
     message: str
 
 
+# A national school list: a few thousand schools, two unions each. Bounded before reading.
+MAX_IMPORT_ROWS = 20_000
+MAX_REPORTED_ERRORS = 200
+
+
 @dataclass
 class ImportReport:
     rows: int = 0
@@ -48,42 +53,75 @@ class ImportReport:
     unions_created: int = 0
     memberships_created: int = 0
     errors: list[RowError] = field(default_factory=list)
+    errors_hidden: int = 0  # errors beyond MAX_REPORTED_ERRORS: counted, not listed
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def error_count(self) -> int:
+        return len(self.errors) + self.errors_hidden
+
+    def error(self, row: int, column: str, message: str) -> None:
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(RowError(row, column, message))
+        else:
+            self.errors_hidden += 1
+
     def as_json(self) -> dict:
         return {
             "rows": self.rows, "schools_created": self.schools_created,
             "unions_created": self.unions_created, "memberships_created": self.memberships_created,
-            "errors": [e.__dict__ for e in self.errors],
+            "errors": [e.__dict__ for e in self.errors], "errors_hidden": self.errors_hidden,
         }
 
 
+def _too_many_rows() -> DomainError:
+    return DomainError(f"文件超过 {MAX_IMPORT_ROWS} 行的上限，请分批导入", code="too_many_rows")
+
+
+def _read_csv(data: bytes) -> list[tuple[int, dict]]:
+    from portal.core.uploads import normalize_header, to_halfwidth
+
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise DomainError("CSV 文件编码无法识别，请保存为 UTF-8 编码") from None
+    if text.count("\n") > MAX_IMPORT_ROWS + 1:  # counted before a single row is parsed
+        raise _too_many_rows()
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader, [])
+        # Headers compared as the xlsx reader does: spaces (trailing ones too) and full-width forms ignored.
+        wanted = {normalize_header(h): h for h in IMPORT_HEADERS}
+        columns = {wanted[k]: i for i, raw in enumerate(header) if (k := normalize_header(raw)) in wanted}
+        missing = [h for h in IMPORT_HEADERS if h not in columns]
+        if missing:
+            raise DomainError(f"缺少列：{'、'.join(missing)}")
+        out = []
+        for i, row in enumerate(reader):
+            if i >= MAX_IMPORT_ROWS:
+                raise _too_many_rows()
+            out.append((i + 2, {h: to_halfwidth(row[c]).strip() if c < len(row) else "" for h, c in columns.items()}))
+    except csv.Error:
+        raise DomainError("CSV 文件格式有误（例如引号不成对或单元格过长），请用 Excel 另存为 CSV 后重试") from None
+    return out
+
+
 def _read_rows(filename: str, data: bytes) -> list[tuple[int, dict]]:
-    from portal.core.uploads import UploadError, check_xlsx_safety, read_xlsx_sheet, to_halfwidth
+    from portal.core.uploads import UploadError, read_xlsx_sheet
 
     name = (filename or "").lower()
     if name.endswith(".csv"):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = data.decode("gb18030")
-            except UnicodeDecodeError:
-                raise DomainError("CSV 文件编码无法识别，请保存为 UTF-8 编码") from None
-        reader = csv.DictReader(io.StringIO(text))
-        missing = [h for h in IMPORT_HEADERS if h not in (reader.fieldnames or [])]
-        if missing:
-            raise DomainError(f"缺少列：{'、'.join(missing)}")
-        return [(i + 2, {k: to_halfwidth(v or "").strip() for k, v in row.items() if k})
-                for i, row in enumerate(reader)]
+        return _read_csv(data)
     try:
-        check_xlsx_safety(data)
-        sheet = read_xlsx_sheet(data, "学校与组织", IMPORT_HEADERS)
+        sheet = read_xlsx_sheet(data, "学校与组织", IMPORT_HEADERS, max_rows=MAX_IMPORT_ROWS)
     except UploadError as exc:
-        raise DomainError(exc.message, code=getattr(exc, "code", None) or "bad_file") from None
+        raise DomainError(str(exc), code=getattr(exc, "code", None) or "bad_file") from None
     return [(row.row, {k: row.get(k) for k in IMPORT_HEADERS}) for row in sheet.rows]
 
 
@@ -99,7 +137,7 @@ def _text(v) -> str:
 
 def import_schools(tenant, filename: str, data: bytes, actor) -> ImportReport:
     """All or nothing: any bad row and nothing from the file is saved."""
-    from portal.core.uploads import parse_date_cell
+    from portal.core.uploads import excerpt, parse_date_cell, safe_filename
 
     report = ImportReport()
     provinces = province_lookup()
@@ -113,10 +151,10 @@ def import_schools(tenant, filename: str, data: bytes, actor) -> ImportReport:
         if not any(_text(v) for v in values.values()):
             continue
         report.rows += 1
-        errors_before = len(report.errors)
+        errors_before = report.error_count
 
         def err(col, msg):
-            report.errors.append(RowError(rownum, col, msg))
+            report.error(rownum, col, msg)
 
         code = _text(values["学校标识码"])
         name = _text(values["学校名称"])
@@ -129,7 +167,7 @@ def import_schools(tenant, filename: str, data: bytes, actor) -> ImportReport:
         if not name or len(name) > 120:
             err("学校名称", "学校名称不能为空且不超过120字")
         if prov is None:
-            err("所在省份", f"无法识别的省份「{_text(values['所在省份'])}」")
+            err("所在省份", f"无法识别的省份「{excerpt(_text(values['所在省份']))}」")
         if kind is None:
             err("组织类型", "组织类型只能是：学生会、研究生会")
         if not union_name or len(union_name) > 160:
@@ -151,7 +189,7 @@ def import_schools(tenant, filename: str, data: bytes, actor) -> ImportReport:
                     err("任期结束", str(exc))
             if term_start and term_end and term_end < term_start:
                 err("任期结束", "任期结束日期早于开始日期")
-        if len(report.errors) > errors_before:
+        if report.error_count > errors_before:
             continue
         school = schools.get(code) or pending_schools.get(code)
         if school is None:
@@ -178,7 +216,7 @@ def import_schools(tenant, filename: str, data: bytes, actor) -> ImportReport:
         return report  # the caller rolls back: nothing from this file is kept
     db.session.flush()
     audit.record("reference.import", "school_import", None, actor=actor,
-                 after={k: v for k, v in report.as_json().items() if k != "errors"} | {"file": filename},
+                 after={k: v for k, v in report.as_json().items() if k != "errors"} | {"file": safe_filename(filename)},
                  article="A2")
     return report
 

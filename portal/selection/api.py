@@ -219,7 +219,7 @@ def _import_response(result: dict, marked_endpoint: str, **ids):
 
             details["marked_file"] = url_for(marked_endpoint, token=result["error_file"], **ids)
         raise DomainError("文件中有错误，未导入任何内容", status=422, code="invalid_rows", details=details)
-    return jsonify({"created": result["created"], "ids": result["ids"]}), 201
+    return jsonify({"created": result["created"], "ids": result["ids"], "read_as": result.get("read_as", [])}), 201
 
 
 @bp.get("/cycles/<int:cycle_id>/nominations")

@@ -27,7 +27,7 @@ from portal.core.idcard import mask_id_number
 from portal.core.permissions import ROLE_STAFF, require_roles
 from portal.core.uploads import (
     UploadError, mark_errors_xlsx, parse_decimal_cell, parse_id_cell, parse_int_cell, parse_text_cell,
-    read_xlsx_sheet,
+    MAX_REPORTED_ERRORS, read_xlsx_sheet, safe_filename, too_many_errors_note, uploaded_filename,
 )
 from portal.extensions import db
 from portal.reference.models import School
@@ -63,14 +63,16 @@ def build_exam_template(cycle: SelectionCycle) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from portal.core.sheets import append_row
+
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
-    ws.append(HEADERS)
+    append_row(ws, HEADERS)
     for c in ws[1]:
         c.font = Font(bold=True)
     for n in exam_candidates(cycle):
-        ws.append([n.id, None, n.name, float(n.exam_score) if n.exam_score is not None else None])
+        append_row(ws, [n.id, None, n.name, float(n.exam_score) if n.exam_score is not None else None])
     for r in range(2, ws.max_row + 201):
         ws.cell(row=r, column=2).number_format = "@"  # ID numbers stay text (no lost digits)
     for col, width in zip("ABCD", (12, 24, 14, 12)):
@@ -84,7 +86,7 @@ def build_exam_template(cycle: SelectionCycle) -> bytes:
         f"4. 只有已完成资格审查和考察的人选可以录入笔试成绩（{article_citation('A6.3')}）。",
         "5. 文件有任何错误则不会导入任何成绩；重新导入会覆盖此前录入的笔试成绩。",
     ]:
-        info.append([line])
+        append_row(info, [line])
     info.column_dimensions["A"].width = 90
     buf = io.BytesIO()
     wb.save(buf)
@@ -116,6 +118,9 @@ def check_exam_scores(cycle: SelectionCycle, data: bytes) -> ExamImport:
     result = ExamImport()
     parsed = []
     for r in sheet:
+        if len(result.errors) >= MAX_REPORTED_ERRORS:
+            result.error(None, None, too_many_errors_note())
+            break
         before = len(result.errors)
         nom_id = _cell(result, r, COL_ID, parse_int_cell, min_value=1, required=False)
         idn = _cell(result, r, COL_IDN, parse_id_cell, required=False)
@@ -175,7 +180,7 @@ def import_exam_scores(cycle: SelectionCycle, data: bytes, *, actor, filename: s
     for nom, score in result.scores:
         ops.enter_exam_score(nom, score, actor=actor)
     audit.record("exam.import", "selection_cycle", cycle.id, actor=actor, article="A6.4",
-                 after={"file": os.path.basename(filename or "")[:200], "sha256": hashlib.sha256(data).hexdigest(),
+                 after={"file": safe_filename(filename), "sha256": hashlib.sha256(data).hexdigest(),
                         "rows": len(result.scores), "nomination_ids": [n.id for n, _ in result.scores]})
     return result
 
@@ -215,7 +220,7 @@ def _upload() -> tuple[str, bytes]:
     f = request.files.get("file")
     if f is None or not f.filename:
         raise DomainError("请选择要上传的 .xlsx 文件", code="missing_file")
-    return f.filename, f.read()
+    return uploaded_filename(f), f.read()
 
 
 @bp.route("/", methods=["GET", "POST"])

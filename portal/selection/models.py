@@ -67,6 +67,12 @@ PIPELINE = [s for s in NominationStatus if s not in (NominationStatus.disqualifi
 
 GENDERS = ("男", "女")
 POLITICAL_STATUSES = ("中共党员", "中共预备党员", "共青团员", "群众", "民主党派成员")
+# What schools write for them daily, read as the canonical value (and shown as read).
+POLITICAL_STATUS_ALIASES = {
+    "党员": "中共党员", "共产党员": "中共党员", "中国共产党党员": "中共党员", "正式党员": "中共党员",
+    "预备党员": "中共预备党员", "中国共产党预备党员": "中共预备党员", "共产党预备党员": "中共预备党员",
+    "团员": "共青团员", "中国共产主义青年团团员": "共青团员", "共青团团员": "共青团员",
+}
 DEGREE_LEVELS = ("本科生", "硕士研究生", "博士研究生")
 PRESIDIUM_POSITIONS = ("主席", "副主席", "主席团成员")
 YES_NO = ("是", "否")

@@ -28,7 +28,7 @@ from portal.reference.models import PresidiumMembership, School, StudentUnion
 from portal.selection import outbox, workflow
 from portal.selection.access import NominationScope, scope_for
 from portal.selection.models import (
-    DEGREE_LEVELS, GENDERS, POLITICAL_STATUSES, PRESIDIUM_POSITIONS, Approval, Chair, CheckResult,
+    DEGREE_LEVELS, GENDERS, POLITICAL_STATUS_ALIASES, POLITICAL_STATUSES, PRESIDIUM_POSITIONS, Approval, Chair, CheckResult,
     CycleStatus, CycleStep, Disqualification, EligibilityCheck, InterviewPanel, InterviewScore, Invitation,
     Nomination, NominationAttachment, NominationStatus as S, Objection, ObjectionStatus, PanelConflict,
     Panelist, PublicNotice, Review, ReviewLevel, RotationEntry, Route, SelectionCycle,
@@ -410,10 +410,13 @@ FIELDS = [
     ("grade_cohort", "专业人数", "int", None), ("baoyan_eligible", "是否符合保研条件", "bool", None),
     ("languages", "外语水平", "text", 200), ("computer_skills", "计算机水平", "text", 200),
     ("discipline_record", "违纪违法记录", "optional_text", 2000), ("phone", "联系电话", "phone", None),
-    ("email", "电子邮箱", "email", None), ("publicity_start", "校内公示开始日期", "date", None),
-    ("publicity_end", "校内公示结束日期", "date", None),
+    ("email", "电子邮箱", "email", None), ("publicity_start", "校内公示开始日期", "date", "day"),
+    ("publicity_end", "校内公示结束日期", "date", "day"),  # "day": a month alone (2026年11月) is refused
 ]
 LABELS = {k: label for k, label, _, _ in FIELDS}
+CHOICE_ALIASES = {POLITICAL_STATUSES: POLITICAL_STATUS_ALIASES}
+# Fields whose other ways of writing are read as the canonical value; the reading is shown back.
+READ_AS_FIELDS = frozenset({"phone", "political_status"})
 
 
 class UnionRef(NamedTuple):
@@ -440,9 +443,9 @@ def _parse_field(kind: str, extra, raw):
         v = parse_text_cell(raw, extra, required=False, allow_newlines=True)
         return None if v in (None, "无", "否", "没有") else v
     if kind == "choice":
-        return parse_enum_cell(raw, extra)
+        return parse_enum_cell(raw, extra, aliases=CHOICE_ALIASES.get(extra))
     if kind == "date":
-        return parse_date_cell(raw, min_year=1950, max_year=2100)
+        return parse_date_cell(raw, min_year=1950, max_year=2100, require_day=extra == "day")
     if kind == "int":
         return parse_int_cell(raw, min_value=1, max_value=100000)
     if kind == "bool":
@@ -472,6 +475,7 @@ class NomineeCleaner:
         self.calendar = calendar()
         self._memo: dict[tuple, tuple[bool, object]] = {}
         self._workdays: dict[tuple[dt.date, dt.date], int] = {}
+        self.read_as: dict[str, tuple[str, str]] = {}  # the last row's {field: (as written, as read)}
 
     @staticmethod
     def _parse(kind: str, extra, raw) -> tuple[bool, object]:
@@ -488,6 +492,7 @@ class NomineeCleaner:
 
         out, errors, id_info = {}, {}, None
         memo, get, parse, memo_kinds = self._memo, data.get, self._parse, self.MEMO_KINDS
+        self.read_as = read_as = {}
         for key, label, kind, extra in FIELDS:
             raw = get(label) if by_label else get(key)
             if kind in memo_kinds:
@@ -517,6 +522,8 @@ class NomineeCleaner:
                 ok, value = parse(kind, extra, raw)
             if ok:
                 out[key] = value
+                if key in READ_AS_FIELDS and isinstance(raw, str) and raw.strip() != value:
+                    read_as[key] = (raw.strip(), value)
             else:
                 errors[key] = value
         if not errors:
@@ -677,6 +684,8 @@ def import_cycle_nominations(cycle: SelectionCycle, rows: list[tuple[InvitationR
     """Store a validated secretariat workbook (``xlsx.parse_cycle_upload``): the schools' extra
     places with their reasons (A6.2), the drafts in one executemany, and one audit record per
     nomination plus one for the import, in one batch. Returns the new ids in row order."""
+    from portal.core.uploads import safe_filename
+
     _check_cycle_open(cycle, today or _today())
     if not rows:
         return []
@@ -705,7 +714,7 @@ def import_cycle_nominations(cycle: SelectionCycle, rows: list[tuple[InvitationR
                 for nid, (inv, v) in zip(ids, rows)]
     entries.append(audit.Entry("nomination.imported", "cycle", cycle.id, article="A6.2",
                                after={"rows": len(rows), "schools": len({inv.id for inv, _ in rows}),
-                                      "extra_places": sorted(extras), "filename": filename}))
+                                      "extra_places": sorted(extras), "filename": safe_filename(filename)}))
     audit.record_many(entries, actor=actor)
     return ids
 
@@ -764,27 +773,34 @@ def withdraw_nomination(nom: Nomination, *, actor, roles, reason: str) -> Nomina
 # --- attachments -----------------------------------------------------------------------------
 
 def store_attachment(nom: Nomination, kind: str, filename: str, data: bytes, *, actor) -> NominationAttachment:
-    """Checked by content (PDF/JPG/PNG), stored under a generated name; original name kept."""
-    from portal.core.uploads import sniff_attachment
+    """Checked by content (PDF/JPG/PNG), stored under a generated name; the original name kept,
+    cleaned (no control characters, base name only, extension following the content). Only a
+    draft takes attachments (A6.2: what was submitted is what the secretariat reviews). The row is
+    flushed before the file is written, and a rollback removes the file."""
+    from portal.core.transactions import write_file
+    from portal.core.uploads import attachment_filename, sniff_attachment
 
     if kind not in ("photo", "publicity", "evidence"):
-        raise DomainError("附件类型无效")
+        raise DomainError("附件类型无效", field="kind")
+    status = db.session.execute(sa.select(Nomination.status).where(Nomination.id == nom.id)
+                                .with_for_update()).scalar_one()
+    if status != S.draft:
+        raise Conflict("推荐已报送，不能再上传附件；如需补充材料请联系秘书处")
     allowed = ("jpg", "png") if kind == "photo" else ("pdf", "jpg", "png")
     try:
         ftype = sniff_attachment(data, allowed, max_size=current_app.config.get("MAX_CONTENT_LENGTH"))
     except ValueError as exc:
         raise DomainError(getattr(exc, "message", str(exc)), field="file") from None
     stored = f"{uuid.uuid4().hex}.{ftype}"
-    folder = current_app.config["UPLOAD_FOLDER"]
-    os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, stored), "wb") as fh:
-        fh.write(data)
-    original = os.path.basename((filename or "").replace("\\", "/"))[:255] or f"附件.{ftype}"
+    original = attachment_filename(filename, ftype)
     att = NominationAttachment(tenant_id=nom.tenant_id, nomination_id=nom.id, kind=kind, original_name=original,
                                stored_name=stored, file_type=ftype, size=len(data),
                                sha256=hashlib.sha256(data).hexdigest(), uploaded_by_id=getattr(actor, "id", None))
     db.session.add(att)
     db.session.flush()
+    folder = current_app.config["UPLOAD_FOLDER"]
+    os.makedirs(folder, exist_ok=True)
+    write_file(os.path.join(folder, stored), data)
     audit.record("nomination.attachment", "nomination", nom.id, actor=actor, article="A6.2",
                  after={"kind": kind, "name": original, "sha256": att.sha256})
     return att

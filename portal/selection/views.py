@@ -25,6 +25,7 @@ from portal.selection.models import (
     Objection, Panelist, PIPELINE, PublicNotice, Review, ReviewLevel, RotationEntry, Route, SelectionCycle,
     STATUS_LABELS,
 )
+from portal.core.uploads import uploaded_filename
 from portal.selection.xlsx import SHEET, build_template, parse_cycle_upload, parse_upload
 from tenants.context import membership_for
 from tenants.models import Membership, Role
@@ -278,12 +279,14 @@ def new_nomination(inv_id: int):
     errors, data = {}, {}
     if request.method == "POST":
         data = request.form.to_dict()
-        values, errors = ops.clean_nomination(inv, data)
+        cleaner = ops.NomineeCleaner(inv.cycle)
+        values, errors = cleaner.clean(data, ops.school_unions(inv.school_id))
         if not errors:
             nom = ops.create_nomination(inv, values, actor=actor())
+            _flash_read_as([{"column": ops.LABELS[k], "written": w, "read": v} for k, (w, v) in cleaner.read_as.items()])
             photo = request.files.get("photo")
             if photo and photo.filename:
-                ops.store_attachment(nom, "photo", photo.filename, photo.read(), actor=actor())
+                ops.store_attachment(nom, "photo", uploaded_filename(photo), photo.read(), actor=actor())
             return _done(_("已保存为草稿，确认无误后请报送"), url_for("selection.nomination", nom_id=nom.id))
         g._no_commit = True
     return render_template("selection/nomination_form.html", inv=inv, fields=ops.FIELDS, errors=errors, data=data,
@@ -307,6 +310,21 @@ def xlsx_template(inv_id: int):
                     headers={"Content-Disposition": content_disposition(f"{inv.school.name}-推荐人选模板.xlsx")})
 
 
+READ_AS_SHOWN = 20
+
+
+def _flash_read_as(read_as: list[dict]) -> None:
+    """Say what was normalised (+86 138 0013 8000 → 13800138000, 党员 → 中共党员), so the school sees
+    what was stored."""
+    if not read_as:
+        return
+    items = "；".join(_("%(where)s「%(column)s」%(written)s → %(read)s",
+                        where=_("第%(row)s行", row=e["row"]) if e.get("row") else "", column=_(e["column"]),
+                        written=e["written"], read=e["read"]) for e in read_as[:READ_AS_SHOWN])
+    more = _("（另有 %(n)s 处）", n=len(read_as) - READ_AS_SHOWN) if len(read_as) > READ_AS_SHOWN else ""
+    flash(_("以下内容已按规范写法读取：%(items)s%(more)s", items=items, more=more), "info")
+
+
 def _errors_dir() -> str:
     d = os.path.join(current_app.config["UPLOAD_FOLDER"], "import-errors")
     os.makedirs(d, exist_ok=True)
@@ -321,6 +339,7 @@ def upload(inv_id: int):
     if result["errors"]:
         g._no_commit = True
         return render_template("selection/upload_result.html", inv=inv, result=result), 422
+    _flash_read_as(result["read_as"])
     return _done(_("已导入 %(n)s 名人选（草稿），原有草稿已替换", n=result["created"]), url_for("selection.invitation", inv_id=inv.id))
 
 
@@ -328,7 +347,7 @@ def _uploaded_workbook() -> tuple[str, bytes]:
     f = request.files.get("file")
     if f is None or not f.filename:
         raise DomainError("请选择要上传的 .xlsx 文件", code="missing_file")
-    return f.filename, f.read()
+    return uploaded_filename(f), f.read()
 
 
 def _file_refused(exc) -> dict:
@@ -366,14 +385,16 @@ def upload_nominations(inv: Invitation) -> dict:
     from portal.core.uploads import UploadError
 
     _name, data = _uploaded_workbook()
+    read_as: list[dict] = []
     try:
-        rows, errors = parse_upload(inv, data)
+        rows, errors = parse_upload(inv, data, read_as)
     except UploadError as exc:
         return _file_refused(exc)
     if errors:
         return _rows_refused(data, errors, f"{inv.tenant_id}-{inv.id}")
     created = ops.replace_drafts(inv, rows, actor=actor())
-    return {"errors": [], "created": len(created), "error_file": None, "ids": [n.id for n in created]}
+    return {"errors": [], "created": len(created), "error_file": None, "ids": [n.id for n in created],
+            "read_as": read_as}
 
 
 @bp.route("/invitations/<int:inv_id>/upload-errors/<token>.xlsx")
@@ -393,6 +414,7 @@ def cycle_import(cycle_id: int):
     if result["errors"]:
         g._no_commit = True
         return render_template("selection/cycle_import.html", cycle=c, result=result), 422
+    _flash_read_as(result["read_as"])
     return _done(_("已导入 %(n)s 名人选（草稿）", n=result["created"]), url_for("selection.cycle", cycle_id=c.id))
 
 
@@ -401,14 +423,15 @@ def import_cycle_workbook(c: SelectionCycle) -> dict:
     from portal.core.uploads import UploadError
 
     filename, data = _uploaded_workbook()
+    read_as: list[dict] = []
     try:
-        rows, errors, extras = parse_cycle_upload(c, data)
+        rows, errors, extras = parse_cycle_upload(c, data, read_as)
     except UploadError as exc:
         return _file_refused(exc)
     if errors:
         return _rows_refused(data, errors, f"{c.tenant_id}-cycle{c.id}")
     ids = ops.import_cycle_nominations(c, rows, extras, actor=actor(), filename=filename)
-    return {"errors": [], "created": len(ids), "error_file": None, "ids": ids}
+    return {"errors": [], "created": len(ids), "error_file": None, "ids": ids, "read_as": read_as}
 
 
 @bp.route("/cycles/<int:cycle_id>/import-errors/<token>.xlsx")
@@ -469,7 +492,7 @@ def add_attachment(nom_id: int):
     f = request.files.get("file")
     if f is None or not f.filename:
         raise DomainError("请选择文件")
-    ops.store_attachment(nom, request.form.get("kind", "evidence"), f.filename, f.read(), actor=actor())
+    ops.store_attachment(nom, request.form.get("kind", "evidence"), uploaded_filename(f), f.read(), actor=actor())
     return _done(_("附件已上传"), url_for("selection.nomination", nom_id=nom.id))
 
 
@@ -478,8 +501,11 @@ def add_attachment(nom_id: int):
 def attachment(att_id: int):
     att = db.get_or_404(NominationAttachment, att_id)
     get_nomination(att.nomination_id)  # access check
-    mt = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}[att.file_type]
-    return send_file(ops.attachment_path(att), mimetype=mt, as_attachment=True, download_name=att.original_name)
+    from portal.core.uploads import ATTACHMENT_MIME_TYPES, attachment_filename
+
+    # The name follows the content type (rows stored before names were cleaned included).
+    return send_file(ops.attachment_path(att), mimetype=ATTACHMENT_MIME_TYPES[att.file_type], as_attachment=True,
+                     download_name=attachment_filename(att.original_name, att.file_type))
 
 
 @bp.route("/nominations/<int:nom_id>/transition/<name>", methods=["POST"])

@@ -17,10 +17,12 @@ def build_template(inv, unions: list[str]) -> bytes:
     from openpyxl.styles import Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    from portal.core.sheets import append_row
+
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
-    ws.append(HEADERS)
+    append_row(ws, HEADERS)
     for c in ws[1]:
         c.font = Font(bold=True)
     lists = {"gender": GENDERS, "political_status": POLITICAL_STATUSES, "presidium_position": PRESIDIUM_POSITIONS,
@@ -53,18 +55,23 @@ def build_template(inv, unions: list[str]) -> bytes:
         f"5. 违纪违法记录：无则填「无」（{ops.article_citation('A5.5')}）。",
         "6. 重新上传将替换本校尚未报送的草稿；文件有任何错误则不会导入任何内容。",
     ]:
-        info.append([line])
+        append_row(info, [line])  # the cycle's title and the school's name are typed by people
     info.column_dimensions["A"].width = 100
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
-def clean_row(cleaner: ops.NomineeCleaner, r, unions: dict, seen: dict, errors: list) -> dict | None:
+def clean_row(cleaner: ops.NomineeCleaner, r, unions: dict, seen: dict, errors: list,
+              read_as: list | None = None) -> dict | None:
     """One workbook row through the A6.2 checks, shared by the liaison's and the secretariat's
     imports: the clean values, or None with the row's errors (by row and column) appended.
-    ``seen`` maps ID numbers to the first row that had them (duplicates within the file)."""
+    ``seen`` maps ID numbers to the first row that had them (duplicates within the file);
+    ``read_as`` gets what was normalised ({row, column, written, read}: 党员 → 中共党员)."""
     values, errs = cleaner.clean(r, unions, by_label=True)
+    if read_as is not None and not errs:
+        read_as.extend({"row": r.row, "column": ops.LABELS[k], "written": w, "read": v}
+                       for k, (w, v) in cleaner.read_as.items())
     for key, msg in errs.items():
         errors.append({"row": r.row, "column": ops.LABELS[key], "message": msg})
     if errs:
@@ -77,8 +84,9 @@ def clean_row(cleaner: ops.NomineeCleaner, r, unions: dict, seen: dict, errors: 
     return values
 
 
-def parse_upload(inv, data: bytes) -> tuple[list[dict], list[dict]]:
-    """Returns (clean rows, errors [{row, column, message}]). Raises UploadError for the file."""
+def parse_upload(inv, data: bytes, read_as: list | None = None) -> tuple[list[dict], list[dict]]:
+    """Returns (clean rows, errors [{row, column, message}]). Raises UploadError for the file.
+    Errors stop at MAX_REPORTED_ERRORS (a note says so)."""
     from portal.core.uploads import UploadError, read_xlsx_sheet
 
     sheet = read_xlsx_sheet(data, SHEET, HEADERS, max_rows=MAX_ROWS, fast=True)
@@ -88,10 +96,23 @@ def parse_upload(inv, data: bytes) -> tuple[list[dict], list[dict]]:
     unions = ops.school_unions(inv.school_id)
     cleaner = ops.NomineeCleaner(inv.cycle)
     for r in sheet:
-        values = clean_row(cleaner, r, unions, seen, errors)
+        if _enough_errors(errors):
+            break
+        values = clean_row(cleaner, r, unions, seen, errors, read_as)
         if values is not None:
             rows.append(values)
     return rows, errors
+
+
+def _enough_errors(errors: list) -> bool:
+    """True (with a closing note appended) once ``errors`` holds MAX_REPORTED_ERRORS: the rest of
+    the file is not checked, so that neither the page nor the marked copy grows with the file."""
+    from portal.core.uploads import MAX_REPORTED_ERRORS, too_many_errors_note
+
+    if len(errors) < MAX_REPORTED_ERRORS:
+        return False
+    errors.append({"row": None, "column": None, "message": too_many_errors_note()})
+    return True
 
 
 # --- the secretariat's workbook for a whole cycle ----------------------------------------------
@@ -109,11 +130,11 @@ def _school_code(v) -> str:
     return str(v).strip() if v is not None else ""
 
 
-def parse_cycle_upload(cycle, data: bytes) -> tuple[list[tuple], list[dict], dict]:
+def parse_cycle_upload(cycle, data: bytes, read_as: list | None = None) -> tuple[list[tuple], list[dict], dict]:
     """Returns (clean rows [(invitation, values)], errors [{row, column, message}],
     extra nominees {invitation id: (invitation, extra, reason)}). Raises UploadError for the file.
     Schools, unions, ID numbers already in the cycle and per-school counts are read once."""
-    from portal.core.uploads import UploadError, read_xlsx_sheet
+    from portal.core.uploads import UploadError, excerpt, read_xlsx_sheet
 
     sheet = read_xlsx_sheet(data, SHEET, CYCLE_HEADERS, max_rows=CYCLE_MAX_ROWS, fast=True)
     if len(sheet) == 0:
@@ -126,11 +147,13 @@ def parse_cycle_upload(cycle, data: bytes) -> tuple[list[tuple], list[dict], dic
     cleaner = ops.NomineeCleaner(cycle)
     rows, errors, seen, used, extras = [], [], {}, {}, {}
     for r in sheet:
+        if _enough_errors(errors):
+            break
         code = _school_code(r.get(SCHOOL_HEADER))
         inv = invs.get(code)
         if inv is None:
             errors.append({"row": r.row, "column": SCHOOL_HEADER, "message": (
-                f"本次选拔未向学校标识码为「{code}」的学校发出邀请" if code else "学校标识码不能为空")})
+                f"本次选拔未向学校标识码为「{excerpt(code)}」的学校发出邀请" if code else "学校标识码不能为空")})
             continue
         n = used[inv.id] = used.get(inv.id, counted.get(inv.id, 0)) + 1
         limit = per_school + inv.extra_nominees
@@ -145,7 +168,7 @@ def parse_cycle_upload(cycle, data: bytes) -> tuple[list[tuple], list[dict], dic
             if reason not in reasons:
                 reasons.append(reason)
             extras[inv.id] = (inv, n - per_school, reasons)
-        values = clean_row(cleaner, r, unions.get(inv.school_id, {}), seen, errors)
+        values = clean_row(cleaner, r, unions.get(inv.school_id, {}), seen, errors, read_as)
         if values is None:
             continue
         if values["id_number"] in taken:

@@ -17,27 +17,28 @@ class HolidayImportError(DomainError):
     code = "invalid_holiday_table"
 
 
+# A year's table: some thirty holidays and working weekends, a handful of columns.
+MAX_ROWS = 400
+MAX_COLS = 10
+MAX_BYTES = 1024 * 1024
+MAX_CELL_CHARS = 200
+
+
 def read_rows(filename: str, data: bytes) -> list[list]:
     """Data rows (header dropped) of an uploaded CSV or XLSX; sniffed by content."""
     if not data:
         raise HolidayImportError("上传的文件是空的")
+    if len(data) > MAX_BYTES:
+        raise HolidayImportError(f"文件超过 {MAX_BYTES // 1024} KB，一年的节假日安排不会这么大，请检查文件")
     if data[:4] == b"PK\x03\x04":
-        from openpyxl import load_workbook
-
-        from portal.core.uploads import UploadError, check_xlsx_safety
+        from portal.core.uploads import UploadError, read_xlsx_rows
 
         try:
-            check_xlsx_safety(data)
+            # Streamed and bounded: a table claiming A1:XFD1048576 is not padded out to it.
+            rows = read_xlsx_rows(data, max_rows=MAX_ROWS, max_cols=MAX_COLS, max_cell_chars=MAX_CELL_CHARS)
         except UploadError as exc:
-            raise HolidayImportError(f"Excel 文件不安全或已损坏：{exc}") from None
-        try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:
-            raise HolidayImportError("无法读取 Excel 文件，请另存为 .xlsx 后重试") from None
-        ws = wb.worksheets[0]
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
-        wb.close()
-        return rows[1:]
+            raise HolidayImportError(f"Excel 文件无法导入：{exc}") from None
+        return [r + [None] * (3 - len(r)) if r else r for r in rows[1:]]
     if filename.lower().endswith((".xls", ".xlsx")):
         raise HolidayImportError("文件不是有效的 .xlsx（旧版 .xls 请另存为 .xlsx）")
     for enc in ("utf-8-sig", "gb18030"):
@@ -48,7 +49,16 @@ def read_rows(filename: str, data: bytes) -> list[list]:
             continue
     else:
         raise HolidayImportError("无法识别 CSV 文件的编码，请使用 UTF-8")
-    return list(csv.reader(io.StringIO(text)))[1:]
+    rows = []
+    for i, row in enumerate(csv.reader(io.StringIO(text))):
+        if i > MAX_ROWS:
+            raise HolidayImportError(f"表格超过 {MAX_ROWS} 行，一年的节假日安排不会有这么多行，请检查文件")
+        if len(row) > MAX_COLS:
+            raise HolidayImportError(f"第{i + 1}行超过 {MAX_COLS} 列，请检查文件")
+        if any(len(c) > MAX_CELL_CHARS for c in row):
+            raise HolidayImportError(f"第{i + 1}行有超过 {MAX_CELL_CHARS} 个字的单元格，请检查文件")
+        rows.append(row)
+    return rows[1:]
 
 
 def _check_importer(tenant, year) -> int:

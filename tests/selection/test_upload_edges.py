@@ -272,12 +272,14 @@ def test_A6_2_png_named_pdf_is_stored_as_png_under_a_generated_name(school):
     resp = _attach(school, PNG, "获奖证书.pdf")
     assert resp.status_code == 302, resp.get_data(as_text=True)[:1000]
     (att,) = _attachments(school)
-    assert att.file_type == "png" and att.original_name == "获奖证书.pdf" and att.size == len(PNG)
+    # the name follows the content (issue 8, item 10): never a PNG served as image/png under a .pdf name
+    assert att.file_type == "png" and att.original_name == "获奖证书.png" and att.size == len(PNG)
     assert re.fullmatch(r"[0-9a-f]{32}\.png", att.stored_name)
     with open(os.path.join(school.app.config["UPLOAD_FOLDER"], att.stored_name), "rb") as fh:
         assert fh.read() == PNG
     got = school.client.get(f"/{school.slug}/selection/attachments/{att.id}")
     assert got.status_code == 200 and got.mimetype == "image/png" and got.data == PNG
+    assert ".png" in got.headers["Content-Disposition"] and ".pdf" not in got.headers["Content-Disposition"]
 
 
 # --- the request: over MAX_CONTENT_LENGTH -----------------------------------------------------------
