@@ -69,6 +69,7 @@ FEATURES = [
     "portal.selection",
     "portal.public",
     "portal.members",
+    "portal.approvals",
     "portal.admin",
 ]
 

@@ -36,12 +36,22 @@ def init_app(app):
         from flask import url_for
 
         items = []
-        for endpoint, label, allowed in app.extensions.get("portal_nav", []):
+        for endpoint, label, allowed, badge in app.extensions.get("portal_nav", []):
             if not allowed or roles & set(allowed):
                 # admin-only pages sit in the 管理 menu, the rest in the top bar
                 items.append({"url": url_for(endpoint), "label": gettext(label),
-                              "admin_only": set(allowed) == {Role.secretariat_admin}})
+                              "admin_only": set(allowed) == {Role.secretariat_admin},
+                              "badge": _badge(badge)})
         return items
+
+    def _badge(spec):
+        """A count shown beside the entry when work waits there (``"module:function"``)."""
+        if not spec:
+            return 0
+        import importlib
+
+        module, _, name = spec.partition(":")
+        return getattr(importlib.import_module(module), name)() or 0
 
     app.jinja_env.filters["citation"] = article_citation
 
@@ -70,9 +80,10 @@ def init_app(app):
         return f"{value.year}年{value.month}月{value.day}日"
 
 
-def register_nav(app, endpoint: str, label: str, roles=()):
-    """Features add their entry to the top navigation (shown to ``roles``, or to all)."""
-    app.extensions.setdefault("portal_nav", []).append((endpoint, label, tuple(roles)))
+def register_nav(app, endpoint: str, label: str, roles=(), badge: str | None = None):
+    """Features add their entry to the top navigation (shown to ``roles``, or to all); ``badge``
+    names a function (``"module:function"``) counting the work that waits there."""
+    app.extensions.setdefault("portal_nav", []).append((endpoint, label, tuple(roles), badge))
 
 
 def register_dashboard_block(app, template: str):
