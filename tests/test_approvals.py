@@ -106,18 +106,20 @@ def test_scan_is_judged_by_content(fed):
 def test_queue_page_badge_and_decision_through_the_web(client, login_as, fed):
     tenant, admin, approver = fed
     req = _ask(tenant, admin)
+    rid = req.id
     db.session.commit()
     login_as(approver)
     page = client.get(f"/{tenant.slug}/approvals/").get_data(as_text=True)
     assert "测试事项一" in page and "共青团测试省委" in page
     assert 'class="badge" title="待办">1<' in page
-    resp = client.post(f"/{tenant.slug}/approvals/{req.id}/decide", data={"decision": "refuse"})
+    resp = client.post(f"/{tenant.slug}/approvals/{rid}/decide", data={"decision": "refuse"})
     assert resp.status_code == 400 and "理由" in resp.get_data(as_text=True)
-    resp = client.post(f"/{tenant.slug}/approvals/{req.id}/decide",
+    resp = client.post(f"/{tenant.slug}/approvals/{rid}/decide",
                        data={"decision": "approve", "document_number": "中青办〔2026〕8号",
                              "decision_date": clock.today().isoformat(), "scan": (io.BytesIO(PDF), "批复.pdf")})
     assert resp.status_code == 303
     with tenant_context(tenant.id, db.session):
+        req = db.session.get(ApprovalRequest, rid)
         db.session.refresh(req)
         assert req.status == ApprovalStatus.approved and req.decided_by_id == approver.id
         note = db.session.scalars(sa.select(Notification).where(
@@ -130,17 +132,18 @@ def test_queue_page_badge_and_decision_through_the_web(client, login_as, fed):
 def test_only_the_deciding_role_decides_and_tenants_stay_apart(client, login_as, fed):
     tenant, admin, approver = fed
     req = _ask(tenant, admin)
+    rid = req.id
     db.session.commit()
     login_as(admin)  # the secretariat sees its request but cannot decide it
-    assert client.get(f"/{tenant.slug}/approvals/{req.id}").status_code == 200
-    assert client.post(f"/api/v1/{tenant.slug}/approvals/{req.id}/decide",
+    assert client.get(f"/{tenant.slug}/approvals/{rid}").status_code == 200
+    assert client.post(f"/api/v1/{tenant.slug}/approvals/{rid}/decide",
                        json={"decision": "approve", "document_number": "1号",
                              "decision_date": clock.today().isoformat()}).status_code == 403
     client.get("/logout")
     other = TenantFactory()
     login_as(member(other, Role.approver))
-    assert client.get(f"/{other.slug}/approvals/{req.id}").status_code == 404
-    assert client.post(f"/api/v1/{other.slug}/approvals/{req.id}/decide",
+    assert client.get(f"/{other.slug}/approvals/{rid}").status_code == 404
+    assert client.post(f"/api/v1/{other.slug}/approvals/{rid}/decide",
                        json={"decision": "refuse", "reason": "x"}).status_code == 404
     client.get("/logout")
     login_as(member(tenant, Role.chair))
@@ -150,11 +153,12 @@ def test_only_the_deciding_role_decides_and_tenants_stay_apart(client, login_as,
 def test_api_decides_with_field_errors(client, login_as, fed):
     tenant, admin, approver = fed
     req = _ask(tenant, admin)
+    rid = req.id
     db.session.commit()
     login_as(approver)
     base = f"/api/v1/{tenant.slug}/approvals"
-    assert client.post(f"{base}/{req.id}/decide", json={"decision": "maybe"}).status_code == 400
-    resp = client.post(f"{base}/{req.id}/decide", json={"decision": "refuse", "reason": "材料不全"})
+    assert client.post(f"{base}/{rid}/decide", json={"decision": "maybe"}).status_code == 400
+    resp = client.post(f"{base}/{rid}/decide", json={"decision": "refuse", "reason": "材料不全"})
     assert resp.status_code == 200 and resp.get_json()["status"] == "refused"
     assert client.get(f"{base}?status=refused").get_json()["total"] == 1
-    assert client.post(f"{base}/{req.id}/decide", json={"decision": "refuse", "reason": "x"}).status_code == 409
+    assert client.post(f"{base}/{rid}/decide", json={"decision": "refuse", "reason": "x"}).status_code == 409

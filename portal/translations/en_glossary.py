@@ -305,6 +305,16 @@ EN = {
 "送达时间（北京时间）": "Delivered at (Beijing time)", "送达人": "Delivered by", "学校签收人": "Received at the school by",
 "备注": "Note", "登记送达": "Record delivery", "登记人工送达": "Record delivery by hand",
 "传真": "Fax", "邮寄": "Post", "当面送达": "In person",
+"待审批": "Awaiting approval", "审批事项": "Approval requests", "待办": "To do",
+"秘书处报请上级机关审批的事项：审批机关按本学联规则确定（第二十二条参照执行）。":
+    "Matters the secretariat puts to the body above it; that body is named by this federation's rules (applied by reference, Art. 22).",
+"已同意": "Approved", "未同意": "Refused", "已撤回": "Withdrawn", "事项": "Matter", "类别": "Kind",
+"审批机关": "Approving body", "报批时间": "Requested", "没有审批事项": "No approval requests", "报批": "Requested",
+"批复文号": "Decision number", "批复日期": "Decision date", "已存扫描件": "Scan kept", "作出决定": "Decide",
+"决定": "Decision", "同意": "Approve", "不同意（须说明理由）": "Refuse (give the reason)",
+"批复文号（同意时必填）": "Decision number (required to approve)", "批复日期（同意时必填）": "Decision date (required to approve)",
+"批复扫描件（PDF 或图片，可选）": "Scan of the decision (PDF or image, optional)", "理由或意见": "Reason or remarks",
+"提交决定": "Submit the decision", "测试事项": "Test matter",
 }
 # Msgids whose English depends on where they stand: pgettext(context, msgid) in the templates.
 EN_CONTEXT = {
