@@ -314,7 +314,7 @@ EN = {
 "决定": "Decision", "同意": "Approve", "不同意（须说明理由）": "Refuse (give the reason)",
 "批复文号（同意时必填）": "Decision number (required to approve)", "批复日期（同意时必填）": "Decision date (required to approve)",
 "批复扫描件（PDF 或图片，可选）": "Scan of the decision (PDF or image, optional)", "理由或意见": "Reason or remarks",
-"提交决定": "Submit the decision", "测试事项": "Test matter",
+"提交决定": "Submit the decision",
 }
 # Msgids whose English depends on where they stand: pgettext(context, msgid) in the templates.
 EN_CONTEXT = {
