@@ -19,7 +19,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     ext.csrf.init_app(app)
     ext.mail.init_app(app)
 
-    from portal.core import errors, i18n, security, transactions
+    from portal.core import errors, i18n, lengths, security, transactions  # noqa: F401 (lengths: its flush check)
     from tenants import context
 
     # Import every model so metadata (and Alembic) see them.

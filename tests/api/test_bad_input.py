@@ -73,3 +73,72 @@ def test_blank_or_unknown_union_is_a_field_error_everywhere(client, session, uni
     assert any(e.get("column") == "所在学生组织" for e in r.json["error"]["details"]["errors"]), r.json
     with tenant_context(w.tenant.id, db.session):
         assert _count() == 0
+
+
+# --- lengths come from the columns (PostgreSQL refused them with a 500) ------------------------
+
+def _schools_csv(term_label: str) -> io.BytesIO:
+    from portal.reference.operations import IMPORT_HEADERS
+
+    row = ["4144010558", "中山大学", "广东省", "学生会", "中山大学学生会", "是", term_label, "2023-08-21", ""]
+    return io.BytesIO("\n".join([",".join(IMPORT_HEADERS), ",".join(row)]).encode("utf-8-sig"))
+
+
+def test_overlong_term_label_is_a_row_error_on_the_school_import(client, session):
+    from portal.reference.models import PresidiumMembership, School
+    from tests.factories import TenantFactory, member
+    from tenants.models import Role
+
+    t = TenantFactory()
+    _login(client, member(t, Role.secretariat_admin))
+    r = client.post(f"/api/v1/{t.slug}/schools/import", data={"file": (_schools_csv("第" * 61), "s.csv")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 422, r.get_data(as_text=True)[:500]
+    errors = r.json["error"]["details"]["errors"]
+    assert errors == [{"row": 2, "column": "届次", "message": "「届次」不能超过 60 个字符，当前为 61 个"}]
+    r = client.post(f"/{t.slug}/schools/import", data={"file": (_schools_csv("第" * 61), "s.csv")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 400 and "不能超过 60 个字符" in r.get_data(as_text=True)
+    with tenant_context(t.id, db.session):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(School)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PresidiumMembership)) == 0
+
+
+def _holiday_table(name="元旦") -> bytes:
+    return f"日期,类型,名称\n2031-01-01,休,{name}\n2031-01-04,班,元旦\n".encode()
+
+
+def test_overlong_holiday_name_or_source_is_refused_before_the_write(client, session):
+    from portal.core.calendar import HolidayYear
+    from tests.factories import NationalTenantFactory, member
+
+    national = NationalTenantFactory()
+    _login(client, member(national))
+    r = client.post(f"/{national.slug}/workdays/import",
+                    data={"year": "2031", "file": (io.BytesIO(_holiday_table("节" * 41)), "2031.csv")})
+    assert r.status_code == 422
+    assert "「名称」不能超过 40 个字符" in r.get_data(as_text=True)
+    r = client.post(f"/{national.slug}/workdays/import",
+                    data={"year": "2031", "source": "通" * 201, "file": (io.BytesIO(_holiday_table()), "2031.csv")})
+    assert r.status_code == 422
+    assert "不能超过 200 个字符" in r.get_data(as_text=True)
+    r = client.post(f"/api/v1/{national.slug}/workdays/years/2031",
+                    data={"source": "通" * 201, "file": (io.BytesIO(_holiday_table()), "2031.csv")})
+    assert r.status_code == 422, r.get_data(as_text=True)[:500]
+    assert "不能超过 200 个字符" in r.json["error"]["details"]["source"]
+    assert db.session.get(HolidayYear, 2031) is None
+
+
+def test_every_flush_checks_string_lengths_against_the_columns(session):
+    """The shared net under every form, API, admin and job write, on SQLite as on PostgreSQL."""
+    from portal.core.calendar import HolidayYear
+    from portal.core.lengths import TooLong
+
+    db.session.add(HolidayYear(year=2033, source="来" * 201))
+    with pytest.raises(TooLong) as ei:
+        db.session.flush()
+    assert ei.value.status == 422 and ei.value.field == "source"
+    assert ei.value.message == "「来源」不能超过 200 个字符，当前为 201 个"
+    db.session.rollback()
+    db.session.add(HolidayYear(year=2033, source="来" * 200))
+    db.session.flush()  # at the limit: written
