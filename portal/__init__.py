@@ -11,6 +11,9 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_mapping(config.as_dict())
     app.config["IS_POSTGRES"] = config.is_postgres
+    from portal.core import converters
+
+    converters.init_app(app)  # before any blueprint: every <int:...> is bounded
 
     from portal import extensions as ext
 

@@ -7,6 +7,7 @@ from flask import Blueprint, flash, g, jsonify, redirect, render_template, reque
 from flask_login import current_user
 
 from portal.api.common import api_blueprint
+from portal.api.schemas import Body, Out, operation, text
 from portal.core.calendar import HolidayYear, calendar
 from portal.core.errors import DomainError
 from portal.core.permissions import ROLE_ADMIN, require_roles
@@ -70,7 +71,29 @@ def import_year():
     return redirect(url_for("workdays.index")), 303
 
 
+class HolidaySourceForm(Body):
+    source: text(HolidayYear.source) = ""
+
+
+class YearOut(Out):
+    year: int
+    source: str
+    imported: bool
+    imported_at: str | None
+
+
+class YearsOut(Out):
+    years: list[YearOut]
+
+
+class YearImportOut(Out):
+    year: int
+    source: str
+    days: int
+
+
 @api_bp.get("/years")
+@operation(responses={200: YearsOut})
 def api_years():
     return jsonify({"years": [{**y, "imported_at": y["imported_at"].isoformat() + "Z" if y["imported_at"] else None}
                               for y in _years()]})
@@ -78,10 +101,11 @@ def api_years():
 
 @api_bp.post("/years/<int:year>")
 @require_roles(*ROLE_ADMIN)
-def api_import(year: int):
+@operation(form=HolidaySourceForm, files=("file",), responses={201: YearImportOut})
+def api_import(year: int, form: HolidaySourceForm):
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise HolidayImportError("请上传 CSV 或 XLSX 文件（字段名 file）", code="missing_file")
-    row = import_holiday_year(g.tenant, year, upload.filename, upload.read(), request.form.get("source", ""),
+    row = import_holiday_year(g.tenant, year, upload.filename, upload.read(), form.source,
                               current_user._get_current_object())
     return jsonify({"year": year, "source": row.source, "days": len(row.days)}), 201
