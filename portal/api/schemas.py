@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import unicodedata
 from typing import Annotated, Any
 
@@ -131,7 +132,8 @@ def field_message(err: dict, en: bool) -> str:
     if zh_en is None:
         return _FALLBACK[en]
     if "expected" in ctx:
-        ctx["expected"] = str(ctx["expected"]).replace("'", "「", 1).replace("'", "」")
+        options = re.findall(r"'([^']*)'", str(ctx["expected"])) or [str(ctx["expected"])]
+        ctx["expected"] = ("、" if not en else ", ").join(f"「{o}」" if not en else f"'{o}'" for o in options)
     try:
         return zh_en[en].format(**ctx)
     except (KeyError, IndexError):
