@@ -1,7 +1,7 @@
 """Schemathesis over /api/v1/openapi.json: no 500 anywhere, and every answer conforms to the
 document (status codes, content types, bodies). It runs against the WSGI app, logged in with a
 bearer API token of a secretariat administrator, with CSRF on (a bearer call is exempt; the
-session calls' CSRF is tested in test_api_schemas). The tenant and the ids in paths are pinned
+session calls' CSRF is tested in test_schemas.py). The tenant and the ids in paths are pinned
 to real rows so operations reach their logic, not only the 404; negative cases still try others.
 
 Bounded and deterministic: few examples per operation, derandomized, no example database.
