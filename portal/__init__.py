@@ -11,6 +11,9 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_mapping(config.as_dict())
     app.config["IS_POSTGRES"] = config.is_postgres
+    from portal.core import converters
+
+    converters.init_app(app)  # before any blueprint: every <int:...> is bounded
 
     from portal import extensions as ext
 
@@ -19,7 +22,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     ext.csrf.init_app(app)
     ext.mail.init_app(app)
 
-    from portal.core import errors, i18n, security, transactions
+    from portal.core import errors, i18n, lengths, security, transactions  # noqa: F401 (lengths: its flush check)
     from tenants import context
 
     # Import every model so metadata (and Alembic) see them.

@@ -157,7 +157,7 @@ def test_api_decides_with_field_errors(client, login_as, fed):
     db.session.commit()
     login_as(approver)
     base = f"/api/v1/{tenant.slug}/approvals"
-    assert client.post(f"{base}/{rid}/decide", json={"decision": "maybe"}).status_code == 400
+    assert client.post(f"{base}/{rid}/decide", json={"decision": "maybe"}).status_code == 422
     resp = client.post(f"{base}/{rid}/decide", json={"decision": "refuse", "reason": "材料不全"})
     assert resp.status_code == 200 and resp.get_json()["status"] == "refused"
     assert client.get(f"{base}?status=refused").get_json()["total"] == 1

@@ -178,12 +178,12 @@ def test_notice_api_preview_and_confirmed_import(client, login_as, session):
     assert body["year"] == 2025 and {"date": "2025-02-08", "name": "春节"} in body["workdays"]
     assert db.session.get(HolidayYear, 2025) is None
     resp = client.post(f"{base}/notice", json={"text": NOTICES[2025]})
-    assert resp.status_code == 400 and "confirm" in resp.get_json()["error"]["message"]
+    assert resp.status_code == 422 and "confirm" in resp.get_json()["error"]["message"]
     assert db.session.get(HolidayYear, 2025) is None
     resp = client.post(f"{base}/notice", json={"text": NOTICES[2025], "confirm": True})
     assert resp.status_code == 201 and resp.get_json()["year"] == 2025
     resp = client.post(f"{base}/notice/preview", json={"text": 5})
-    assert resp.status_code == 400
+    assert resp.status_code == 422
 
 
 def test_provincial_admin_cannot_paste_a_notice(client, login_as, session):
@@ -315,7 +315,7 @@ def test_api_names_both_conventions(client, session):
     period = client.get("/api/v1/workdays/period-end/2026-03-16/5").get_json()
     assert after["end"] == "2026-03-23" and "excluded" in after["convention"]
     assert period["end"] == "2026-03-20" and "first day counts" in period["convention"]
-    assert client.get("/api/v1/workdays/period-end/2026-03-16/0").status_code == 400
+    assert client.get("/api/v1/workdays/period-end/2026-03-16/0").status_code == 422
     resp = client.get("/api/v1/workdays/period-end/2026-12-28/5")
     if not any(t.year == 2027 for t in extra_tables()):
         assert resp.status_code == 422 and "2027" in resp.get_json()["error"]["message"]

@@ -209,9 +209,9 @@ def test_members_api_and_isolation(client, login_as, fed):
     base = f"/api/v1/{tenant.slug}/members"
     resp = client.post(base, json={"name": "赵", "email": "zhao@example.cn", "role": "school_liaison",
                                    "school_id": foreign_school.id})
-    assert resp.status_code == 422 and resp.get_json()["error"]["details"][0]["field"] == "school"
+    assert resp.status_code == 422 and "school" in resp.get_json()["error"]["details"]
     resp = client.post(base, json={"name": "", "email": "x", "role": "boss"})
-    fields = {d["field"] for d in resp.get_json()["error"]["details"]}
+    fields = set(resp.get_json()["error"]["details"])
     assert resp.status_code == 422 and {"name", "email", "role"} <= fields
     resp = client.post(base, json={"name": "赵", "email": "zhao@example.cn", "role": "school_liaison",
                                    "school_id": school.id})
@@ -220,7 +220,7 @@ def test_members_api_and_isolation(client, login_as, fed):
     assert [m["email"] for m in listed["items"]] == ["zhao@example.cn"]
     assert client.post(f"{base}/{foreign_id}/active", json={"active": False}).status_code == 404
     assert client.post(f"/{tenant.slug}/members/{foreign_id}/role", data={"role": "approver"}).status_code == 404
-    assert client.post(f"{base}/{listed['items'][0]['id']}/active", json={"active": "no"}).status_code == 400
+    assert client.post(f"{base}/{listed['items'][0]['id']}/active", json={"active": "maybe"}).status_code == 422
 
 
 @pytest.mark.parametrize("role", [Role.secretariat_staff, Role.school_liaison, Role.chair])

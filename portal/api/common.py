@@ -1,10 +1,9 @@
-"""What every JSON API blueprint shares: CSRF for browser-session calls, the JSON body."""
+"""What every JSON API blueprint shares: CSRF for browser-session calls (bodies: portal.api.schemas)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, request
 from flask_wtf.csrf import validate_csrf
 
-from portal.core.errors import DomainError
 from portal.extensions import csrf
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
@@ -27,9 +26,3 @@ def api_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
     bp.before_request(csrf_for_session_calls)
     return bp
 
-
-def json_body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise DomainError("请求体应为 JSON 对象")
-    return data

@@ -5,7 +5,9 @@ import datetime as dt
 from flask import Blueprint, abort, g, jsonify, request
 from flask_login import current_user
 
-from portal.api.common import api_blueprint, json_body
+from portal.api import schemas as sc
+from portal.api.common import api_blueprint
+from portal.api.schemas import operation
 from portal.core.audit import AuditRecord
 from portal.core.errors import DomainError
 from portal.core.permissions import ROLE_ADMIN, ROLE_STAFF, require_roles
@@ -18,7 +20,6 @@ from tenants.rules.registry import REGISTRY, RuleError
 
 bp = api_blueprint("api", __name__, "/api/v1/<tenant>")
 public_bp = Blueprint("api_public", __name__, url_prefix="/api/v1")
-_payload = json_body
 
 
 def school_json(s: School) -> dict:
@@ -36,6 +37,7 @@ def school_json(s: School) -> dict:
 
 
 @bp.get("/me")
+@operation(responses={200: sc.MeOut})
 def me():
     return jsonify({"user": {"id": current_user.id, "email": current_user.email, "name": current_user.name},
                     "tenant": {"slug": g.tenant.slug, "name": g.tenant.name},
@@ -43,6 +45,7 @@ def me():
 
 
 @bp.get("/rules")
+@operation(responses={200: sc.RulesOut})
 def rules():
     eff = effective_rules(g.tenant)
     return jsonify({"tenant": g.tenant.slug, "version": eff.version.code,
@@ -56,11 +59,11 @@ def _known_rule(key: str) -> None:
 
 @bp.put("/rules/<key>")
 @require_roles(*ROLE_ADMIN)
-def put_rule(key: str):
+@operation(body=sc.RuleIn, responses={200: sc.RuleOut})
+def put_rule(key: str, body: sc.RuleIn):
     _known_rule(key)
-    data = _payload()
     try:
-        set_override(g.tenant, key, data.get("value"), data.get("reason", ""), current_user._get_current_object())
+        set_override(g.tenant, key, body.value, body.reason, current_user._get_current_object())
     except RuleError as exc:
         # 422 with the field's error: a value the type or the measures refuse (A22: only stricter)
         raise DomainError(exc.message, status=422, code="invalid_rule", field=key,
@@ -70,6 +73,7 @@ def put_rule(key: str):
 
 @bp.delete("/rules/<key>")
 @require_roles(*ROLE_ADMIN)
+@operation(responses={200: sc.RuleOut})
 def delete_rule(key: str):
     _known_rule(key)
     try:
@@ -81,17 +85,17 @@ def delete_rule(key: str):
 
 @bp.get("/schools")
 @require_roles(*ROLE_STAFF)
-def schools():
-    page = max(1, request.args.get("page", 1, type=int))
-    per_page = min(200, max(1, request.args.get("per_page", 50, type=int)))
-    p = db.paginate(schools_query(request.args.get("province"), request.args.get("q")),
-                    page=page, per_page=per_page, error_out=False)
+@operation(query=sc.SchoolsQuery, responses={200: sc.SchoolPage})
+def schools(query: sc.SchoolsQuery):
+    page, per_page = query.page, min(200, query.per_page)
+    p = db.paginate(schools_query(query.province, query.q), page=page, per_page=per_page, error_out=False)
     return jsonify({"items": [school_json(s) for s in p.items], "page": page, "per_page": per_page,
                     "total": p.total})
 
 
 @bp.get("/schools/<int:school_id>")
 @require_roles(*ROLE_STAFF)
+@operation(responses={200: sc.SchoolOut})
 def school(school_id: int):
     s = db.session.scalar(schools_query().where(School.id == school_id))
     if s is None:
@@ -101,6 +105,7 @@ def school(school_id: int):
 
 @bp.post("/schools/import")
 @require_roles(*ROLE_ADMIN)
+@operation(files=("file",), responses={201: sc.SchoolImportOut})
 def import_schools():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
@@ -116,16 +121,18 @@ def import_schools():
 
 @bp.get("/audit")
 @require_roles(*ROLE_ADMIN)
-def audit_list():
+@operation(query=sc.AuditQuery, responses={200: sc.AuditPage})
+def audit_list(query: sc.AuditQuery):
     from portal.audit.views import filtered_query
 
-    page = max(1, request.args.get("page", 1, type=int))
-    p = db.paginate(filtered_query(request.args), page=page, per_page=100, error_out=False)
+    page = query.page
+    p = db.paginate(filtered_query(query.model_dump(exclude_none=True)), page=page, per_page=100, error_out=False)
     return jsonify({"items": [audit_json(r) for r in p.items], "total": p.total, "page": page})
 
 
 @bp.get("/audit/<int:record_id>")
 @require_roles(*ROLE_ADMIN)
+@operation(responses={200: sc.AuditRecordOut})
 def audit_detail(record_id: int):
     return jsonify(audit_json(db.get_or_404(AuditRecord, record_id)))
 
@@ -138,28 +145,35 @@ def audit_json(r: AuditRecord) -> dict:
 
 
 @public_bp.get("/workdays/add/<start>/<int(signed=True):n>")
+@operation(responses={200: sc.WorkdaysAddOut}, errors=(400, 404, 422))
 def workdays_add(start: str, n: int):
     from portal.core.calendar import calendar
 
     day = _parse_day(start)
+    if abs(n) > MAX_WORKDAYS:
+        raise DomainError(f"工作日天数应在 ±{MAX_WORKDAYS} 以内", status=422, code="invalid_fields",
+                          details={"n": f"应在 -{MAX_WORKDAYS} 到 {MAX_WORKDAYS} 之间"})
     end = calendar().add_workdays(day, n)
     return jsonify({"start": day.isoformat(), "workdays": n, "end": end.isoformat(),
                     "convention": "N working days after start; start excluded"})
 
 
 @public_bp.get("/workdays/period-end/<first>/<int:n>")
+@operation(responses={200: sc.WorkdaysPeriodOut}, errors=(400, 404, 422))
 def workdays_period_end(first: str, n: int):
     """Last day of a period of N working days that begins on ``first`` (the first day counts)."""
     from portal.core.calendar import calendar
 
     day = _parse_day(first)
     if not 1 <= n <= 1000:
-        raise DomainError("工作日天数应在 1 到 1000 之间", code="bad_workdays", field="n")
+        raise DomainError("工作日天数应在 1 到 1000 之间", status=422, code="invalid_fields",
+                          details={"n": "应在 1 到 1000 之间"})
     return jsonify({"first": day.isoformat(), "workdays": n, "end": calendar().period_end(day, n).isoformat(),
                     "convention": "a period of N working days; its first day counts"})
 
 
 @public_bp.get("/workdays/is-workday/<day>")
+@operation(responses={200: sc.IsWorkdayOut}, errors=(400, 404, 422))
 def workdays_is(day: str):
     from portal.core.calendar import calendar
 
@@ -169,6 +183,7 @@ def workdays_is(day: str):
 
 
 @public_bp.get("/workdays/between/<start>/<end>")
+@operation(responses={200: sc.WorkdaysBetweenOut}, errors=(400, 404, 422))
 def workdays_between(start: str, end: str):
     from portal.core.calendar import calendar
 
@@ -176,6 +191,9 @@ def workdays_between(start: str, end: str):
     return jsonify({"start": s.isoformat(), "end": e.isoformat(),
                     "workdays": calendar().workdays_between(s, e),
                     "convention": "working days in (start, end]"})
+
+
+MAX_WORKDAYS = 10000  # some 40 years: past it no official calendar exists
 
 
 def _parse_day(value: str) -> dt.date:
@@ -186,7 +204,9 @@ def _parse_day(value: str) -> dt.date:
 
 
 @public_bp.get("/openapi.json")
+@operation(responses={200: None}, errors=())
 def openapi():
+    """This document (OpenAPI 3.1), generated from the routes and their declared schemas."""
     from portal.api.openapi import build_spec
 
     return jsonify(build_spec())

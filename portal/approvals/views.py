@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.api.common import api_blueprint, json_body
+from portal.api.common import api_blueprint
+from portal.api.schemas import Body, Out, operation, text
 from portal.core import approvals
 from portal.core.approvals import ApprovalRequest, ApprovalStatus
 from portal.core.errors import DomainError
@@ -97,6 +99,32 @@ def decide(request_id: int):
     return redirect(url_for("approvals.detail", request_id=req.id)), 303
 
 
+class ApprovalOut(Out):
+    id: int
+    kind: str
+    title: str
+    status: str
+    status_label: str
+
+
+class ApprovalPage(Out):
+    items: list[ApprovalOut]
+    total: int
+    page: int
+
+
+class ApprovalsQuery(Body):
+    status: text(max_len=20) | None = None
+    page: int = 1
+
+
+class DecideIn(Body):
+    decision: Literal["approve", "refuse"]
+    reason: text(max_len=2000) | None = None
+    document_number: text(max_len=60) | None = None
+    decision_date: dt.date | None = None
+
+
 def request_json(req: ApprovalRequest) -> dict:
     iso = lambda d: d.isoformat() + "Z" if d else None  # noqa: E731
     return {"id": req.id, "kind": req.kind, "title": req.title, "summary": req.summary,
@@ -111,32 +139,27 @@ def request_json(req: ApprovalRequest) -> dict:
 
 @api_bp.get("")
 @require_roles(*VIEWERS)
-def api_list():
-    page = max(1, request.args.get("page", 1, type=int))
+@operation(query=ApprovalsQuery, responses={200: ApprovalPage})
+def api_list(query: ApprovalsQuery):
+    page = max(1, query.page)
     p = db.paginate(approvals.queue(_status_arg()), page=page, per_page=PER_PAGE, error_out=False)
     return jsonify({"items": [request_json(r) for r in p.items], "total": p.total, "page": page})
 
 
 @api_bp.get("/<int:request_id>")
 @require_roles(*VIEWERS)
+@operation(responses={200: ApprovalOut})
 def api_detail(request_id: int):
     return jsonify(request_json(_get(request_id)))
 
 
 @api_bp.post("/<int:request_id>/decide")
 @require_roles(*VIEWERS)
-def api_decide(request_id: int):
+@operation(body=DecideIn, responses={200: ApprovalOut})
+def api_decide(request_id: int, body: DecideIn):
     req = _get(request_id)
     if not _may_decide(req):
         abort(403, description="您的角色无权审批此事项")
-    body = json_body()
-    decision = body.get("decision")
-    if decision not in ("approve", "refuse"):
-        raise DomainError("decision 应为 approve 或 refuse", field="decision")
-    for key in ("reason", "document_number", "decision_date"):
-        if body.get(key) is not None and not isinstance(body.get(key), str):
-            raise DomainError(f"{key} 应为文本", field=key)
-    approvals.decide(req, decision == "approve", actor=current_user._get_current_object(),
-                     reason=body.get("reason"), document_number=body.get("document_number"),
-                     decision_date=_date(body.get("decision_date")))
+    approvals.decide(req, body.decision == "approve", actor=current_user._get_current_object(),
+                     reason=body.reason, document_number=body.document_number, decision_date=body.decision_date)
     return jsonify(request_json(req))

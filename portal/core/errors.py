@@ -86,6 +86,8 @@ def init_app(app):
         from flask import make_response
 
         resp = make_response(error_response(exc.code or 500, description))
+        if exc.code == 405 and getattr(exc, "valid_methods", None):
+            resp.headers["Allow"] = ", ".join(exc.valid_methods)  # RFC 9110: a 405 names what is allowed
         if exc.code == 429 and getattr(exc, "retry_after", None):
             resp.headers["Retry-After"] = str(exc.retry_after)
         return resp

@@ -503,7 +503,7 @@ def parse_year_table(
         if not name:
             raise ValueError(f"第{row_no}行：缺少节日名称")
         if len(name) > 40:
-            raise ValueError(f"第{row_no}行：节日名称超过40个字")
+            raise ValueError(f"第{row_no}行：「名称」不能超过 40 个字符，当前为 {len(name)} 个")
 
         if kind == WORKDAY and d.weekday() < 5:
             raise ValueError(

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 from flask_login import current_user
+from pydantic import Field
 
 from portal.api.common import api_blueprint
+from portal.api.schemas import Body, Out, operation, text
 from portal.core.errors import DomainError
-from portal.documents.models import GeneratedDocument
+from portal.documents.models import DocumentFormat, GeneratedDocument
 from portal.documents.operations import BUILDERS, DocumentError, can_download, file_path, request_document
 from portal.documents.render import content_disposition
 from portal.extensions import db
@@ -108,26 +111,53 @@ def send_document(doc: GeneratedDocument):
     return resp
 
 
+class DocumentIn(Body):
+    kind: text(GeneratedDocument.kind, min_len=1)
+    format: DocumentFormat | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+    filename: text(GeneratedDocument.filename) | None = None
+
+
+class DocumentOut(Out):
+    id: int
+    kind: str
+    format: str
+    filename: str
+    status: str
+    status_label: str
+    progress: int | float | None
+    message: str | None
+    error: str | None
+    size: int | None
+    created_at: str
+    download_url: str | None
+
+
+class DocumentList(Out):
+    items: list[DocumentOut]
+
+
 @api_bp.get("")
+@operation(responses={200: DocumentList})
 def api_list():
     docs = db.session.scalars(_visible().limit(100)).all()
     return jsonify({"items": [status_json(d) for d in docs]})
 
 
 @api_bp.post("")
-def api_create():
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise DomainError("请求体应为 JSON 对象")
-    doc = _request_from(data)
+@operation(body=DocumentIn, responses={202: DocumentOut})
+def api_create(body: DocumentIn):
+    doc = _request_from(body.model_dump(exclude_none=True) | {"format": body.format.value if body.format else None})
     return jsonify(status_json(doc)), 202
 
 
 @api_bp.get("/<int:doc_id>")
+@operation(responses={200: DocumentOut})
 def api_status(doc_id: int):
     return jsonify(status_json(_get(doc_id)))
 
 
 @api_bp.get("/<int:doc_id>/download")
+@operation(responses={200: "binary"}, errors=(400, 401, 403, 404, 410, 422))
 def api_download(doc_id: int):
     return send_document(_get(doc_id))

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from portal.api.schemas import Out, operation
 from portal.core.permissions import ROLE_ADMIN, require_roles
 from portal.extensions import db
 from portal.jobs.models import JobRecord, JobStatus
@@ -48,9 +49,27 @@ def retry(job_id: int):
     return redirect(url_for("jobs.detail", job_id=job_id)), 303
 
 
+class JobOut(Out):
+    id: int
+    kind: str
+    label: str
+    queue: str
+    status: str
+    progress: int | float | None
+    message: str | None
+    error: str | None
+    attempts: int
+    max_attempts: int
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+
+
 @api_bp.get("/<int:job_id>")
 @require_roles(*ROLE_ADMIN)
+@operation(responses={200: JobOut})
 def api_detail(job_id: int):
+    """One background job's status, progress and error."""
     return jsonify(db.get_or_404(JobRecord, job_id).as_json())
 
 

@@ -5,7 +5,8 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 
-from portal.api.common import api_blueprint, json_body
+from portal.api.common import api_blueprint
+from portal.api.schemas import Body, Id, InvalidFields, Out, operation, text
 from portal.core.errors import DomainError
 from portal.core.permissions import ROLE_ADMIN, require_roles
 from portal.extensions import db
@@ -201,6 +202,56 @@ def accept(token: str):
 # --- API ------------------------------------------------------------------------------------
 
 
+class InvitationOut(Out):
+    id: int
+    sent_count: int
+    last_sent_at: str
+    accepted_at: str | None
+
+
+class MemberOut(Out):
+    id: int
+    name: str
+    email: str
+    role: str
+    role_label: str
+    school_id: int | None
+    province_code: str | None
+    active: bool
+    invitation: InvitationOut | None
+
+
+class MemberPage(Out):
+    items: list[MemberOut]
+    total: int
+    page: int
+
+
+class MembersQuery(Body):
+    role: text(max_len=40) | None = None
+    status: text(max_len=20) | None = None
+    q: text(max_len=80) | None = None
+    page: int = 1
+
+
+class InviteIn(Body):
+    name: text(max_len=ops.MAX_NAME) = ""
+    email: text(max_len=ops.MAX_EMAIL) = ""
+    role: text(max_len=40) = ""
+    school_id: Id | None = None
+    province_code: text(max_len=2) | None = None
+
+
+class RoleIn(Body):
+    role: text(max_len=40)
+    school_id: Id | None = None
+    province_code: text(max_len=2) | None = None
+
+
+class ActiveIn(Body):
+    active: bool
+
+
 def member_json(m: Membership, inv: MemberInvitation | None) -> dict:
     return {"id": m.id, "name": m.user.name, "email": m.user.email, "role": m.role.value,
             "role_label": ROLE_LABELS[m.role], "school_id": m.school_id, "province_code": m.province_code,
@@ -212,56 +263,54 @@ def member_json(m: Membership, inv: MemberInvitation | None) -> dict:
 
 @api_bp.get("")
 @require_roles(*ROLE_ADMIN)
-def api_list():
-    page = max(1, request.args.get("page", 1, type=int))
-    p = db.paginate(ops.members_query(request.args.get("role"), request.args.get("status"),
-                                      (request.args.get("q") or "").strip()),
+@operation(query=MembersQuery, responses={200: MemberPage})
+def api_list(query: MembersQuery):
+    page = max(1, query.page)
+    p = db.paginate(ops.members_query(query.role, query.status, (query.q or "").strip()),
                     page=page, per_page=PER_PAGE, error_out=False)
     invitations = ops.latest_invitations(p.items)
     return jsonify({"items": [member_json(m, invitations.get(m.id)) for m in p.items], "total": p.total,
                     "page": page})
 
 
-def _problems_response(problems, status=422):
-    return jsonify({"error": {"code": "invalid_member", "message": problems[0].message,
-                              "details": [{"row": p.row, "field": p.column, "message": p.message}
-                                          for p in problems]}}), status
+def _refuse(problems):
+    details = {}
+    for p in problems:
+        details.setdefault(p.column or "body", p.message)
+    raise InvalidFields(problems[0].message, details=details)
 
 
 @api_bp.post("")
 @require_roles(*ROLE_ADMIN)
-def api_invite():
-    body = json_body()
-    who, problems = ops.clean_invitee(body.get("name"), body.get("email"), body.get("role"), body.get("school_id"),
-                                      body.get("province_code"))
+@operation(body=InviteIn, responses={201: MemberOut})
+def api_invite(body: InviteIn):
+    who, problems = ops.clean_invitee(body.name, body.email, body.role, body.school_id, body.province_code)
     if problems:
-        g._no_commit = True
-        return _problems_response(problems)
+        _refuse(problems)
     inv = ops.invite(g.tenant, who, actor=_actor())
     return jsonify(member_json(inv.membership, inv)), 201
 
 
 @api_bp.post("/<int:membership_id>/role")
 @require_roles(*ROLE_ADMIN)
-def api_change_role(membership_id: int):
-    body = json_body()
-    m = ops.change_role(_membership_or_404(membership_id), body.get("role"), actor=_actor(),
-                        school_id=body.get("school_id"), province_code=body.get("province_code"))
+@operation(body=RoleIn, responses={200: MemberOut})
+def api_change_role(membership_id: int, body: RoleIn):
+    m = ops.change_role(_membership_or_404(membership_id), body.role, actor=_actor(),
+                        school_id=body.school_id, province_code=body.province_code)
     return jsonify(member_json(m, None))
 
 
 @api_bp.post("/<int:membership_id>/active")
 @require_roles(*ROLE_ADMIN)
-def api_set_active(membership_id: int):
-    body = json_body()
-    if not isinstance(body.get("active"), bool):
-        raise ops.MemberError("active 应为 true 或 false", field="active")
-    m = ops.set_active(_membership_or_404(membership_id), body["active"], actor=_actor())
+@operation(body=ActiveIn, responses={200: MemberOut})
+def api_set_active(membership_id: int, body: ActiveIn):
+    m = ops.set_active(_membership_or_404(membership_id), body.active, actor=_actor())
     return jsonify(member_json(m, None))
 
 
 @api_bp.post("/invitations/<int:invitation_id>/resend")
 @require_roles(*ROLE_ADMIN)
+@operation(responses={200: MemberOut})
 def api_resend(invitation_id: int):
     inv = ops.resend(_invitation_or_404(invitation_id), actor=_actor())
     return jsonify(member_json(inv.membership, inv))

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from portal.api.schemas import Out, operation
 from portal.core.permissions import ROLE_ADMIN, require_roles
 from portal.extensions import db
 from portal.notifications import operations as ops
@@ -144,8 +145,45 @@ def edit_template(key: str):
 
 # --- API --------------------------------------------------------------------------------
 
+class InboxItemOut(Out):
+    id: int
+    subject: str
+    body: str
+    read: bool
+    created_at: str
+    related_type: str | None
+    related_id: str | int | None
+
+
+class InboxOut(Out):
+    unread: int
+    items: list[InboxItemOut]
+
+
+class UnreadOut(Out):
+    unread: int
+
+
+class NotificationOut(Out):
+    id: int
+    template_key: str
+    status: str
+    channels: list[str]
+    recipient_user_id: int | None
+    recipient_email: str | None
+    subject: str
+    error: str | None
+    attempts: int
+    related_type: str | None
+    related_id: str | int | None
+    created_at: str
+    sent_at: str | None
+
+
 @api_bp.get("/inbox")
+@operation(responses={200: InboxOut})
 def api_inbox():
+    """The user's in-app inbox (latest 100) and unread count."""
     items = db.session.scalars(sa.select(InboxItem).where(InboxItem.user_id == current_user.id)
                                .order_by(InboxItem.id.desc()).limit(100)).all()
     return jsonify({"unread": ops.unread_count(current_user.id), "items": [
@@ -155,11 +193,15 @@ def api_inbox():
 
 
 @api_bp.get("/inbox/unread-count")
+@operation(responses={200: UnreadOut})
 def api_unread():
+    """The user's unread count."""
     return jsonify({"unread": ops.unread_count(current_user.id)})
 
 
 @api_bp.get("/notifications/<int:nid>")
 @require_roles(*ROLE_ADMIN)
+@operation(responses={200: NotificationOut})
 def api_notification(nid: int):
+    """One notification's delivery status (outbox)."""
     return jsonify(db.get_or_404(Notification, nid).as_json())

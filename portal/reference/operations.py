@@ -137,8 +137,12 @@ def _text(v) -> str:
 
 def import_schools(tenant, filename: str, data: bytes, actor) -> ImportReport:
     """All or nothing: any bad row and nothing from the file is saved."""
+    from portal.core.lengths import max_length, too_long_message
     from portal.core.uploads import excerpt, parse_date_cell, safe_filename
 
+    # Every length is the column's, so no value reaches the database longer than it allows.
+    code_max, name_max = max_length(School.code), max_length(School.name)
+    union_max, term_max = max_length(StudentUnion.name), max_length(PresidiumMembership.term_label)
     report = ImportReport()
     provinces = province_lookup()
     rows = _read_rows(filename, data)
@@ -162,22 +166,24 @@ def import_schools(tenant, filename: str, data: bytes, actor) -> ImportReport:
         kind = kinds.get(_text(values["组织类型"]))
         union_name = _text(values["组织名称"])
         member_flag = _text(values["是否主席团成员团体"])
-        if not code.isdigit() or not 5 <= len(code) <= 20:
-            err("学校标识码", "学校标识码应为5至20位数字")
-        if not name or len(name) > 120:
-            err("学校名称", "学校名称不能为空且不超过120字")
+        if not code.isdigit() or not 5 <= len(code) <= code_max:
+            err("学校标识码", f"学校标识码应为5至{code_max}位数字")
+        if not name or len(name) > name_max:
+            err("学校名称", f"学校名称不能为空且不超过{name_max}字")
         if prov is None:
             err("所在省份", f"无法识别的省份「{excerpt(_text(values['所在省份']))}」")
         if kind is None:
             err("组织类型", "组织类型只能是：学生会、研究生会")
-        if not union_name or len(union_name) > 160:
-            err("组织名称", "组织名称不能为空且不超过160字")
+        if not union_name or len(union_name) > union_max:
+            err("组织名称", f"组织名称不能为空且不超过{union_max}字")
         if member_flag not in ("是", "否"):
             err("是否主席团成员团体", "只能填写「是」或「否」")
         term_start = term_end = None
         if member_flag == "是":
             if not _text(values["届次"]):
                 err("届次", "主席团成员团体须填写届次")
+            elif len(_text(values["届次"])) > term_max:
+                err("届次", too_long_message("届次", term_max, len(_text(values["届次"]))))
             try:
                 term_start = parse_date_cell(values["任期开始"])
             except ValueError as exc:

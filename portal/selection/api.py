@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, g, jsonify, request
+from flask import abort, g, jsonify
 from flask_login import current_user
 
-from portal.api.common import api_blueprint, json_body
+from portal.api.common import api_blueprint
+from portal.api.schemas import operation
 from portal.core.errors import DomainError
 from portal.core.permissions import ROLE_STAFF, require_roles
 from portal.extensions import db
@@ -14,20 +15,14 @@ from portal.selection import views as v
 from portal.selection import workflow
 from portal.selection.access import may_open_cycle_page
 from portal.selection.models import (
-    EligibilityCheck, Invitation, Nomination, NominationStatus, Objection, Panelist, Review, ReviewLevel,
-    RotationEntry, Route, SelectionCycle,
+    EligibilityCheck, Invitation, Nomination, Objection, Panelist, Review, RotationEntry, Route, SelectionCycle,
 )
+from portal.selection import schemas as sc
 from tenants.models import Role
 
 bp = api_blueprint("selection_api", __name__, "/api/v1/<tenant>/selection")
 ALL = tuple(Role)
 MAX_PER_PAGE = 1000  # an API client may take a whole province at once; queries stay constant
-_body = json_body
-
-
-def _date(value):
-    return v._date(value) if value else None
-
 
 def cycle_json(c: SelectionCycle) -> dict:
     return {"id": c.id, "academic_year": c.academic_year, "title": c.title, "quota": c.quota,
@@ -79,6 +74,7 @@ def _actor():
 
 @bp.get("/cycles")
 @require_roles(*ALL)
+@operation(responses={200: sc.CycleList})
 def cycles():
     """List the tenant's selection cycles (A4)."""
     rows = db.session.scalars(sa.select(SelectionCycle).order_by(SelectionCycle.academic_year.desc()))
@@ -87,16 +83,16 @@ def cycles():
 
 @bp.post("/cycles")
 @require_roles(*ROLE_STAFF)
-def create_cycle():
+@operation(body=sc.CycleIn, responses={201: sc.CycleOut})
+def create_cycle(body: sc.CycleIn):
     """Open a cycle; quota defaults to the rules and the ruleset is pinned (A4, A23)."""
-    b = _body()
-    c = ops.open_cycle(g.tenant, b.get("academic_year", ""), actor=_actor(), quota=b.get("quota"),
-                       opened_on=_date(b.get("opened_on")))
+    c = ops.open_cycle(g.tenant, body.academic_year, actor=_actor(), quota=body.quota, opened_on=body.opened_on)
     return jsonify(cycle_json(c)), 201
 
 
 @bp.get("/cycles/<int:cycle_id>")
 @require_roles(*ALL)
+@operation(responses={200: sc.CycleDetailOut})
 def cycle(cycle_id: int):
     """One cycle with its timeline and funnel (A6)."""
     c = v.get_cycle(cycle_id)
@@ -110,6 +106,7 @@ def cycle(cycle_id: int):
 
 @bp.get("/cycles/<int:cycle_id>/invitations")
 @require_roles(*ALL)
+@operation(responses={200: sc.InvitationList})
 def invitations(cycle_id: int):
     """Invitation letters and their delivery (A6.1); a liaison sees only their school."""
     stmt = sa.select(Invitation).where(Invitation.cycle_id == v.get_cycle(cycle_id).id,
@@ -119,11 +116,11 @@ def invitations(cycle_id: int):
 
 @bp.post("/cycles/<int:cycle_id>/invitations")
 @require_roles(*ROLE_STAFF)
-def create_invitations(cycle_id: int):
+@operation(body=sc.InvitationsIn, responses={201: sc.InvitationList})
+def create_invitations(cycle_id: int, body: sc.InvitationsIn):
     """Invite schools by id, by province or from the rotation roster (A4, A6.1)."""
     c = v.get_cycle(cycle_id)
-    b = _body()
-    mode = b.get("mode", "manual")
+    mode = body.mode
     if mode == "rotation":
         ops.ensure_rotation_roster(g.tenant, on=c.opened_on, actor=_actor())
         ids = {e.union.school_id for e in ops.rotation_due(c.rotation_quota, on=c.opened_on)}
@@ -131,12 +128,12 @@ def create_invitations(cycle_id: int):
     elif mode == "province":
         from portal.reference.models import School
 
-        ids = set(db.session.scalars(sa.select(School.id).where(School.province_code == str(b.get("province")))))
-        route = Route(b.get("route", "selection"))
+        ids = set(db.session.scalars(sa.select(School.id).where(School.province_code == str(body.province))))
+        route = body.route
     else:
-        ids, route = set(b.get("school_ids") or []), Route(b.get("route", "selection"))
+        ids, route = set(body.school_ids), body.route
     created = ops.invite_schools(c, ids, route, actor=_actor())
-    if b.get("send"):
+    if body.send:
         for i in created:
             ops.send_invitation(i, actor=_actor())
     return jsonify({"items": [invitation_json(i) for i in created]}), 201
@@ -144,6 +141,7 @@ def create_invitations(cycle_id: int):
 
 @bp.post("/invitations/<int:inv_id>/send")
 @require_roles(*ROLE_STAFF)
+@operation(responses={200: sc.InvitationOut})
 def send_invitation(inv_id: int):
     """Generate the letter (DOCX+PDF) and notify the school (A6.1)."""
     return jsonify(invitation_json(ops.send_invitation(v.get_invitation(inv_id), actor=_actor())))
@@ -151,6 +149,7 @@ def send_invitation(inv_id: int):
 
 @bp.post("/invitations/<int:inv_id>/acknowledge")
 @require_roles(Role.school_liaison, *ROLE_STAFF)
+@operation(responses={200: sc.InvitationOut})
 def acknowledge(inv_id: int):
     """The school acknowledges the letter (A6.1)."""
     return jsonify(invitation_json(ops.mark_invitation(v.get_invitation(inv_id), "acknowledged", actor=_actor())))
@@ -158,35 +157,30 @@ def acknowledge(inv_id: int):
 
 @bp.post("/invitations/<int:inv_id>/delivery")
 @require_roles(*ROLE_STAFF)
-def delivery(inv_id: int):
+@operation(body=sc.DeliveryIn, responses={200: sc.InvitationOut})
+def delivery(inv_id: int, body: sc.DeliveryIn):
     """Record that the letter reached the school by fax, post or in person (A6.1)."""
-    b = _body()
-    for key in ("method", "delivered_at", "handed_by", "received_by"):
-        if not isinstance(b.get(key), str):
-            raise DomainError(f"缺少 {key}（文本）", field=key)
-    if b.get("note") is not None and not isinstance(b.get("note"), str):
-        raise DomainError("note 应为文本", field="note")
-    inv = ops.record_manual_delivery(v.get_invitation(inv_id), b["method"], ops.beijing_to_utc(b["delivered_at"]),
-                                     b["handed_by"], b["received_by"], b.get("note"), actor=_actor())
+    inv = ops.record_manual_delivery(v.get_invitation(inv_id), body.method, ops.beijing_to_utc(body.delivered_at),
+                                     body.handed_by, body.received_by, body.note, actor=_actor())
     return jsonify(invitation_json(inv))
 
 
 @bp.post("/invitations/<int:inv_id>/extra")
 @require_roles(*ROLE_STAFF)
-def extra(inv_id: int):
+@operation(body=sc.ExtraIn, responses={200: sc.InvitationOut})
+def extra(inv_id: int, body: sc.ExtraIn):
     """Allow more nominees than the rule with a recorded reason (A6.2)."""
-    b = _body()
-    inv = ops.allow_extra_nominees(v.get_invitation(inv_id), int(b.get("extra", 0)), b.get("reason", ""),
-                                   actor=_actor())
+    inv = ops.allow_extra_nominees(v.get_invitation(inv_id), body.extra, body.reason, actor=_actor())
     return jsonify(invitation_json(inv))
 
 
 @bp.post("/invitations/<int:inv_id>/nominations")
 @require_roles(Role.school_liaison, *ROLE_STAFF)
-def create_nomination(inv_id: int):
+@operation(body=sc.NominationIn, responses={201: sc.NominationOut})
+def create_nomination(inv_id: int, body: sc.NominationIn):
     """Create a draft nomination; 422 with per-field Chinese errors (A6.2)."""
     inv = v.get_invitation(inv_id)
-    values, errors = ops.clean_nomination(inv, _body())
+    values, errors = ops.clean_nomination(inv, body.model_dump())
     if errors:
         raise DomainError("推荐材料有误", status=422, code="invalid_fields",
                           details={ops.LABELS[k]: m for k, m in errors.items()})
@@ -195,6 +189,7 @@ def create_nomination(inv_id: int):
 
 @bp.post("/invitations/<int:inv_id>/upload")
 @require_roles(Role.school_liaison, *ROLE_STAFF)
+@operation(files=("file",), responses={201: sc.ImportCreated})
 def upload(inv_id: int):
     """Upload the school's xlsx; all rows valid or nothing stored (A6.2)."""
     inv = v.get_invitation(inv_id)
@@ -203,6 +198,7 @@ def upload(inv_id: int):
 
 @bp.post("/cycles/<int:cycle_id>/nominations/import")
 @require_roles(Role.secretariat_admin)
+@operation(files=("file",), responses={201: sc.ImportCreated})
 def import_nominations(cycle_id: int):
     """Import the secretariat's workbook of the cycle's nominations; all rows valid or nothing stored (A6.2)."""
     c = v.get_cycle(cycle_id)
@@ -224,24 +220,24 @@ def _import_response(result: dict, marked_endpoint: str, **ids):
 
 @bp.get("/cycles/<int:cycle_id>/nominations")
 @require_roles(*ALL)
-def nominations(cycle_id: int):
+@operation(query=sc.NominationsQuery, responses={200: sc.NominationPage})
+def nominations(cycle_id: int, query: sc.NominationsQuery):
     """Paginated nominations, masked ID numbers; scoped by role (A6.2, A6.3)."""
     c = v.get_cycle(cycle_id)
     seen = v.scope()
     if not seen.sees_any:
         abort(403)
-    a = request.args
-    status = a.get("status") if a.get("status") in NominationStatus.__members__ else None
-    stmt = ops.nominations_query(c.id, scope=seen, status=status, province=a.get("province") or None,
-                                 q=a.get("q") or None)
-    page = max(1, a.get("page", 1, type=int))
-    per = min(MAX_PER_PAGE, max(1, a.get("per_page", 50, type=int)))
+    status = query.status.value if query.status else None
+    stmt = ops.nominations_query(c.id, scope=seen, status=status, province=query.province or None,
+                                 q=query.q or None)
+    page, per = query.page, min(MAX_PER_PAGE, query.per_page)
     p = ops.nominations_page(stmt, page, per)
     return jsonify({"items": [nomination_json(n) for n in p.items], "page": page, "per_page": per, "total": p.total})
 
 
 @bp.get("/nominations/<int:nom_id>")
 @require_roles(*ALL)
+@operation(responses={200: sc.NominationDetailOut})
 def nomination(nom_id: int):
     """One nomination with eligibility checks, reviews and allowed transitions."""
     return jsonify(nomination_json(v.get_nomination(nom_id), detail=True))
@@ -249,6 +245,7 @@ def nomination(nom_id: int):
 
 @bp.post("/nominations/<int:nom_id>/submit")
 @require_roles(Role.school_liaison, *ROLE_STAFF)
+@operation(responses={200: sc.NominationOut})
 def submit(nom_id: int):
     """Submit a draft; 409 past the deadline or over the school's limit (A6.2)."""
     return jsonify(nomination_json(ops.submit_nomination(v.get_nomination(nom_id), actor=_actor(), roles=g.roles)))
@@ -256,6 +253,7 @@ def submit(nom_id: int):
 
 @bp.post("/nominations/<int:nom_id>/eligibility")
 @require_roles(*ROLE_STAFF)
+@operation(responses={200: sc.NominationDetailOut})
 def eligibility(nom_id: int):
     """Run the automatic eligibility checks A5.1, A5.2, A5.5 (A5)."""
     n = v.get_nomination(nom_id)
@@ -265,76 +263,78 @@ def eligibility(nom_id: int):
 
 @bp.post("/nominations/<int:nom_id>/attest")
 @require_roles(*ROLE_STAFF)
-def attest(nom_id: int):
+@operation(body=sc.AttestIn, responses={200: sc.NominationDetailOut})
+def attest(nom_id: int, body: sc.AttestIn):
     """Attest A5.3 or A5.4 with evidence (A5)."""
     n = v.get_nomination(nom_id)
-    b = _body()
-    ops.attest(n, b.get("item", ""), bool(b.get("passed")), b.get("evidence", ""), actor=_actor())
+    ops.attest(n, body.item, body.passed, body.evidence, actor=_actor())
     return jsonify(nomination_json(n, detail=True))
 
 
 @bp.post("/nominations/<int:nom_id>/transitions/<name>")
 @require_roles(*ALL)
-def transition(nom_id: int, name: str):
+@operation(body=sc.TransitionIn, responses={200: sc.NominationDetailOut})
+def transition(nom_id: int, name: str, body: sc.TransitionIn):
     """Make a state-machine transition (confirm_eligibility, start_review, complete_review, withdraw...)."""
     if name not in workflow.TRANSITIONS or name in ("submit", "disqualify", "approve", "publicize", "appoint"):
         abort(404)
     n = v.get_nomination(nom_id)
-    workflow.apply(n, name, actor=_actor(), roles=g.roles, note=(request.get_json(silent=True) or {}).get("note"))
+    workflow.apply(n, name, actor=_actor(), roles=g.roles, note=body.note)
     return jsonify(nomination_json(n, detail=True))
 
 
 @bp.post("/nominations/<int:nom_id>/reviews")
 @require_roles(Role.provincial_reviewer, *ROLE_STAFF)
-def review(nom_id: int):
+@operation(body=sc.ReviewIn, responses={200: sc.NominationDetailOut})
+def review(nom_id: int, body: sc.ReviewIn):
     """Sign the qualification review and inspection report (A6.3)."""
     n = v.get_nomination(nom_id)
-    b = _body()
-    ops.sign_review(n, ReviewLevel(b.get("level", "national")), qualified=bool(b.get("qualified")),
-                    notes=b.get("notes", ""), report=b.get("report", ""), actor=_actor(), memberships=g.memberships)
+    ops.sign_review(n, body.level, qualified=body.qualified, notes=body.notes, report=body.report,
+                    actor=_actor(), memberships=g.memberships)
     return jsonify(nomination_json(n, detail=True))
 
 
 @bp.post("/nominations/<int:nom_id>/scores")
 @require_roles(*ROLE_STAFF)
-def scores(nom_id: int):
+@operation(body=sc.ScoresIn, responses={200: sc.NominationOut})
+def scores(nom_id: int, body: sc.ScoresIn):
     """Enter exam and/or interview scores (A6.4)."""
     n = v.get_nomination(nom_id)
-    b = _body()
-    if b.get("exam_score") is not None:
-        ops.enter_exam_score(n, b["exam_score"], actor=_actor())
-    if b.get("interview_score") is not None:
-        ops.set_interview_score(n, b["interview_score"], actor=_actor())
+    if body.exam_score is not None:
+        ops.enter_exam_score(n, body.exam_score, actor=_actor())
+    if body.interview_score is not None:
+        ops.set_interview_score(n, body.interview_score, actor=_actor())
     return jsonify(nomination_json(n))
 
 
 @bp.post("/nominations/<int:nom_id>/disqualify")
 @require_roles(*ROLE_STAFF)
-def disqualify(nom_id: int):
+@operation(body=sc.DisqualifyIn, responses={200: sc.DisqualifyOut})
+def disqualify(nom_id: int, body: sc.DisqualifyIn):
     """Disqualify at any stage with reason and evidence; school notified (A7)."""
     n = v.get_nomination(nom_id)
-    b = _body()
-    d = ops.disqualify(n, b.get("reason", ""), b.get("evidence", ""), actor=_actor(), roles=g.roles)
+    d = ops.disqualify(n, body.reason, body.evidence, actor=_actor(), roles=g.roles)
     return jsonify(nomination_json(n) | {"slot_action": d.slot_action, "replacement_id": d.replacement_id})
 
 
 @bp.post("/cycles/<int:cycle_id>/panels")
 @require_roles(*ROLE_STAFF)
-def draw_panel(cycle_id: int):
+@operation(body=sc.PanelDrawIn, responses={201: sc.PanelOut})
+def draw_panel(cycle_id: int, body: sc.PanelDrawIn):
     """Draw an interview panel by lot excluding conflicts; seed recorded (A6.4)."""
     c = v.get_cycle(cycle_id)
-    b = _body()
-    for p in b.get("panelists", []):
-        ops.add_panelist(c, name=p["name"], affiliation=p.get("affiliation", ""), school_id=p.get("school_id"),
-                         province_code=p.get("province_code"), actor=_actor())
+    for p in body.panelists:
+        ops.add_panelist(c, name=p.name, affiliation=p.affiliation, school_id=p.school_id,
+                         province_code=p.province_code, actor=_actor())
     noms = db.session.scalars(sa.select(Nomination).where(Nomination.cycle_id == c.id, Nomination.id.in_(
-        [int(i) for i in b.get("nomination_ids", [])]))).all()
-    panel = ops.draw_panel(c, b.get("name", "面试组"), list(noms), actor=_actor(), seed=b.get("seed"))
+        body.nomination_ids))).all()
+    panel = ops.draw_panel(c, body.name, list(noms), actor=_actor(), seed=body.seed)
     return jsonify({"id": panel.id, "seed": panel.draw_seed, "draw": panel.draw_record}), 201
 
 
 @bp.post("/cycles/<int:cycle_id>/rank")
 @require_roles(*ROLE_STAFF)
+@operation(responses={200: sc.NominationList})
 def rank(cycle_id: int):
     """Weighted totals and ranking with 保研 preference and tie-break (A6.4)."""
     ranked = ops.rank_cycle(v.get_cycle(cycle_id), actor=_actor(), roles=g.roles)
@@ -343,34 +343,36 @@ def rank(cycle_id: int):
 
 @bp.post("/cycles/<int:cycle_id>/propose")
 @require_roles(*ROLE_STAFF)
-def propose(cycle_id: int):
+@operation(body=sc.ProposeIn, responses={200: sc.NominationList})
+def propose(cycle_id: int, body: sc.ProposeIn):
     """Put ranked candidates on the proposed list, within the quota (A6.5)."""
-    noms = ops.propose(v.get_cycle(cycle_id), _body().get("nomination_ids", []), actor=_actor(), roles=g.roles)
+    noms = ops.propose(v.get_cycle(cycle_id), body.nomination_ids, actor=_actor(), roles=g.roles)
     return jsonify({"items": [nomination_json(n) for n in noms]})
 
 
 @bp.post("/cycles/<int:cycle_id>/decision")
 @require_roles(Role.approver)
-def decide(cycle_id: int):
+@operation(body=sc.DecisionIn, responses={200: sc.ApprovalOut})
+def decide(cycle_id: int, body: sc.DecisionIn):
     """The approving body named in the rules approves or returns the list (A6.5)."""
-    b = _body()
-    a = ops.decide(v.get_cycle(cycle_id), bool(b.get("approved")), b.get("note"), actor=_actor(), roles=g.roles)
+    a = ops.decide(v.get_cycle(cycle_id), body.approved, body.note, actor=_actor(), roles=g.roles)
     return jsonify({"id": a.id, "approving_body": a.approving_body, "approved": a.approved,
                     "nomination_ids": a.nomination_ids})
 
 
 @bp.post("/cycles/<int:cycle_id>/notice")
 @require_roles(*ROLE_STAFF)
-def open_notice(cycle_id: int):
+@operation(body=sc.NoticeIn, responses={201: sc.NoticeOut})
+def open_notice(cycle_id: int, body: sc.NoticeIn):
     """Open the public notice; end date = min working days from the rules (A6.5)."""
-    b = request.get_json(silent=True) or {}
-    n = ops.open_notice(v.get_cycle(cycle_id), actor=_actor(), roles=g.roles, starts_on=_date(b.get("starts_on")))
+    n = ops.open_notice(v.get_cycle(cycle_id), actor=_actor(), roles=g.roles, starts_on=body.starts_on)
     return jsonify({"id": n.id, "starts_on": n.starts_on.isoformat(), "ends_on": n.ends_on.isoformat(),
                     "min_workdays": n.min_workdays, "nomination_ids": n.nomination_ids}), 201
 
 
 @bp.get("/cycles/<int:cycle_id>/objections")
 @require_roles(*ROLE_STAFF)
+@operation(responses={200: sc.ObjectionList})
 def objections(cycle_id: int):
     """Objections received during the notice (A6.5)."""
     c = v.get_cycle(cycle_id)
@@ -382,21 +384,20 @@ def objections(cycle_id: int):
 
 @bp.post("/objections/<int:obj_id>/resolve")
 @require_roles(*ROLE_STAFF)
-def resolve(obj_id: int):
+@operation(body=sc.ResolveIn, responses={200: sc.ResolvedOut})
+def resolve(obj_id: int, body: sc.ResolveIn):
     """Record the investigation outcome: upheld or rejected (A6.5)."""
-    b = _body()
-    o = ops.resolve_objection(db.get_or_404(Objection, obj_id), bool(b.get("upheld")), b.get("outcome", ""),
-                              actor=_actor())
+    o = ops.resolve_objection(db.get_or_404(Objection, obj_id), body.upheld, body.outcome, actor=_actor())
     return jsonify({"id": o.id, "status": o.status.value, "outcome": o.outcome})
 
 
 @bp.post("/cycles/<int:cycle_id>/confirm")
 @require_roles(*ROLE_STAFF)
-def confirm(cycle_id: int):
+@operation(body=sc.ConfirmIn, responses={200: sc.ChairList})
+def confirm(cycle_id: int, body: sc.ConfirmIn):
     """Confirm appointments after the window closed with no objection upheld (A6.5)."""
-    b = request.get_json(silent=True) or {}
     chairs = ops.confirm_appointments(v.get_cycle(cycle_id), actor=_actor(), roles=g.roles,
-                                      term_start=_date(b.get("term_start")))
+                                      term_start=body.term_start)
     return jsonify({"items": [{"id": c.id, "name": c.name, "nomination_id": c.nomination_id,
                                "term_start": c.term_start.isoformat(), "term_end": c.term_end.isoformat()}
                               for c in chairs]})
@@ -416,6 +417,7 @@ def _roster():
 
 @bp.get("/rotation")
 @require_roles(*ROLE_STAFF)
+@operation(responses={200: sc.RotationList})
 def rotation():
     """The rotation roster of presidium member organizations in turn order (A4)."""
     return _roster()
@@ -423,40 +425,41 @@ def rotation():
 
 @bp.post("/rotation/sync")
 @require_roles(*ROLE_STAFF)
-def rotation_sync():
+@operation(body=sc.RotationSyncIn, responses={200: sc.RotationList})
+def rotation_sync(body: sc.RotationSyncIn):
     """Add presidium member organizations missing from the roster (A4)."""
     from portal.core import clock
 
-    ops.ensure_rotation_roster(g.tenant, on=_date((request.get_json(silent=True) or {}).get("on")) or clock.today(),
-                               actor=_actor())
+    ops.ensure_rotation_roster(g.tenant, on=body.on or clock.today(), actor=_actor())
     return _roster()
 
 
 @bp.post("/rotation/<int:entry_id>/move")
 @require_roles(*ROLE_STAFF)
-def rotation_move(entry_id: int):
+@operation(body=sc.RotationMoveIn, responses={200: sc.RotationList})
+def rotation_move(entry_id: int, body: sc.RotationMoveIn):
     """Move an organization up or down among those with the same last rotation year (A4)."""
-    ops.move_rotation_entry(db.get_or_404(RotationEntry, entry_id), _body().get("direction", ""), actor=_actor())
+    ops.move_rotation_entry(db.get_or_404(RotationEntry, entry_id), body.direction, actor=_actor())
     return _roster()
 
 
 @bp.post("/rotation/<int:entry_id>/served")
 @require_roles(*ROLE_STAFF)
-def rotation_served(entry_id: int):
+@operation(body=sc.RotationServedIn, responses={200: sc.RotationList})
+def rotation_served(entry_id: int, body: sc.RotationServedIn):
     """Record (or with "remove": true, delete) the academic year an organization served (A4)."""
-    b = _body()
     e = db.get_or_404(RotationEntry, entry_id)
-    if b.get("remove"):
-        ops.unmark_rotation_served(e, b.get("academic_year", ""), actor=_actor())
+    if body.remove:
+        ops.unmark_rotation_served(e, body.academic_year, actor=_actor())
     else:
-        ops.mark_rotation_served(e, b.get("academic_year", ""), actor=_actor(), note=b.get("note"))
+        ops.mark_rotation_served(e, body.academic_year, actor=_actor(), note=body.note)
     return _roster()
 
 
 # --- panel: pool, conflicts, per-panelist scores (A6.4) ---------------------------------------
 
-def _panelist(cycle: SelectionCycle, panelist_id) -> Panelist:
-    p = db.session.scalar(sa.select(Panelist).where(Panelist.id == int(panelist_id or 0),
+def _panelist(cycle: SelectionCycle, panelist_id: int) -> Panelist:
+    p = db.session.scalar(sa.select(Panelist).where(Panelist.id == panelist_id,
                                                     Panelist.cycle_id == cycle.id))
     if p is None:
         raise DomainError("没有这位评委", status=404, code="not_found")
@@ -465,6 +468,7 @@ def _panelist(cycle: SelectionCycle, panelist_id) -> Panelist:
 
 @bp.get("/cycles/<int:cycle_id>/panelists")
 @require_roles(*ROLE_STAFF)
+@operation(responses={200: sc.PanelistList})
 def panelists(cycle_id: int):
     """The cycle's pool of interviewers, their panels and declared conflicts (A6.4)."""
     c = v.get_cycle(cycle_id)
@@ -478,28 +482,29 @@ def panelists(cycle_id: int):
 
 @bp.post("/cycles/<int:cycle_id>/panelists")
 @require_roles(*ROLE_STAFF)
-def add_panelist(cycle_id: int):
+@operation(body=sc.NewPanelistIn, responses={201: sc.PanelistCreated})
+def add_panelist(cycle_id: int, body: sc.NewPanelistIn):
     """Add an interviewer to the cycle's pool (A6.4)."""
     c = v.get_cycle(cycle_id)
-    b = _body()
-    if not (b.get("name") or "").strip() or not (b.get("affiliation") or "").strip():
-        raise DomainError("请填写评委姓名和单位")
-    p = ops.add_panelist(c, name=b["name"], affiliation=b["affiliation"], school_id=b.get("school_id"),
-                         province_code=b.get("province_code"), actor=_actor())
+    if not body.name.strip() or not body.affiliation.strip():
+        raise DomainError("请填写评委姓名和单位", status=422, code="invalid_fields",
+                          details={k: "不能为空" for k in ("name", "affiliation") if not getattr(body, k).strip()})
+    p = ops.add_panelist(c, name=body.name, affiliation=body.affiliation, school_id=body.school_id,
+                         province_code=body.province_code, actor=_actor())
     return jsonify({"id": p.id, "name": p.name}), 201
 
 
 @bp.post("/cycles/<int:cycle_id>/conflicts")
 @require_roles(*ROLE_STAFF)
-def declare_conflict(cycle_id: int):
+@operation(body=sc.ConflictIn, responses={201: sc.ConflictOut})
+def declare_conflict(cycle_id: int, body: sc.ConflictIn):
     """Declare a panelist's conflict of interest with a candidate (A6.4, A7)."""
     c = v.get_cycle(cycle_id)
-    b = _body()
-    nom = db.session.scalar(sa.select(Nomination).where(Nomination.id == int(b.get("nomination_id") or 0),
+    nom = db.session.scalar(sa.select(Nomination).where(Nomination.id == body.nomination_id,
                                                         Nomination.cycle_id == c.id))
     if nom is None:
         raise DomainError("没有这名人选", status=404, code="not_found")
-    x = ops.declare_conflict(_panelist(c, b.get("panelist_id")), nom, b.get("reason", ""), actor=_actor())
+    x = ops.declare_conflict(_panelist(c, body.panelist_id), nom, body.reason, actor=_actor())
     return jsonify({"id": x.id, "panelist_id": x.panelist_id, "nomination_id": x.nomination_id,
                     "reason": x.reason}), 201
 
@@ -514,6 +519,7 @@ def sheet_json(n: Nomination) -> dict:
 
 @bp.get("/nominations/<int:nom_id>/interview-scores")
 @require_roles(*ROLE_STAFF)
+@operation(responses={200: sc.SheetOut})
 def interview_scores(nom_id: int):
     """The candidate's interview sheet: each panelist's score or recusal (A6.4)."""
     return jsonify(sheet_json(v.get_nomination(nom_id)))
@@ -521,11 +527,10 @@ def interview_scores(nom_id: int):
 
 @bp.post("/nominations/<int:nom_id>/interview-scores")
 @require_roles(*ROLE_STAFF)
-def record_interview_scores(nom_id: int):
+@operation(body=sc.InterviewScoresIn, responses={200: sc.SheetOut})
+def record_interview_scores(nom_id: int, body: sc.InterviewScoresIn):
     """Record panelists' rubric scores {"scores": {panelist_id: {item: score}}}; mean of the panel (A6.4)."""
     n = v.get_nomination(nom_id)
-    scores = _body().get("scores")
-    if not isinstance(scores, dict):
-        raise DomainError("scores 应为对象：{评委编号: {评分维度: 分数}}")
-    ops.record_interview_scores(n, {int(k): val for k, val in scores.items() if str(k).isdigit()}, actor=_actor())
+    ops.record_interview_scores(n, {int(k): val for k, val in body.scores.items() if k.isdigit() and len(k) < 10},
+                                actor=_actor())
     return jsonify(sheet_json(n))

@@ -21,6 +21,8 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, jsonify, r
 from flask_login import current_user
 
 from portal.api.common import api_blueprint
+from portal.api.schemas import operation
+from portal.selection.schemas import ExamImportOut
 from portal.core import audit
 from portal.core.errors import DomainError
 from portal.core.idcard import mask_id_number
@@ -266,6 +268,7 @@ api_bp = api_blueprint("selection_exam_api", __name__, "/api/v1/<tenant>/selecti
 
 @api_bp.post("/cycles/<int:cycle_id>/exam-scores/import")
 @require_roles(*ROLE_STAFF)
+@operation(files=("file",), responses={200: ExamImportOut})
 def api_import(cycle_id: int):
     """Import written-exam scores from an .xlsx; every row valid or nothing stored (A6.4)."""
     cycle = _cycle(cycle_id)

@@ -72,7 +72,11 @@ def _check_importer(tenant, year) -> int:
 def _source(source: str | None, default: str) -> str:
     source = (source or "").strip() or default
     if len(source) > MAX_SOURCE_CHARS:
-        raise HolidayImportError(f"依据不能超过 {MAX_SOURCE_CHARS} 个字", field="source")
+        from portal.core.lengths import too_long_message
+
+        raise HolidayImportError(too_long_message("依据", MAX_SOURCE_CHARS, len(source)), status=422,
+                                 code="invalid_fields", field="source",
+                                 details={"source": too_long_message("依据", MAX_SOURCE_CHARS, len(source))})
     return source
 
 

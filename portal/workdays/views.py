@@ -6,7 +6,8 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.api.common import api_blueprint, json_body
+from portal.api.common import api_blueprint
+from portal.api.schemas import Body, Out, operation, text
 from portal.core.calendar import HolidayYear, calendar
 from portal.core.errors import DomainError
 from portal.core.permissions import ROLE_ADMIN, require_roles
@@ -129,7 +130,29 @@ def import_year():
     return redirect(url_for("workdays.index")), 303
 
 
+class HolidaySourceForm(Body):
+    source: text(HolidayYear.source) = ""
+
+
+class YearOut(Out):
+    year: int
+    source: str
+    imported: bool
+    imported_at: str | None
+
+
+class YearsOut(Out):
+    years: list[YearOut]
+
+
+class YearImportOut(Out):
+    year: int
+    source: str
+    days: int
+
+
 @api_bp.get("/years")
+@operation(responses={200: YearsOut})
 def api_years():
     return jsonify({"years": [{**y, "imported_at": y["imported_at"].isoformat() + "Z" if y["imported_at"] else None}
                               for y in _years()]})
@@ -137,11 +160,12 @@ def api_years():
 
 @api_bp.post("/years/<int:year>")
 @require_roles(*ROLE_ADMIN)
-def api_import(year: int):
+@operation(form=HolidaySourceForm, files=("file",), responses={201: YearImportOut})
+def api_import(year: int, form: HolidaySourceForm):
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise HolidayImportError("请上传 CSV 或 XLSX 文件（字段名 file）", code="missing_file")
-    row = import_holiday_year(g.tenant, year, upload.filename, upload.read(), request.form.get("source", ""),
+    row = import_holiday_year(g.tenant, year, upload.filename, upload.read(), form.source,
                               current_user._get_current_object())
     return jsonify({"year": year, "source": row.source, "days": len(row.days)}), 201
 
@@ -155,37 +179,59 @@ def _notice_json(parsed) -> dict:
                        "workdays": [d.isoformat() for d in i.workdays]} for i in parsed.items]}
 
 
-def _api_notice_args():
-    body = json_body()
-    text = body.get("text")
-    if not isinstance(text, str):
-        raise HolidayImportError("缺少通知全文（text）", field="text")
-    year = body.get("year")
-    if year is not None and (not isinstance(year, int) or isinstance(year, bool)):
-        raise HolidayImportError("年份应为整数", field="year")
-    source = body.get("source")
-    if source is not None and not isinstance(source, str):
-        raise HolidayImportError("依据应为文本", field="source")
-    return body, text, year, source
+NoticeText = text(max_len=20_000, min_len=1)
+
+
+class NoticeIn(Body):
+    text: NoticeText
+    year: int | None = None
+    source: text(HolidayYear.source) | None = None
+
+
+class NoticeImportIn(NoticeIn):
+    confirm: bool = False
+
+
+class NoticeDayOut(Out):
+    date: str
+    name: str
+
+
+class NoticeItemOut(Out):
+    number: str
+    name: str
+    holidays: list[str]
+    workdays: list[str]
+
+
+class NoticeOut(Out):
+    year: int
+    source: str
+    document_number: str | None
+    warnings: list[str]
+    holidays: list[NoticeDayOut]
+    workdays: list[NoticeDayOut]
+    items: list[NoticeItemOut]
 
 
 @api_bp.post("/notice/preview")
 @require_roles(*ROLE_ADMIN)
-def api_notice_preview():
+@operation(body=NoticeIn, responses={200: NoticeOut})
+def api_notice_preview(body: NoticeIn):
     """Parse the pasted notice and return what would be imported (nothing stored)."""
-    _, text, year, _ = _api_notice_args()
     if not g.tenant.is_national:
         raise HolidayImportError("节假日安排全平台通用，只能由全国学联秘书处管理员导入", status=403)
     g._no_commit = True
-    return jsonify(_notice_json(read_notice(text, year)))
+    return jsonify(_notice_json(read_notice(body.text, body.year)))
 
 
 @api_bp.post("/notice")
 @require_roles(*ROLE_ADMIN)
-def api_notice_import():
+@operation(body=NoticeImportIn, responses={201: YearImportOut})
+def api_notice_import(body: NoticeImportIn):
     """Import the year from the pasted notice; ``confirm: true`` says the preview was checked."""
-    body, text, year, source = _api_notice_args()
-    if body.get("confirm") is not True:
-        raise HolidayImportError("请先预览（/notice/preview）并确认后再导入（confirm: true）", field="confirm")
-    row = import_notice(g.tenant, text, year, current_user._get_current_object(), source=source)
+    if body.confirm is not True:
+        raise HolidayImportError("请先预览（/notice/preview）并确认后再导入（confirm: true）", status=422,
+                                 code="invalid_fields", details={"confirm": "请先预览并确认"})
+    row = import_notice(g.tenant, body.text, body.year, current_user._get_current_object(), source=body.source)
     return jsonify({"year": row.year, "source": row.source, "days": len(row.days)}), 201
