@@ -261,3 +261,32 @@ def test_presidium_created_through_the_ajax_form_with_csrf_on(client, login_as, 
                                       "term_start": "2028-09-01", "term_end": "", "note": ""})
     assert resp.status_code == 302, resp.get_data(as_text=True)[:400]
     assert audited(t, "admin.presidium_memberships.created")
+
+
+TRIGGERS = ["=", "+", "-", "@", "\t", "\r"]
+
+
+@pytest.mark.parametrize("trigger", TRIGGERS, ids=["eq", "plus", "minus", "at", "tab", "cr"])
+def test_union_and_presidium_exports_escape_linked_records(client, login_as, session, trigger):
+    """The linked school (unions) and union (presidium) are written as text through the one
+    formula-safe escaper, in CSV and in XLSX."""
+    import csv
+    import io
+
+    import openpyxl
+
+    t = TenantFactory()
+    school = SchoolFactory(tenant=t, name=f"{trigger}HYPERLINK(\"http://x\")大学")
+    union = UnionFactory(school=school, tenant=t, name=f"{trigger}cmd|' /C calc'!A0")
+    PresidiumFactory(union=union, tenant=t, term_label="第二十七届")
+    login_as(member(t))
+    for endpoint, linked in (("admin_unions", school.name), ("admin_presidium", union.name)):
+        body = client.get(f"/{t.slug}/admin/{endpoint}/export/csv/").get_data(as_text=True)
+        cells = [c for row in csv.reader(io.StringIO(body, newline="")) for c in row]
+        assert "'" + linked in cells, (endpoint, cells)
+        assert not [c for c in cells if c.startswith(tuple(TRIGGERS))], (endpoint, cells)
+        book = openpyxl.load_workbook(io.BytesIO(client.get(f"/{t.slug}/admin/{endpoint}/export/xlsx/").data))
+        values = [c for row in book.active.iter_rows() for c in row if c.value is not None]
+        assert any(str(c.value) == "'" + linked.replace("\r", "") or str(c.value) == "'" + linked for c in values)
+        assert all(c.data_type == "s" for c in values if str(c.value).lstrip("'").startswith(tuple(TRIGGERS)))
+        assert not [c.value for c in values if str(c.value).startswith(tuple(TRIGGERS))], endpoint
