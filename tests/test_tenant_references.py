@@ -46,6 +46,10 @@ def test_add_panelist_refuses_another_tenants_school_web_and_api(client, two_ten
     resp = client.post(f"/api/v1/{slug}/selection/cycles/{cycle_id}/panelists",
                        json={"name": "王教授", "affiliation": "外省大学", "school_id": MISSING})
     assert resp.status_code == 422
+    for bad in ("abc", 1.5, True):
+        resp = client.post(f"/api/v1/{slug}/selection/cycles/{cycle_id}/panelists",
+                           json={"name": "王教授", "affiliation": "外省大学", "school_id": bad})
+        assert resp.status_code in (400, 422), (bad, resp.status_code)
     assert _panelists(tid) == []
     # the tenant's own school is accepted
     resp = client.post(f"/api/v1/{slug}/selection/cycles/{cycle_id}/panelists",

@@ -280,7 +280,12 @@ class _References:
             return
         conn = self.session.connection()
         for target, values in self.wanted.items():
-            wanted = {_coerced(target, value) for value in values}
+            wanted = set()
+            for value, (model, attr) in values.items():
+                coerced = _coerced(target, value)
+                if coerced is _UNREADABLE:
+                    raise ForeignReference(model, attr, value)  # "abc" for an integer key names no row
+                wanted.add(coerced)
             found = set(conn.execute(sa.select(target).where(
                 target.in_(list(wanted)), target.table.c.tenant_id == self.tenant_id)).scalars())
             for value, (model, attr) in values.items():
@@ -288,11 +293,22 @@ class _References:
                     raise ForeignReference(model, attr, value)
 
 
+_UNREADABLE = object()
+
+
 def _coerced(column, value):
     try:
-        return column.type.python_type(value)
-    except (NotImplementedError, TypeError, ValueError):
+        python_type = column.type.python_type
+    except NotImplementedError:
         return value
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        return _UNREADABLE  # True is not row 1, nor 1.5 row 1
+    if isinstance(value, python_type):
+        return value
+    try:
+        return python_type(value)
+    except (TypeError, ValueError):
+        return _UNREADABLE
 
 
 _MAPPERS_OF: dict = {}
