@@ -1,8 +1,8 @@
 """PostgreSQL row-level security and grants, used by the migrations.
 
 Every tenant-owned table gets RLS ENABLEd and FORCEd with one policy keyed on the
-per-transaction setting ``app.tenant_id``; the app role gets DML on ordinary tables and
-only SELECT/INSERT on the audit trail (append-only).
+per-transaction setting ``app.tenant_id``; the app role gets DML on ordinary tables,
+only SELECT/INSERT on the audit trail (append-only) and only SELECT on the chain's heads.
 """
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from alembic import op
 
 POLICY = "tenant_isolation"
 APPEND_ONLY = {"audit_records"}
+# Written only by a SECURITY DEFINER trigger function (the audit chain's heads): the app role reads.
+READ_ONLY = {"audit_chain_heads"}
 
 
 def app_role() -> str:
@@ -50,7 +52,10 @@ def grant_table(table: str) -> None:
     if not is_postgres():
         return
     role = app_role()
-    if table in APPEND_ONLY:
+    if table in READ_ONLY:
+        op.execute(f"REVOKE ALL ON {table} FROM {role}")
+        op.execute(f"GRANT SELECT ON {table} TO {role}")
+    elif table in APPEND_ONLY:
         op.execute(f"REVOKE ALL ON {table} FROM {role}")
         op.execute(f"GRANT SELECT, INSERT ON {table} TO {role}")
     else:

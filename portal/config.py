@@ -41,6 +41,10 @@ class Config:
     def __init__(self, **overrides):
         instance = BASE_DIR / "instance"
         self.SECRET_KEY = _secret_key()
+        # The audit chain's HMAC key (A7). Kept out of the database, so whoever can rewrite the
+        # audit table cannot recompute a valid chain. Unset: derived from SECRET_KEY (see
+        # portal.core.audit.chain_key); set it separately to rotate SECRET_KEY independently.
+        self.AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY", None)
         # The app role: on PostgreSQL it owns no table and cannot bypass RLS.
         self.SQLALCHEMY_DATABASE_URI = env_str(
             "DATABASE_URL", f"sqlite:///{instance / 'portal.db'}"

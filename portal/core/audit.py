@@ -1,14 +1,25 @@
 """The append-only, hash-chained audit trail (A7: no black-box operation).
 
-Each tenant has one chain: record n stores the hash of record n-1. Writers take a
-per-tenant transaction-scoped advisory lock on PostgreSQL (SQLite serializes writers), and
-(tenant_id, seq) is unique, so concurrent writers never fork the chain. On PostgreSQL the
-application role has only SELECT and INSERT on this table.
+Each tenant has one chain: record n stores the digest of record n-1. The digest is an
+HMAC-SHA256 keyed with AUDIT_HMAC_KEY, a secret the database does not hold: whoever can rewrite
+the table (the owner, a copy of the SQLite file) cannot recompute a chain that verifies.
+
+The chain's head (last seq and digest per tenant) lives in ``audit_chain_heads``, advanced only
+by a trigger on INSERT into audit_records, which also refuses a record that does not follow the
+head. On PostgreSQL the application role has SELECT and INSERT on audit_records and only SELECT
+on the heads (the trigger runs SECURITY DEFINER as the owner): deleting the newest records
+leaves the head pointing past the end, and verify names the missing ones.
+
+Writers lock the tenant's chain before reading its head: a transaction-scoped advisory lock on
+PostgreSQL; on SQLite a write (to the head row) first, which takes the database's write lock
+before the read (pysqlite opens the transaction only at the first write, so a read-then-insert
+raced: two writers read the same head).
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -61,13 +72,50 @@ class AuditRecord(TenantScoped, db.Model):
         return _hash(self.payload())
 
 
+class AuditChainHead(TenantScoped, db.Model):
+    """The last record of a tenant's chain, written only by the audit_records INSERT trigger."""
+
+    __tablename__ = "audit_chain_heads"
+
+    tenant_id: Mapped[int] = mapped_column(sa.ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+
+
 # json.dumps with options builds an encoder per call; one encoder, the same output.
 _ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str).encode
 
 
-def _hash(payload: dict) -> str:
+_KEYS: dict = {}
+
+
+def chain_key() -> bytes:
+    """AUDIT_HMAC_KEY, or (unset) a key derived from SECRET_KEY for this one purpose."""
+    from flask import current_app
+
+    configured = current_app.config.get("AUDIT_HMAC_KEY") or None
+    secret = current_app.config["SECRET_KEY"]
+    cache_key = (configured, secret)
+    key = _KEYS.get(cache_key)
+    if key is None:
+        if configured:
+            key = configured.encode() if isinstance(configured, str) else bytes(configured)
+        else:
+            raw = secret.encode() if isinstance(secret, str) else bytes(secret)
+            key = hmac.new(raw, b"portal audit chain v1", hashlib.sha256).digest()
+        _KEYS.clear()
+        _KEYS[cache_key] = key
+    return key
+
+
+def _hash(payload: dict, key: bytes | None = None) -> str:
     blob = _ENCODE(payload)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    return hmac.new(key if key is not None else chain_key(), blob.encode(), hashlib.sha256).hexdigest()
+
+
+def legacy_hash(payload: dict) -> str:
+    """The unkeyed SHA-256 of the chains written before migration 0005 (which re-keys them)."""
+    return hashlib.sha256(_ENCODE(payload).encode()).hexdigest()
 
 
 _JSON_SCALARS = (str, int, float, bool, type(None))
@@ -86,6 +134,10 @@ def _lock_chain(tenant_id: int) -> None:
     bind = db.session.connection()
     if bind.dialect.name == "postgresql":
         bind.exec_driver_sql("SELECT pg_advisory_xact_lock(%s, %s)", (720101, tenant_id))
+    elif bind.dialect.name == "sqlite":
+        # A write before the read: it takes SQLite's write lock (waiting for the busy timeout
+        # while another writer holds it), so the head read below is the head we extend.
+        bind.exec_driver_sql("UPDATE audit_chain_heads SET seq = seq WHERE tenant_id = ?", (tenant_id,))
 
 
 def actor_of(user) -> tuple[int | None, str]:
@@ -126,21 +178,19 @@ def record_many(entries: list[Entry], *, actor=None, tenant_id: int | None = Non
     db.session.flush()
     _lock_chain(tid)
     last = db.session.execute(
-        sa.select(AuditRecord.seq, AuditRecord.hash)
-        .where(AuditRecord.tenant_id == tid)
-        .order_by(AuditRecord.seq.desc())
-        .limit(1)
+        sa.select(AuditChainHead.seq, AuditChainHead.hash).where(AuditChainHead.tenant_id == tid)
     ).first()
     seq, prev_hash = (last.seq, last.hash) if last else (0, GENESIS)
     actor_id, actor_label = actor_of(actor)
     at = utcnow().replace(microsecond=0)
+    key = chain_key()
     rows = []
     for e in entries:
         seq += 1
         row = {"tenant_id": tid, "seq": seq, "at": at.isoformat(), "actor_id": actor_id, "actor_label": actor_label,
                "action": e.action, "object_type": e.obj_type, "object_id": None if e.obj_id is None else str(e.obj_id),
                "article": e.article, "before": _jsonable(e.before), "after": _jsonable(e.after), "prev_hash": prev_hash}
-        prev_hash = row["hash"] = _hash(row)  # the same digest AuditRecord.compute_hash() recomputes on verify
+        prev_hash = row["hash"] = _hash(row, key)  # the same digest AuditRecord.compute_hash() recomputes on verify
         row["at"] = at
         rows.append(row)
     _insert_rows(rows)
@@ -180,36 +230,54 @@ def _insert_rows(rows: list[dict]) -> None:
 class ChainProblem:
     tenant_id: int
     seq: int
-    kind: str  # edited | deleted | relinked
+    kind: str  # edited | deleted | relinked | head_missing | unregistered
     message: str
 
 
 def verify_chain(tenant_id: int) -> ChainProblem | None:
-    """Walk one tenant's chain; return the first edited or deleted record, or None."""
+    """Walk one tenant's chain against its head; return the first edited or deleted record
+    (naming its sequence number, or the range of missing ones), or None."""
     from portal.core.db import tenant_context
 
     with tenant_context(tenant_id, db.session):
         return _walk_chain(tenant_id)
 
 
+def _missing(tenant_id: int, first: int, last: int, why: str) -> ChainProblem:
+    span = f"第 {first} 条" if first == last else f"第 {first} 至 {last} 条"
+    return ChainProblem(tenant_id, first, "deleted", f"{span}审计记录缺失（{why}）")
+
+
 def _walk_chain(tenant_id: int) -> ChainProblem | None:
+    key = chain_key()
     expected_prev = GENESIS
     expected_seq = 1
+    head = db.session.execute(
+        sa.select(AuditChainHead.seq, AuditChainHead.hash).where(AuditChainHead.tenant_id == tenant_id)).first()
     rows = db.session.execute(
         sa.select(AuditRecord).where(AuditRecord.tenant_id == tenant_id)
         .order_by(AuditRecord.seq).execution_options(yield_per=1000)
     ).scalars()
     for rec in rows:
+        if head is None:
+            return ChainProblem(tenant_id, rec.seq, "head_missing", "审计链的链头记录缺失（被删除）")
+        if rec.seq > head.seq:
+            return ChainProblem(tenant_id, rec.seq, "unregistered",
+                                f"第 {rec.seq} 条审计记录不在链头登记的范围内（绕过触发器写入）")
         if rec.seq != expected_seq:
-            return ChainProblem(tenant_id, expected_seq, "deleted",
-                                f"第 {expected_seq} 条审计记录缺失（被删除）")
+            return _missing(tenant_id, expected_seq, rec.seq - 1, "被删除")
         if rec.prev_hash != expected_prev:
             return ChainProblem(tenant_id, rec.seq, "relinked",
                                 f"第 {rec.seq} 条审计记录的前序哈希不符（前一条被改动或删除）")
-        if rec.compute_hash() != rec.hash:
+        if _hash(rec.payload(), key) != rec.hash:
             return ChainProblem(tenant_id, rec.seq, "edited", f"第 {rec.seq} 条审计记录内容被改动")
         expected_prev = rec.hash
         expected_seq += 1
+    last = expected_seq - 1
+    if head is not None and head.seq > last:
+        return _missing(tenant_id, last + 1, head.seq, "最新的记录被删除")
+    if head is not None and head.hash != expected_prev:
+        return ChainProblem(tenant_id, last, "edited", f"第 {last} 条审计记录与链头登记的哈希不符（被替换）")
     return None
 
 

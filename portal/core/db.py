@@ -46,6 +46,15 @@ class NoTenant(Exception):
     """A tenant-owned row was written with no tenant in context."""
 
 
+class ForeignReference(TenantViolation):
+    """A tenant-owned row names (by a foreign key) a row that is not the current tenant's: an id
+    taken from a request that belongs to another tenant, or to no row at all."""
+
+    def __init__(self, model: str, column: str, value):
+        super().__init__(f"{model}.{column} = {value!r} is not a row of the current tenant")
+        self.model, self.column, self.value = model, column, value
+
+
 # --- the current tenant -------------------------------------------------------------
 _current_tenant: contextvars.ContextVar[int | None] = contextvars.ContextVar(
     "current_tenant", default=None
@@ -191,8 +200,9 @@ def _scope_tenant(state):
     )
 
 
-def check_tenant_write(tenant_id: int | None, what: str) -> None:
-    """The write guard below, for rows a bulk INSERT writes past the unit of work."""
+def check_tenant_write(tenant_id: int | None, what: str, *, model=None, rows=()) -> None:
+    """The write guard below, for rows a bulk INSERT writes past the unit of work: the rows'
+    tenant, and (given the ``model`` and its ``rows``) every tenant-scoped foreign key in them."""
     if _unscoped.get() or not _app_filter_enabled.get():
         return
     tid = current_tenant_id()
@@ -200,6 +210,152 @@ def check_tenant_write(tenant_id: int | None, what: str) -> None:
         raise NoTenant(f"{what} written with no tenant in context")
     if tenant_id != tid:
         raise TenantViolation(f"{what} belongs to tenant {tenant_id}")
+    if model is not None and rows:
+        from portal.extensions import db
+
+        refs = _References(db.session(), tid)
+        for fk_column, attr in _tenant_foreign_keys(sa.inspect(model)):
+            for row in rows:
+                value = row.get(attr, row.get(fk_column.key))
+                if value is not None:
+                    refs.want(model.__name__, attr, fk_column, value)
+        refs.check()
+
+
+# --- foreign keys between tenants ------------------------------------------------------------
+# The write guard checks a row's own tenant_id; a foreign key taken from a request (a school_id,
+# a union_id) can still name another tenant's row, and neither the database's FOREIGN KEY nor
+# RLS (foreign-key checks bypass it) stops that. Every tenant-scoped foreign key written is
+# therefore checked here, for every model: the referenced row must be the current tenant's.
+
+_FK_CACHE: dict = {}
+
+
+def _tenant_foreign_keys(mapper) -> list[tuple[sa.Column, str]]:
+    """(local foreign-key column, attribute key) for each foreign key of ``mapper``'s table to a
+    tenant-scoped table, other than the tenant key itself."""
+    found = _FK_CACHE.get(mapper)
+    if found is None:
+        found = []
+        for column in mapper.local_table.columns:
+            if column.key == "tenant_id":
+                continue
+            for fk in column.foreign_keys:
+                if "tenant_id" in fk.column.table.c and fk.column.table.name != "tenants":
+                    found.append((column, mapper.get_property_by_column(column).key))
+        _FK_CACHE[mapper] = found
+    return found
+
+
+class _References:
+    """Referenced ids gathered over one flush, checked with one query per referenced table
+    (ids whose row is already in the session's identity map are checked there, without SQL)."""
+
+    def __init__(self, session, tenant_id: int):
+        self.session, self.tenant_id = session, tenant_id
+        self.wanted: dict[sa.Column, dict] = {}
+        self.seen: set = set()
+
+    def want(self, model: str, attr: str, fk_column: sa.Column, value) -> None:
+        (fk,) = fk_column.foreign_keys
+        target = fk.column
+        if (target, value) in self.seen:
+            return
+        self.seen.add((target, value))
+        if target.primary_key and self._known(target.table, value):
+            return
+        self.wanted.setdefault(target, {}).setdefault(value, (model, attr))
+
+    def _known(self, table, value) -> bool:
+        for mapper in _mappers_of(table):
+            obj = self.session.identity_map.get(mapper.identity_key_from_primary_key([value]))
+            if obj is not None:
+                tid = sa.inspect(obj).dict.get("tenant_id")
+                if tid == self.tenant_id:
+                    return True
+        return False
+
+    def check(self) -> None:
+        if not self.wanted:
+            return
+        conn = self.session.connection()
+        for target, values in self.wanted.items():
+            wanted = set()
+            for value, (model, attr) in values.items():
+                coerced = _coerced(target, value)
+                if coerced is _UNREADABLE:
+                    raise ForeignReference(model, attr, value)  # "abc" for an integer key names no row
+                wanted.add(coerced)
+            found = set(conn.execute(sa.select(target).where(
+                target.in_(list(wanted)), target.table.c.tenant_id == self.tenant_id)).scalars())
+            for value, (model, attr) in values.items():
+                if _coerced(target, value) not in found:
+                    raise ForeignReference(model, attr, value)
+
+
+_UNREADABLE = object()
+
+
+def _coerced(column, value):
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        return value
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        return _UNREADABLE  # True is not row 1, nor 1.5 row 1
+    if isinstance(value, python_type):
+        return value
+    try:
+        return python_type(value)
+    except (TypeError, ValueError):
+        return _UNREADABLE
+
+
+_MAPPERS_OF: dict = {}
+
+
+def _mappers_of(table) -> list:
+    found = _MAPPERS_OF.get(table)
+    if found is None:
+        from portal.extensions import db
+
+        found = [m for m in db.Model.registry.mappers if m.local_table is table]
+        _MAPPERS_OF[table] = found
+    return found
+
+
+def _check_references(session, tid: int, objs) -> None:
+    refs = _References(session, tid)
+    for obj in objs:
+        state = sa.inspect(obj)
+        mapper = state.mapper
+        new = state.key is None
+        for fk_column, attr in _tenant_foreign_keys(mapper):
+            if attr not in state.dict:
+                continue
+            if not new and not state.attrs[attr].history.added:
+                continue  # unchanged since loaded
+            value = state.dict[attr]
+            if value is not None:
+                refs.want(mapper.class_.__name__, attr, fk_column, value)
+        # a related object set on a relationship: its key is copied to the column during the flush
+        for rel in mapper.relationships:
+            if rel.direction is not sa.orm.MANYTOONE or rel.viewonly or rel.key not in state.dict:
+                continue
+            if not getattr(rel.mapper.class_, "__tenant_scoped__", False) or rel.key == "tenant":
+                continue
+            if not new and not state.attrs[rel.key].history.added:
+                continue
+            related = state.dict[rel.key]
+            if related is None:
+                continue
+            rstate = sa.inspect(related)
+            rtid = rstate.dict.get("tenant_id")
+            if rstate.key is None and rtid in (None, tid):
+                continue  # new in this flush: the guard gives it (or checks) the current tenant
+            if rtid is not None and rtid != tid:
+                raise ForeignReference(mapper.class_.__name__, rel.key, rstate.identity)
+    refs.check()
 
 
 @event.listens_for(FSASession, "before_flush")
@@ -216,13 +372,15 @@ def _guard_writes(session, flush_context, instances):
             obj.tenant_id = tid
         elif obj.tenant_id != tid:
             raise TenantViolation(f"{type(obj).__name__} belongs to tenant {obj.tenant_id}")
-    for obj in list(session.dirty) + list(session.deleted):
+    dirty = [obj for obj in session.dirty if getattr(obj, "__tenant_scoped__", False)]
+    for obj in dirty + list(session.deleted):
         if not getattr(obj, "__tenant_scoped__", False):
             continue
         history = sa.inspect(obj).attrs.tenant_id.history
         original = history.deleted[0] if history.deleted else obj.tenant_id
         if original != tid or obj.tenant_id != tid:
             raise TenantViolation(f"{type(obj).__name__} belongs to tenant {original}")
+    _check_references(session, tid, [o for o in session.new if getattr(o, "__tenant_scoped__", False)] + dirty)
 
 
 # --- SQLite planner statistics ---------------------------------------------------------------

@@ -5,7 +5,7 @@ from flask import jsonify, render_template, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from portal.core.db import NoTenant, TenantViolation
+from portal.core.db import ForeignReference, NoTenant, TenantViolation
 from portal.extensions import db
 
 MESSAGES = {
@@ -103,6 +103,14 @@ def init_app(app):
     def _no_calendar(exc):
         db.session.rollback()
         return error_response(422, str(exc), "no_calendar_data")
+
+    @app.errorhandler(ForeignReference)
+    def _foreign_reference(exc):
+        # an id from the request names another tenant's row, or none: nothing is written
+        db.session.rollback()
+        app.logger.warning("foreign reference: %s", exc)
+        return error_response(422, f"所选的记录（{exc.column}）不存在或不属于当前学联，未保存任何内容。",
+                              "invalid_reference", details={"fields": {exc.column: ["不存在或不属于当前学联"]}})
 
     @app.errorhandler(TenantViolation)
     @app.errorhandler(NoTenant)

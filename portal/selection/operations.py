@@ -589,11 +589,12 @@ def _create_nominations(inv: Invitation, rows: list[dict], *, actor, source: str
         who = f"{dup['name']}（身份证号 {mask_id_number(dup['id_number'])}）" if len(rows) > 1 else "该身份证号"
         raise Conflict(f"{who}已在本次选拔中被推荐", field="id_number")
     # One executemany, then the new rows read back: ORM inserts with RETURNING go row by row on SQLite.
-    check_tenant_write(inv.tenant_id, "Nomination")
     now = utcnow()
-    db.session.execute(sa.insert(Nomination), [
-        dict(values, tenant_id=inv.tenant_id, cycle_id=inv.cycle_id, invitation_id=inv.id, school_id=inv.school_id,
-             route=inv.route, status=S.draft, source=source, created_at=now, updated_at=now) for values in rows])
+    records = [dict(values, tenant_id=inv.tenant_id, cycle_id=inv.cycle_id, invitation_id=inv.id,
+                    school_id=inv.school_id, route=inv.route, status=S.draft, source=source, created_at=now,
+                    updated_at=now) for values in rows]
+    check_tenant_write(inv.tenant_id, "Nomination", model=Nomination, rows=records)
+    db.session.execute(sa.insert(Nomination), records)
     noms = list(db.session.scalars(sa.select(Nomination).where(
         Nomination.cycle_id == inv.cycle_id, Nomination.id_number.in_([r["id_number"] for r in rows]))
         .order_by(Nomination.id).options(lazyload(Nomination.school), lazyload(Nomination.union))))  # in the session
@@ -696,14 +697,15 @@ def import_cycle_nominations(cycle: SelectionCycle, rows: list[tuple[InvitationR
         inv.extra_nominees, inv.extra_reason = extra, reason
         entries.append(audit.Entry("invitation.extra_nominees", "invitation", inv.id, article="A6.2",
                                    before=before, after={"extra": extra, "reason": reason}))
-    check_tenant_write(cycle.tenant_id, "Nomination")
     # A Core executemany on the table: the ids come back by a query below, so the ORM's bulk
     # bookkeeping (a third of the import's time at 10,000 rows) buys nothing here.
     # One timestamp for the batch, given: a column default would be called twice per row.
     now = utcnow()
-    db.session.execute(Nomination.__table__.insert(), [
-        dict(values, tenant_id=cycle.tenant_id, cycle_id=cycle.id, invitation_id=inv.id, school_id=inv.school_id,
-             route=inv.route, status=S.draft, source="xlsx", created_at=now, updated_at=now) for inv, values in rows])
+    records = [dict(values, tenant_id=cycle.tenant_id, cycle_id=cycle.id, invitation_id=inv.id,
+                    school_id=inv.school_id, route=inv.route, status=S.draft, source="xlsx", created_at=now,
+                    updated_at=now) for inv, values in rows]
+    check_tenant_write(cycle.tenant_id, "Nomination", model=Nomination, rows=records)
+    db.session.execute(Nomination.__table__.insert(), records)
     new = {v["id_number"] for _, v in rows}
     id_of = {idn: i for i, idn in db.session.execute(
         sa.select(Nomination.id, Nomination.id_number).where(Nomination.cycle_id == cycle.id)) if idn in new}
