@@ -347,8 +347,8 @@ def test_A7_racing_writers_behind_a_barrier_all_land_in_one_chain(app):
         owner.dispose()
 
 
-def test_migration_0005_rekeys_an_intact_chain_and_refuses_a_broken_one(tmp_path):
-    """Chains written before 0005 (plain SHA-256) are re-keyed with HMAC and get their head; a
+def test_migration_0008_rekeys_an_intact_chain_and_refuses_a_broken_one(tmp_path):
+    """Chains written before 0008 (plain SHA-256) are re-keyed with HMAC and get their head; a
     chain that does not verify stops the migration rather than being blessed with the new key."""
     import datetime as dt
 
@@ -374,7 +374,7 @@ def test_migration_0005_rekeys_an_intact_chain_and_refuses_a_broken_one(tmp_path
                          UPLOAD_FOLDER=str(tmp_path / "uploads"))
         with app.app_context():
             directory = str(app.extensions["migrate"].directory)
-            upgrade(directory=directory, revision="0004")
+            upgrade(directory=directory, revision="0007")
             with db.engine.begin() as conn:
                 for slug in ("old1", "old2"):
                     conn.execute(sa.text("INSERT INTO tenants (slug, name, short_name, kind, active, created_at) "
@@ -385,7 +385,7 @@ def test_migration_0005_rekeys_an_intact_chain_and_refuses_a_broken_one(tmp_path
                 with pytest.raises(SystemExit):  # flask-migrate's exit on the migration's RuntimeError
                     upgrade(directory=directory)
                 with db.engine.connect() as conn:
-                    assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+                    assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0007"
                     assert "audit_chain_heads" not in sa.inspect(conn).get_table_names()
                     assert conn.execute(sa.text("SELECT hash FROM audit_records WHERE tenant_id = 1 AND seq = 1")
                                         ).scalar() == audit.legacy_hash(AuditRecord(**dict(

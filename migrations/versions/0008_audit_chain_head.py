@@ -11,8 +11,8 @@ re-keyed with HMAC-SHA256 (AUDIT_HMAC_KEY, or the key derived from SECRET_KEY). 
 does not verify is not re-keyed: the migration stops and names the tenant and record, so that
 a fresh key never blesses an edited trail.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-01 19:00:00
 
 """
@@ -25,8 +25,8 @@ from alembic import op
 sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
 import rls  # noqa: E402
 
-revision = '0005'
-down_revision = '0004'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
