@@ -259,6 +259,11 @@ EN = {
 "秘书处管理员": "Secretariat administrator", "秘书处工作人员": "Secretariat staff", "审批机关": "Approving body",
 "部门负责同志": "Department head", "省级学联审查人": "Provincial reviewer", "学校联络员": "School liaison",
 "驻会执行主席": "Resident executive chair",
+"只列出前 %(n)s 处错误，另有 %(m)s 处未列出；请先改正以下错误后重新导入。":
+  "Only the first %(n)s errors are listed; %(m)s more are not. Correct these and import again.",
+"%(where)s「%(column)s」%(written)s → %(read)s": "%(where)s %(column)s: %(written)s → %(read)s",
+"（另有 %(n)s 处）": " (and %(n)s more)",
+"以下内容已按规范写法读取：%(items)s%(more)s": "Read in the standard form: %(items)s%(more)s",
 }
 # Msgids whose English depends on where they stand: pgettext(context, msgid) in the templates.
 EN_CONTEXT = {
