@@ -1869,8 +1869,10 @@ def _only_sheet(data: bytes, sheet_name: str) -> tuple[str, bytes]:
                     continue
                 if info.filename == wb_part:
                     dst.writestr(info.filename, ET.tostring(root, encoding="utf-8", xml_declaration=True))
-                else:
-                    dst.writestr(info.filename, zf.read(info))
+                else:  # copied in chunks: a big part the copy keeps (an image) is never held whole
+                    with zf.open(info) as src, dst.open(info.filename, "w") as out_fh:
+                        while chunk := src.read(_CHUNK):
+                            out_fh.write(chunk)
     return name, out.getvalue()
 
 

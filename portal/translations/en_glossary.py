@@ -315,6 +315,11 @@ EN = {
 "批复文号（同意时必填）": "Decision number (required to approve)", "批复日期（同意时必填）": "Decision date (required to approve)",
 "批复扫描件（PDF 或图片，可选）": "Scan of the decision (PDF or image, optional)", "理由或意见": "Reason or remarks",
 "提交决定": "Submit the decision",
+"只列出前 %(n)s 处错误，另有 %(m)s 处未列出；请先改正以下错误后重新导入。":
+  "Only the first %(n)s errors are listed; %(m)s more are not. Correct these and import again.",
+"%(where)s「%(column)s」%(written)s → %(read)s": "%(where)s %(column)s: %(written)s → %(read)s",
+"（另有 %(n)s 处）": " (and %(n)s more)",
+"以下内容已按规范写法读取：%(items)s%(more)s": "Read in the standard form: %(items)s%(more)s",
 }
 # Msgids whose English depends on where they stand: pgettext(context, msgid) in the templates.
 EN_CONTEXT = {
