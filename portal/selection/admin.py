@@ -37,8 +37,8 @@ class CycleAdmin(TenantModelView):
     form_columns = ["title"]
     column_list = ["academic_year", "title", "quota", "rotation_quota", "selection_quota", "status", "opened_on",
                    "rules_version"]
-    column_details_exclude_list = ["rules_snapshot", "steps"]
-    column_export_exclude_list = ["rules_snapshot"]
+    column_details_exclude_list = ["rules_snapshot", "rules_overrides", "steps"]
+    column_export_exclude_list = ["rules_snapshot", "rules_overrides"]
     column_labels = {"academic_year": "学年", "title": "名称", "quota": "名额", "rotation_quota": "轮值名额",
                      "selection_quota": "遴选名额", "status": "阶段", "opened_on": "开启日期",
                      "rules_version": "规则版本", "created_at": "创建时间", "updated_at": "更新时间"}
