@@ -19,7 +19,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     ext.csrf.init_app(app)
     ext.mail.init_app(app)
 
-    from portal.core import errors, i18n, security, transactions
+    from portal.core import errors, i18n, once, security, transactions
     from tenants import context
 
     # Import every model so metadata (and Alembic) see them.
@@ -39,6 +39,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     transactions.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    once.init_app(app)
 
     import importlib
 

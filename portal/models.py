@@ -15,3 +15,5 @@ from portal.notifications.models import (  # noqa: F401,E402
     InboxItem, MailboxMessage, Notification, NotificationTemplateOverride,
 )
 from portal.documents.models import GeneratedDocument  # noqa: F401,E402
+from portal.core.numbering import DocumentCounter  # noqa: F401,E402
+from portal.core.once import FormSubmission  # noqa: F401,E402

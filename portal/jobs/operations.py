@@ -51,7 +51,7 @@ def func_path(func) -> str:
 
 def enqueue(func, *args, queue: str = "default", tenant_id: int | None = None,
             label: str | None = None, kind: str | None = None, created_by=None,
-            max_attempts: int = 3, **kwargs) -> JobRecord:
+            max_attempts: int = 3, subject: str | None = None, **kwargs) -> JobRecord:
     """Record a job for ``tenant_id`` (default: the current tenant); runs after commit."""
     if queue not in QUEUES:
         raise JobError(f"未知的任务队列「{queue}」")
@@ -63,7 +63,7 @@ def enqueue(func, *args, queue: str = "default", tenant_id: int | None = None,
                     queue=queue, func=path, args=list(args), kwargs=kwargs,
                     status=JobStatus.queued, max_attempts=max(1, max_attempts),
                     rq_job_id=f"portal-{uuid.uuid4().hex}", enqueued_at=utcnow(),
-                    created_by_id=getattr(created_by, "id", None))
+                    created_by_id=getattr(created_by, "id", None), subject=subject)
     with tenant_context(tid, db.session) if tid != current_tenant_id() else _null():
         db.session.add(rec)
         db.session.flush()
