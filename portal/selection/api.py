@@ -132,10 +132,20 @@ def create_invitations(cycle_id: int):
     else:
         ids, route = set(b.get("school_ids") or []), Route(b.get("route", "selection"))
     created = ops.invite_schools(c, ids, route, actor=_actor())
-    if b.get("send"):
-        for i in created:
-            ops.send_invitation(i, actor=_actor())
-    return jsonify({"items": [invitation_json(i) for i in created]}), 201
+    body = {"items": [invitation_json(i) for i in created]}
+    if b.get("send") and created:
+        # A6.1: the letters go out in a background job (thousands would outlast the request).
+        job, _started = ops.send_all_invitations(c, actor=_actor(), invitation_ids=[i.id for i in created])
+        body["job"] = job.as_json()
+    return jsonify(body), 201
+
+
+@bp.post("/cycles/<int:cycle_id>/invitations/send")
+@require_roles(*ROLE_STAFF)
+def send_invitations(cycle_id: int):
+    """Send every unsent letter of the cycle (A6.1): a background job; poll ``/jobs/<id>``."""
+    job, started = ops.send_all_invitations(v.get_cycle(cycle_id), actor=_actor())
+    return jsonify({"job": job.as_json(), "started": started}), 202
 
 
 @bp.post("/invitations/<int:inv_id>/send")

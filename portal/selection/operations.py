@@ -252,9 +252,10 @@ def invite_schools(cycle: SelectionCycle, school_ids, route: Route, *, actor) ->
         db.session.add(inv)
         created.append(inv)
     db.session.flush()
-    for inv in created:
-        audit.record("invitation.created", "invitation", inv.id, actor=actor, article="A6.1",
-                     after={"school_id": inv.school_id, "route": route.value})
+    # One batch of audit records: a province's or the nation's schools are thousands.
+    audit.record_many([audit.Entry("invitation.created", "invitation", inv.id, article="A6.1",
+                                   after={"school_id": inv.school_id, "route": route.value}) for inv in created],
+                      actor=actor)
     return created
 
 
@@ -308,6 +309,46 @@ def send_invitation(inv: Invitation, *, actor) -> Invitation:
     audit.record("invitation.sent", "invitation", inv.id, actor=actor, article="A6.1",
                  after={"letter_number": inv.letter_number, "school_id": inv.school_id})
     return inv
+
+
+SEND_LETTERS = "selection.send_invitations"
+
+
+def letters_job(cycle: SelectionCycle):
+    """The latest job sending this cycle's letters (its page shows the progress), or None."""
+    from portal.jobs.models import JobRecord
+
+    return db.session.scalar(sa.select(JobRecord).where(
+        JobRecord.subject == f"selection_cycle:{cycle.id}", JobRecord.kind == SEND_LETTERS)
+        .order_by(JobRecord.id.desc()).limit(1))
+
+
+def send_all_invitations(cycle: SelectionCycle, *, actor, invitation_ids: list[int] | None = None):
+    """Send every unsent letter of the cycle in a background job with progress (A6.1).
+
+    Returns (job, started): a job already sending this cycle's letters is returned rather
+    than a second one started (two clicks, two staff members: one job)."""
+    from portal.jobs import enqueue
+    from portal.jobs.models import JobStatus
+
+    lock_row(SelectionCycle, cycle.id)
+    running = letters_job(cycle) if invitation_ids is None else None
+    if running is not None and running.status in (JobStatus.queued, JobStatus.started, JobStatus.retrying):
+        return running, False
+    pending = sa.select(sa.func.count()).select_from(Invitation).where(
+        Invitation.cycle_id == cycle.id, Invitation.sent_at.is_(None))
+    if invitation_ids is not None:
+        pending = pending.where(Invitation.id.in_([int(i) for i in invitation_ids]))
+    n = db.session.scalar(pending)
+    if not n:
+        raise Conflict("没有未发出的推荐函")
+    job = enqueue("portal.selection.jobs.send_invitations", cycle.id, getattr(actor, "id", None), invitation_ids,
+                  queue="default", tenant_id=cycle.tenant_id, kind=SEND_LETTERS,
+                  label=f"发出推荐函（{n} 封）", created_by=None if isinstance(actor, str) else actor,
+                  subject=f"selection_cycle:{cycle.id}")
+    audit.record("invitation.bulk_send_started", "selection_cycle", cycle.id, actor=actor, article="A6.1",
+                 after={"job_id": job.id, "letters": n})
+    return job, True
 
 
 def _due(cycle) -> str | None:
