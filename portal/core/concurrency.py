@@ -95,5 +95,8 @@ def insert_unless_exists(model, values: dict, *, keys: Iterable[str]) -> bool:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(model.__table__).values(**values).on_conflict_do_nothing(index_elements=list(keys))
-    return db.session.execute(stmt).rowcount == 1
+    table = model.__table__
+    # RETURNING, not rowcount: the driver's rowcount is not reliable for ON CONFLICT here.
+    stmt = (insert(table).values(**values).on_conflict_do_nothing(index_elements=list(keys))
+            .returning(*table.primary_key.columns))
+    return db.session.execute(stmt).first() is not None

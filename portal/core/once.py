@@ -82,6 +82,10 @@ def _user_id() -> int | None:
     return current_user.id if getattr(current_user, "is_authenticated", False) else None
 
 
+def _endpoint() -> str:
+    return (request.endpoint or request.path)[:120]
+
+
 def claim(token: str, endpoint: str) -> FormSubmission | None:
     """None if this request now owns ``token``; else the earlier submission it belongs to."""
     tid = current_tenant_id()
@@ -96,7 +100,7 @@ def claim(token: str, endpoint: str) -> FormSubmission | None:
 
 
 def _replay(prior: FormSubmission):
-    if prior.user_id != _user_id() or prior.endpoint != request.endpoint:
+    if prior.user_id != _user_id() or prior.endpoint != _endpoint():
         raise DomainError("该表单标识已用于其他操作，请刷新页面后重新提交", code="bad_form_token")
     if prior.body is not None:  # a JSON answer: the same status and body
         resp = make_response(prior.body, prior.status_code or 200)
@@ -134,7 +138,7 @@ def once(view):
         token = _submitted_token()
         if token is None:
             return view(*args, **kwargs)
-        prior = claim(token, request.endpoint)
+        prior = claim(token, _endpoint())
         if prior is not None:
             return _replay(prior)
         request._once_flashes = list(session.get("_flashes", []))
