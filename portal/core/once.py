@@ -25,6 +25,7 @@ import secrets
 
 import sqlalchemy as sa
 from flask import flash, make_response, redirect, request, session
+from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -110,7 +111,7 @@ def _replay(prior: FormSubmission):
     for category, message in prior.flashes or []:
         flash(message, category)
     if not prior.flashes:
-        flash("该表单已经提交过，未重复处理", "info")
+        flash(_("该表单已经提交过，未重复处理"), "info")
     to = prior.location or request.referrer or "/"
     resp = redirect(to, 303)
     resp.headers["Idempotent-Replay"] = "true"
