@@ -86,6 +86,11 @@ def _lock_chain(tenant_id: int) -> None:
     bind = db.session.connection()
     if bind.dialect.name == "postgresql":
         bind.exec_driver_sql("SELECT pg_advisory_xact_lock(%s, %s)", (720101, tenant_id))
+    else:
+        # SQLite: pysqlite opens the transaction only at the first write, so when the audited
+        # change wrote nothing yet, the chain's end below would be read unlocked and two writers
+        # would take the same seq. A write that changes nothing takes the write lock first.
+        bind.exec_driver_sql("UPDATE audit_records SET seq = seq WHERE 0")
 
 
 def actor_of(user) -> tuple[int | None, str]:

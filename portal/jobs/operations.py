@@ -86,10 +86,14 @@ def _remember(rec: JobRecord) -> None:
 
 def retry_job(rec: JobRecord, actor) -> JobRecord:
     """The secretariat retries a failed job (same record, one more attempt)."""
+    from portal.core.concurrency import compare_and_set
+
     if rec.status != JobStatus.failed:
         raise JobError("只有失败的任务可以重试")
     before = {"status": rec.status.value, "error": rec.error, "attempts": rec.attempts}
-    rec.status = JobStatus.queued
+    # Compare-and-set: two clicks on 重试 dispatch the job once.
+    if not compare_and_set(rec, "status", JobStatus.failed, JobStatus.queued):
+        raise JobError("该任务已被重试", status=409)
     rec.progress = 0
     rec.error = None
     rec.message = "已手动重试"

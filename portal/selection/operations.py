@@ -209,6 +209,7 @@ def _set_served_years(entry: RotationEntry, years: list[str]) -> None:
 def mark_rotation_served(entry: RotationEntry, academic_year: str, *, actor, note: str | None = None) -> RotationEntry:
     """Record that the organization sent a chair by rotation in ``academic_year`` (A4)."""
     year = _valid_year(academic_year)
+    lock_row(RotationEntry, entry.id)  # two staff recording the same year: one record
     if year in entry.years:
         raise Conflict(f"{entry.union.name}已记录于 {year} 学年轮值")
     before = {"served_years": entry.years}
@@ -222,6 +223,7 @@ def mark_rotation_served(entry: RotationEntry, academic_year: str, *, actor, not
 def unmark_rotation_served(entry: RotationEntry, academic_year: str, *, actor) -> RotationEntry:
     """Correct a wrongly recorded rotation year (A4); the audit keeps the old value."""
     year = _valid_year(academic_year)
+    lock_row(RotationEntry, entry.id)
     if year not in entry.years:
         raise Conflict(f"{entry.union.name}没有 {year} 学年的轮值记录")
     before = {"served_years": entry.years}
