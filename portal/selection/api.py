@@ -6,6 +6,7 @@ from flask import abort, g, jsonify, request
 from flask_login import current_user
 
 from portal.api.common import api_blueprint, json_body
+from portal.core.once import once
 from portal.core.errors import DomainError
 from portal.core.permissions import ROLE_STAFF, require_roles
 from portal.extensions import db
@@ -84,6 +85,7 @@ def cycles():
 
 @bp.post("/cycles")
 @require_roles(*ROLE_STAFF)
+@once
 def create_cycle():
     """Open a cycle; quota defaults to the rules and the ruleset is pinned (A4, A23)."""
     b = _body()
@@ -115,6 +117,7 @@ def invitations(cycle_id: int):
 
 @bp.post("/cycles/<int:cycle_id>/invitations")
 @require_roles(*ROLE_STAFF)
+@once
 def create_invitations(cycle_id: int):
     """Invite schools by id, by province or from the rotation roster (A4, A6.1)."""
     c = v.get_cycle(cycle_id)
@@ -142,6 +145,7 @@ def create_invitations(cycle_id: int):
 
 @bp.post("/cycles/<int:cycle_id>/invitations/send")
 @require_roles(*ROLE_STAFF)
+@once
 def send_invitations(cycle_id: int):
     """Send every unsent letter of the cycle (A6.1): a background job; poll ``/jobs/<id>``."""
     job, started = ops.send_all_invitations(v.get_cycle(cycle_id), actor=_actor())
@@ -150,6 +154,7 @@ def send_invitations(cycle_id: int):
 
 @bp.post("/invitations/<int:inv_id>/send")
 @require_roles(*ROLE_STAFF)
+@once
 def send_invitation(inv_id: int):
     """Generate the letter (DOCX+PDF) and notify the school (A6.1)."""
     return jsonify(invitation_json(ops.send_invitation(v.get_invitation(inv_id), actor=_actor())))
@@ -157,6 +162,7 @@ def send_invitation(inv_id: int):
 
 @bp.post("/invitations/<int:inv_id>/acknowledge")
 @require_roles(Role.school_liaison, *ROLE_STAFF)
+@once
 def acknowledge(inv_id: int):
     """The school acknowledges the letter (A6.1)."""
     return jsonify(invitation_json(ops.mark_invitation(v.get_invitation(inv_id), "acknowledged", actor=_actor())))
@@ -164,6 +170,7 @@ def acknowledge(inv_id: int):
 
 @bp.post("/invitations/<int:inv_id>/extra")
 @require_roles(*ROLE_STAFF)
+@once
 def extra(inv_id: int):
     """Allow more nominees than the rule with a recorded reason (A6.2)."""
     b = _body()
@@ -174,6 +181,7 @@ def extra(inv_id: int):
 
 @bp.post("/invitations/<int:inv_id>/nominations")
 @require_roles(Role.school_liaison, *ROLE_STAFF)
+@once
 def create_nomination(inv_id: int):
     """Create a draft nomination; 422 with per-field Chinese errors (A6.2)."""
     inv = v.get_invitation(inv_id)
@@ -186,6 +194,7 @@ def create_nomination(inv_id: int):
 
 @bp.post("/invitations/<int:inv_id>/upload")
 @require_roles(Role.school_liaison, *ROLE_STAFF)
+@once
 def upload(inv_id: int):
     """Upload the school's xlsx; all rows valid or nothing stored (A6.2)."""
     inv = v.get_invitation(inv_id)
@@ -194,6 +203,7 @@ def upload(inv_id: int):
 
 @bp.post("/cycles/<int:cycle_id>/nominations/import")
 @require_roles(Role.secretariat_admin)
+@once
 def import_nominations(cycle_id: int):
     """Import the secretariat's workbook of the cycle's nominations; all rows valid or nothing stored (A6.2)."""
     c = v.get_cycle(cycle_id)
@@ -241,6 +251,7 @@ def nomination(nom_id: int):
 
 @bp.post("/nominations/<int:nom_id>/submit")
 @require_roles(Role.school_liaison, *ROLE_STAFF)
+@once
 def submit(nom_id: int):
     """Submit a draft; 409 past the deadline or over the school's limit (A6.2)."""
     return jsonify(nomination_json(ops.submit_nomination(v.get_nomination(nom_id), actor=_actor(), roles=g.roles)))
@@ -248,6 +259,7 @@ def submit(nom_id: int):
 
 @bp.post("/nominations/<int:nom_id>/eligibility")
 @require_roles(*ROLE_STAFF)
+@once
 def eligibility(nom_id: int):
     """Run the automatic eligibility checks A5.1, A5.2, A5.5 (A5)."""
     n = v.get_nomination(nom_id)
@@ -257,6 +269,7 @@ def eligibility(nom_id: int):
 
 @bp.post("/nominations/<int:nom_id>/attest")
 @require_roles(*ROLE_STAFF)
+@once
 def attest(nom_id: int):
     """Attest A5.3 or A5.4 with evidence (A5)."""
     n = v.get_nomination(nom_id)
@@ -267,6 +280,7 @@ def attest(nom_id: int):
 
 @bp.post("/nominations/<int:nom_id>/transitions/<name>")
 @require_roles(*ALL)
+@once
 def transition(nom_id: int, name: str):
     """Make a state-machine transition (confirm_eligibility, start_review, complete_review, withdraw...)."""
     if name not in workflow.TRANSITIONS or name in ("submit", "disqualify", "approve", "publicize", "appoint"):
@@ -278,6 +292,7 @@ def transition(nom_id: int, name: str):
 
 @bp.post("/nominations/<int:nom_id>/reviews")
 @require_roles(Role.provincial_reviewer, *ROLE_STAFF)
+@once
 def review(nom_id: int):
     """Sign the qualification review and inspection report (A6.3)."""
     n = v.get_nomination(nom_id)
@@ -289,6 +304,7 @@ def review(nom_id: int):
 
 @bp.post("/nominations/<int:nom_id>/scores")
 @require_roles(*ROLE_STAFF)
+@once
 def scores(nom_id: int):
     """Enter exam and/or interview scores (A6.4)."""
     n = v.get_nomination(nom_id)
@@ -302,6 +318,7 @@ def scores(nom_id: int):
 
 @bp.post("/nominations/<int:nom_id>/disqualify")
 @require_roles(*ROLE_STAFF)
+@once
 def disqualify(nom_id: int):
     """Disqualify at any stage with reason and evidence; school notified (A7)."""
     n = v.get_nomination(nom_id)
@@ -312,6 +329,7 @@ def disqualify(nom_id: int):
 
 @bp.post("/cycles/<int:cycle_id>/panels")
 @require_roles(*ROLE_STAFF)
+@once
 def draw_panel(cycle_id: int):
     """Draw an interview panel by lot excluding conflicts; seed recorded (A6.4)."""
     c = v.get_cycle(cycle_id)
@@ -327,6 +345,7 @@ def draw_panel(cycle_id: int):
 
 @bp.post("/cycles/<int:cycle_id>/rank")
 @require_roles(*ROLE_STAFF)
+@once
 def rank(cycle_id: int):
     """Weighted totals and ranking with 保研 preference and tie-break (A6.4)."""
     ranked = ops.rank_cycle(v.get_cycle(cycle_id), actor=_actor(), roles=g.roles)
@@ -335,6 +354,7 @@ def rank(cycle_id: int):
 
 @bp.post("/cycles/<int:cycle_id>/propose")
 @require_roles(*ROLE_STAFF)
+@once
 def propose(cycle_id: int):
     """Put ranked candidates on the proposed list, within the quota (A6.5)."""
     noms = ops.propose(v.get_cycle(cycle_id), _body().get("nomination_ids", []), actor=_actor(), roles=g.roles)
@@ -343,6 +363,7 @@ def propose(cycle_id: int):
 
 @bp.post("/cycles/<int:cycle_id>/decision")
 @require_roles(Role.approver)
+@once
 def decide(cycle_id: int):
     """The approving body named in the rules approves or returns the list (A6.5)."""
     b = _body()
@@ -353,6 +374,7 @@ def decide(cycle_id: int):
 
 @bp.post("/cycles/<int:cycle_id>/notice")
 @require_roles(*ROLE_STAFF)
+@once
 def open_notice(cycle_id: int):
     """Open the public notice; end date = min working days from the rules (A6.5)."""
     b = request.get_json(silent=True) or {}
@@ -374,6 +396,7 @@ def objections(cycle_id: int):
 
 @bp.post("/objections/<int:obj_id>/resolve")
 @require_roles(*ROLE_STAFF)
+@once
 def resolve(obj_id: int):
     """Record the investigation outcome: upheld or rejected (A6.5)."""
     b = _body()
@@ -384,6 +407,7 @@ def resolve(obj_id: int):
 
 @bp.post("/cycles/<int:cycle_id>/confirm")
 @require_roles(*ROLE_STAFF)
+@once
 def confirm(cycle_id: int):
     """Confirm appointments after the window closed with no objection upheld (A6.5)."""
     b = request.get_json(silent=True) or {}
@@ -415,6 +439,7 @@ def rotation():
 
 @bp.post("/rotation/sync")
 @require_roles(*ROLE_STAFF)
+@once
 def rotation_sync():
     """Add presidium member organizations missing from the roster (A4)."""
     from portal.core import clock
@@ -426,6 +451,7 @@ def rotation_sync():
 
 @bp.post("/rotation/<int:entry_id>/move")
 @require_roles(*ROLE_STAFF)
+@once
 def rotation_move(entry_id: int):
     """Move an organization up or down among those with the same last rotation year (A4)."""
     ops.move_rotation_entry(db.get_or_404(RotationEntry, entry_id), _body().get("direction", ""), actor=_actor())
@@ -434,6 +460,7 @@ def rotation_move(entry_id: int):
 
 @bp.post("/rotation/<int:entry_id>/served")
 @require_roles(*ROLE_STAFF)
+@once
 def rotation_served(entry_id: int):
     """Record (or with "remove": true, delete) the academic year an organization served (A4)."""
     b = _body()
@@ -470,6 +497,7 @@ def panelists(cycle_id: int):
 
 @bp.post("/cycles/<int:cycle_id>/panelists")
 @require_roles(*ROLE_STAFF)
+@once
 def add_panelist(cycle_id: int):
     """Add an interviewer to the cycle's pool (A6.4)."""
     c = v.get_cycle(cycle_id)
@@ -483,6 +511,7 @@ def add_panelist(cycle_id: int):
 
 @bp.post("/cycles/<int:cycle_id>/conflicts")
 @require_roles(*ROLE_STAFF)
+@once
 def declare_conflict(cycle_id: int):
     """Declare a panelist's conflict of interest with a candidate (A6.4, A7)."""
     c = v.get_cycle(cycle_id)
@@ -513,6 +542,7 @@ def interview_scores(nom_id: int):
 
 @bp.post("/nominations/<int:nom_id>/interview-scores")
 @require_roles(*ROLE_STAFF)
+@once
 def record_interview_scores(nom_id: int):
     """Record panelists' rubric scores {"scores": {panelist_id: {item: score}}}; mean of the panel (A6.4)."""
     n = v.get_nomination(nom_id)

@@ -418,3 +418,26 @@ def test_the_audit_chain_takes_its_lock_when_nothing_else_was_written(app):
             db.session.remove()
     finally:
         _cleanup(app, tid)
+
+
+def test_an_api_call_repeated_with_its_idempotency_key_is_answered_with_the_first_body(app, session):
+    from portal.auth.operations import issue_token
+
+    w = h.world(1)
+    h.open_cycle(w)
+    with tenant_context(w.tenant.id, db.session):
+        _tok, raw = issue_token(w.admin, "秘书处系统", w.admin)
+    db.session.commit()
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {raw}", "Idempotency-Key": "k" * 24}
+    url = f"/api/v1/{w.tenant.slug}/selection/cycles/{w.cycle.id}/invitations"
+    first = api.post(url, json={"school_ids": [w.schools[0].id]}, headers=headers)
+    assert first.status_code == 201, first.get_json()
+    with tenant_context(w.tenant.id, db.session):
+        db.session.execute(sa.delete(Invitation).where(Invitation.cycle_id == w.cycle.id))  # would be re-created
+        db.session.commit()
+    second = api.post(url, json={"school_ids": [w.schools[0].id]}, headers=headers)
+    assert second.status_code == 201 and second.headers["Idempotent-Replay"] == "true"
+    assert second.get_json() == first.get_json()
+    with tenant_context(w.tenant.id, db.session):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Invitation)) == 0  # the view did not run
