@@ -686,6 +686,10 @@ def resolve(obj_id: int):
 def confirm(cycle_id: int):
     c = get_cycle(cycle_id)
     chairs = ops.confirm_appointments(c, actor=actor(), roles=g.roles, term_start=_date(request.form.get("term_start")))
+    waiting = db.session.scalar(sa.select(sa.func.count()).select_from(Nomination).where(
+        Nomination.cycle_id == c.id, Nomination.status == NominationStatus.publicized))
+    if waiting:  # A6.5: their own notice is still running, or its objections are not settled
+        flash(_("另有 %(n)s 名人选的公示期尚未届满或异议尚未处理，暂不任用", n=waiting), "info")
     return _done(_("已确认任用 %(n)s 名驻会执行主席", n=len(chairs)), url_for("selection.cycle", cycle_id=c.id))
 
 
