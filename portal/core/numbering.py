@@ -9,6 +9,8 @@ the number keep it under a unique constraint as well.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -39,15 +41,18 @@ def _bump(series: str) -> int | None:
         .execution_options(synchronize_session=False)).scalar()
 
 
-def next_number(series: str, *, start_after: int = 0) -> int:
+def next_number(series: str, *, start_after: int | Callable[[], int] = 0) -> int:
     """The next number of ``series`` for the current tenant (1, 2, 3 …; after ``start_after``
-    when the series is new). Held until the caller's transaction ends."""
+    when the series is new — a callable is asked only then). Held until the caller's
+    transaction ends."""
     tid = current_tenant_id()
     check_tenant_write(tid, "DocumentCounter")
     value = _bump(series)
     if value is None:
         # A new series: create its row (a rival creating it at the same moment is waited for),
         # then take the number from it like everyone else.
+        if callable(start_after):
+            start_after = start_after()
         insert_unless_exists(DocumentCounter, {"tenant_id": tid, "series": series, "last_value": start_after,
                                                "updated_at": utcnow()}, keys=("tenant_id", "series"))
         value = _bump(series)

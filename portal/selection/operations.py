@@ -291,9 +291,10 @@ def send_invitation(inv: Invitation, *, actor) -> Invitation:
     if inv.sent_at is not None or not compare_and_set(inv, "sent_at", None, utcnow()):
         db.session.refresh(inv)
         return inv
-    year = cycle.academic_year[:4]
-    n = next_number(LETTER_SERIES.format(year=year), start_after=_numbered_so_far(cycle))
-    inv.letter_number = inv.letter_number or f"{_letter_prefix(cycle)}{n}号"
+    if inv.letter_number is None:
+        n = next_number(LETTER_SERIES.format(year=cycle.academic_year[:4]),
+                        start_after=lambda: _numbered_so_far(cycle))
+        inv.letter_number = f"{_letter_prefix(cycle)}{n}号"
     requested_by = None if isinstance(actor, str) else actor
     for fmt in ("docx", "pdf"):
         doc = outbox.request_document(
