@@ -441,3 +441,31 @@ def test_an_api_call_repeated_with_its_idempotency_key_is_answered_with_the_firs
     assert second.get_json() == first.get_json()
     with tenant_context(w.tenant.id, db.session):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Invitation)) == 0  # the view did not run
+
+
+def test_the_migration_renumbers_letters_that_shared_a_number():
+    """Letters numbered "count + 1" before the counter may share a number: the first sent
+    keeps it, the others get the next free numbers of their year, so the constraint holds."""
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).parents[2] / "migrations" / "versions" / "0005_races_counters_once.py"
+    spec = importlib.util.spec_from_file_location("migration_0005_races", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    engine = sa.create_engine("sqlite://")
+    with engine.begin() as c:
+        c.execute(sa.text("CREATE TABLE tenants (id INTEGER PRIMARY KEY)"))
+        c.execute(sa.text("CREATE TABLE selection_invitations (id INTEGER PRIMARY KEY, tenant_id INTEGER, "
+                          "letter_number VARCHAR, sent_at DATETIME)"))
+        c.execute(sa.text("INSERT INTO tenants VALUES (1), (2)"))
+        rows = [(1, 1, "学联驻〔2027〕6号", "2027-03-01 09:00:01"), (2, 1, "学联驻〔2027〕6号", "2027-03-01 09:00:00"),
+                (3, 1, "学联驻〔2027〕6号", "2027-03-01 09:00:02"), (4, 1, "学联驻〔2027〕7号", "2027-03-01 09:00:03"),
+                (5, 2, "学联驻〔2027〕6号", "2027-03-01 09:00:00"), (6, 1, None, None)]
+        for r in rows:
+            c.execute(sa.text("INSERT INTO selection_invitations VALUES (:i, :t, :n, :s)"),
+                      dict(zip("itns", r)))
+        migration._renumber_duplicate_letters(c)
+        got = dict(c.execute(sa.text("SELECT id, letter_number FROM selection_invitations")).all())
+    assert got == {1: "学联驻〔2027〕8号", 2: "学联驻〔2027〕6号", 3: "学联驻〔2027〕9号", 4: "学联驻〔2027〕7号",
+                   5: "学联驻〔2027〕6号", 6: None}
