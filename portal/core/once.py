@@ -154,3 +154,23 @@ def once(view):
 
 def init_app(app) -> None:
     app.jinja_env.globals["form_token"] = form_token
+
+
+KEEP_DAYS = 7  # a form left open for a week and submitted again is a new submission
+
+
+def purge_expired(now=None) -> int:
+    """Periodic: forget claimed tokens older than ``KEEP_DAYS`` (every tenant)."""
+    import datetime as dt
+
+    from portal.core.db import tenant_context
+    from tenants.models import Tenant
+
+    cutoff = (now or utcnow()) - dt.timedelta(days=KEEP_DAYS)
+    total = 0
+    for tid in db.session.scalars(sa.select(Tenant.id).order_by(Tenant.id)).all():
+        with tenant_context(tid, db.session):
+            total += db.session.execute(sa.delete(FormSubmission).where(FormSubmission.created_at < cutoff)
+                                        .execution_options(synchronize_session=False)).rowcount or 0
+            db.session.commit()
+    return total

@@ -469,3 +469,21 @@ def test_the_migration_renumbers_letters_that_shared_a_number():
         got = dict(c.execute(sa.text("SELECT id, letter_number FROM selection_invitations")).all())
     assert got == {1: "学联驻〔2027〕8号", 2: "学联驻〔2027〕6号", 3: "学联驻〔2027〕9号", 4: "学联驻〔2027〕7号",
                    5: "学联驻〔2027〕6号", 6: None}
+
+
+def test_claimed_form_tokens_are_forgotten_after_a_week(session):
+    import datetime as dt
+
+    from portal.core.db import utcnow
+    from portal.core.once import FormSubmission, purge_expired
+    from tests.factories import NationalTenantFactory
+
+    t = NationalTenantFactory()
+    with tenant_context(t.id, db.session):
+        old = FormSubmission(tenant_id=t.id, token="o" * 24, endpoint="x", created_at=utcnow() - dt.timedelta(days=8))
+        new = FormSubmission(tenant_id=t.id, token="n" * 24, endpoint="x", created_at=utcnow())
+        db.session.add_all([old, new])
+        db.session.flush()
+    assert purge_expired() >= 1
+    with tenant_context(t.id, db.session):
+        assert list(db.session.scalars(sa.select(FormSubmission.token))) == ["n" * 24]
