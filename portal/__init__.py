@@ -22,7 +22,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     ext.csrf.init_app(app)
     ext.mail.init_app(app)
 
-    from portal.core import errors, i18n, lengths, security, transactions  # noqa: F401 (lengths: its flush check)
+    from portal.core import errors, i18n, lengths, once, security, transactions  # noqa: F401 (lengths: its flush check)
     from tenants import context
 
     # Import every model so metadata (and Alembic) see them.
@@ -42,6 +42,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     transactions.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    once.init_app(app)
 
     import importlib
 

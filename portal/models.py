@@ -17,3 +17,5 @@ from portal.notifications.models import (  # noqa: F401,E402
 from portal.documents.models import GeneratedDocument  # noqa: F401,E402
 from portal.members.models import MemberInvitation  # noqa: F401,E402
 from portal.core.approvals import ApprovalRequest  # noqa: F401,E402
+from portal.core.numbering import DocumentCounter  # noqa: F401,E402
+from portal.core.once import FormSubmission  # noqa: F401,E402

@@ -127,6 +127,7 @@ def init_app(app):
     @app.errorhandler(OperationalError)
     def _operational(exc):
         db.session.rollback()
-        if "locked" in str(exc).lower() or "could not serialize" in str(exc).lower():
+        text = str(exc).lower()
+        if "locked" in text or "could not serialize" in text or "deadlock detected" in text:
             return error_response(409, "其他人正在同时修改，请稍后重试。")
         raise exc

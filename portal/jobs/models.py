@@ -48,6 +48,8 @@ class JobRecord(TenantScoped, db.Model):
     attempts: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
     max_attempts: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=3)
     rq_job_id: Mapped[str | None] = mapped_column(sa.String(80), nullable=True)
+    # What the job works on ("selection_cycle:12"): the object's page shows its progress.
+    subject: Mapped[str | None] = mapped_column(sa.String(80), nullable=True, index=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow, nullable=False, index=True)
     enqueued_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime, nullable=True)
@@ -68,7 +70,7 @@ class JobRecord(TenantScoped, db.Model):
             "id": self.id, "kind": self.kind, "label": self.label, "queue": self.queue,
             "status": self.status.value, "progress": self.progress, "message": self.message,
             "error": self.error, "attempts": self.attempts, "max_attempts": self.max_attempts,
-            "rq_job_id": self.rq_job_id,
+            "rq_job_id": self.rq_job_id, "subject": self.subject,
             "created_at": self.created_at.isoformat() + "Z",
             "started_at": self.started_at.isoformat() + "Z" if self.started_at else None,
             "finished_at": self.finished_at.isoformat() + "Z" if self.finished_at else None,

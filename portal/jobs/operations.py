@@ -51,7 +51,7 @@ def func_path(func) -> str:
 
 def enqueue(func, *args, queue: str = "default", tenant_id: int | None = None,
             label: str | None = None, kind: str | None = None, created_by=None,
-            max_attempts: int = 3, **kwargs) -> JobRecord:
+            max_attempts: int = 3, subject: str | None = None, **kwargs) -> JobRecord:
     """Record a job for ``tenant_id`` (default: the current tenant); runs after commit."""
     if queue not in QUEUES:
         raise JobError(f"未知的任务队列「{queue}」")
@@ -63,7 +63,7 @@ def enqueue(func, *args, queue: str = "default", tenant_id: int | None = None,
                     queue=queue, func=path, args=list(args), kwargs=kwargs,
                     status=JobStatus.queued, max_attempts=max(1, max_attempts),
                     rq_job_id=f"portal-{uuid.uuid4().hex}", enqueued_at=utcnow(),
-                    created_by_id=getattr(created_by, "id", None))
+                    created_by_id=getattr(created_by, "id", None), subject=subject)
     with tenant_context(tid, db.session) if tid != current_tenant_id() else _null():
         db.session.add(rec)
         db.session.flush()
@@ -86,10 +86,14 @@ def _remember(rec: JobRecord) -> None:
 
 def retry_job(rec: JobRecord, actor) -> JobRecord:
     """The secretariat retries a failed job (same record, one more attempt)."""
+    from portal.core.concurrency import compare_and_set
+
     if rec.status != JobStatus.failed:
         raise JobError("只有失败的任务可以重试")
     before = {"status": rec.status.value, "error": rec.error, "attempts": rec.attempts}
-    rec.status = JobStatus.queued
+    # Compare-and-set: two clicks on 重试 dispatch the job once.
+    if not compare_and_set(rec, "status", JobStatus.failed, JobStatus.queued):
+        raise JobError("该任务已被重试", status=409)
     rec.progress = 0
     rec.error = None
     rec.message = "已手动重试"

@@ -30,6 +30,7 @@ PERIODIC = [
     Periodic("outbox-sweep", "portal.notifications.jobs.sweep_outbox", 60, "notifications"),
     Periodic("stuck-jobs", "portal.jobs.operations.sweep_stuck_jobs", 300, "default"),
     Periodic("reminders", "portal.notifications.reminders.run_reminders", 3600, "default"),
+    Periodic("form-tokens", "portal.core.once.purge_expired", 86400, "default"),
 ]
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from portal.api.common import api_blueprint
 from portal.api.schemas import operation
+from portal.core.once import once
 from portal.core.errors import DomainError
 from portal.core.permissions import ROLE_STAFF, require_roles
 from portal.extensions import db
@@ -84,6 +85,7 @@ def cycles():
 @bp.post("/cycles")
 @require_roles(*ROLE_STAFF)
 @operation(body=sc.CycleIn, responses={201: sc.CycleOut})
+@once
 def create_cycle(body: sc.CycleIn):
     """Open a cycle; quota defaults to the rules and the ruleset is pinned (A4, A23)."""
     c = ops.open_cycle(g.tenant, body.academic_year, actor=_actor(), quota=body.quota, opened_on=body.opened_on)
@@ -117,6 +119,7 @@ def invitations(cycle_id: int):
 @bp.post("/cycles/<int:cycle_id>/invitations")
 @require_roles(*ROLE_STAFF)
 @operation(body=sc.InvitationsIn, responses={201: sc.InvitationList})
+@once
 def create_invitations(cycle_id: int, body: sc.InvitationsIn):
     """Invite schools by id, by province or from the rotation roster (A4, A6.1)."""
     c = v.get_cycle(cycle_id)
@@ -133,15 +136,28 @@ def create_invitations(cycle_id: int, body: sc.InvitationsIn):
     else:
         ids, route = set(body.school_ids), body.route
     created = ops.invite_schools(c, ids, route, actor=_actor())
-    if body.send:
-        for i in created:
-            ops.send_invitation(i, actor=_actor())
-    return jsonify({"items": [invitation_json(i) for i in created]}), 201
+    out = {"items": [invitation_json(i) for i in created]}
+    if body.send and created:
+        # A6.1: the letters go out in a background job (thousands would outlast the request).
+        job, _started = ops.send_all_invitations(c, actor=_actor(), invitation_ids=[i.id for i in created])
+        out["job"] = job.as_json()
+    return jsonify(out), 201
+
+
+@bp.post("/cycles/<int:cycle_id>/invitations/send")
+@require_roles(*ROLE_STAFF)
+@operation(responses={202: sc.JobStartedOut})
+@once
+def send_invitations(cycle_id: int):
+    """Send every unsent letter of the cycle (A6.1): a background job; poll ``/jobs/<id>``."""
+    job, started = ops.send_all_invitations(v.get_cycle(cycle_id), actor=_actor())
+    return jsonify({"job": job.as_json(), "started": started}), 202
 
 
 @bp.post("/invitations/<int:inv_id>/send")
 @require_roles(*ROLE_STAFF)
 @operation(responses={200: sc.InvitationOut})
+@once
 def send_invitation(inv_id: int):
     """Generate the letter (DOCX+PDF) and notify the school (A6.1)."""
     return jsonify(invitation_json(ops.send_invitation(v.get_invitation(inv_id), actor=_actor())))
@@ -150,6 +166,7 @@ def send_invitation(inv_id: int):
 @bp.post("/invitations/<int:inv_id>/acknowledge")
 @require_roles(Role.school_liaison, *ROLE_STAFF)
 @operation(responses={200: sc.InvitationOut})
+@once
 def acknowledge(inv_id: int):
     """The school acknowledges the letter (A6.1)."""
     return jsonify(invitation_json(ops.mark_invitation(v.get_invitation(inv_id), "acknowledged", actor=_actor())))
@@ -168,6 +185,7 @@ def delivery(inv_id: int, body: sc.DeliveryIn):
 @bp.post("/invitations/<int:inv_id>/extra")
 @require_roles(*ROLE_STAFF)
 @operation(body=sc.ExtraIn, responses={200: sc.InvitationOut})
+@once
 def extra(inv_id: int, body: sc.ExtraIn):
     """Allow more nominees than the rule with a recorded reason (A6.2)."""
     inv = ops.allow_extra_nominees(v.get_invitation(inv_id), body.extra, body.reason, actor=_actor())
@@ -177,6 +195,7 @@ def extra(inv_id: int, body: sc.ExtraIn):
 @bp.post("/invitations/<int:inv_id>/nominations")
 @require_roles(Role.school_liaison, *ROLE_STAFF)
 @operation(body=sc.NominationIn, responses={201: sc.NominationOut})
+@once
 def create_nomination(inv_id: int, body: sc.NominationIn):
     """Create a draft nomination; 422 with per-field Chinese errors (A6.2)."""
     inv = v.get_invitation(inv_id)
@@ -190,6 +209,7 @@ def create_nomination(inv_id: int, body: sc.NominationIn):
 @bp.post("/invitations/<int:inv_id>/upload")
 @require_roles(Role.school_liaison, *ROLE_STAFF)
 @operation(files=("file",), responses={201: sc.ImportCreated})
+@once
 def upload(inv_id: int):
     """Upload the school's xlsx; all rows valid or nothing stored (A6.2)."""
     inv = v.get_invitation(inv_id)
@@ -199,6 +219,7 @@ def upload(inv_id: int):
 @bp.post("/cycles/<int:cycle_id>/nominations/import")
 @require_roles(Role.secretariat_admin)
 @operation(files=("file",), responses={201: sc.ImportCreated})
+@once
 def import_nominations(cycle_id: int):
     """Import the secretariat's workbook of the cycle's nominations; all rows valid or nothing stored (A6.2)."""
     c = v.get_cycle(cycle_id)
@@ -246,6 +267,7 @@ def nomination(nom_id: int):
 @bp.post("/nominations/<int:nom_id>/submit")
 @require_roles(Role.school_liaison, *ROLE_STAFF)
 @operation(responses={200: sc.NominationOut})
+@once
 def submit(nom_id: int):
     """Submit a draft; 409 past the deadline or over the school's limit (A6.2)."""
     return jsonify(nomination_json(ops.submit_nomination(v.get_nomination(nom_id), actor=_actor(), roles=g.roles)))
@@ -254,6 +276,7 @@ def submit(nom_id: int):
 @bp.post("/nominations/<int:nom_id>/eligibility")
 @require_roles(*ROLE_STAFF)
 @operation(responses={200: sc.NominationDetailOut})
+@once
 def eligibility(nom_id: int):
     """Run the automatic eligibility checks A5.1, A5.2, A5.5 (A5)."""
     n = v.get_nomination(nom_id)
@@ -264,6 +287,7 @@ def eligibility(nom_id: int):
 @bp.post("/nominations/<int:nom_id>/attest")
 @require_roles(*ROLE_STAFF)
 @operation(body=sc.AttestIn, responses={200: sc.NominationDetailOut})
+@once
 def attest(nom_id: int, body: sc.AttestIn):
     """Attest A5.3 or A5.4 with evidence (A5)."""
     n = v.get_nomination(nom_id)
@@ -274,6 +298,7 @@ def attest(nom_id: int, body: sc.AttestIn):
 @bp.post("/nominations/<int:nom_id>/transitions/<name>")
 @require_roles(*ALL)
 @operation(body=sc.TransitionIn, responses={200: sc.NominationDetailOut})
+@once
 def transition(nom_id: int, name: str, body: sc.TransitionIn):
     """Make a state-machine transition (confirm_eligibility, start_review, complete_review, withdraw...)."""
     if name not in workflow.TRANSITIONS or name in ("submit", "disqualify", "approve", "publicize", "appoint"):
@@ -286,6 +311,7 @@ def transition(nom_id: int, name: str, body: sc.TransitionIn):
 @bp.post("/nominations/<int:nom_id>/reviews")
 @require_roles(Role.provincial_reviewer, *ROLE_STAFF)
 @operation(body=sc.ReviewIn, responses={200: sc.NominationDetailOut})
+@once
 def review(nom_id: int, body: sc.ReviewIn):
     """Sign the qualification review and inspection report (A6.3)."""
     n = v.get_nomination(nom_id)
@@ -297,6 +323,7 @@ def review(nom_id: int, body: sc.ReviewIn):
 @bp.post("/nominations/<int:nom_id>/scores")
 @require_roles(*ROLE_STAFF)
 @operation(body=sc.ScoresIn, responses={200: sc.NominationOut})
+@once
 def scores(nom_id: int, body: sc.ScoresIn):
     """Enter exam and/or interview scores (A6.4)."""
     n = v.get_nomination(nom_id)
@@ -310,6 +337,7 @@ def scores(nom_id: int, body: sc.ScoresIn):
 @bp.post("/nominations/<int:nom_id>/disqualify")
 @require_roles(*ROLE_STAFF)
 @operation(body=sc.DisqualifyIn, responses={200: sc.DisqualifyOut})
+@once
 def disqualify(nom_id: int, body: sc.DisqualifyIn):
     """Disqualify at any stage with reason and evidence; school notified (A7)."""
     n = v.get_nomination(nom_id)
@@ -320,6 +348,7 @@ def disqualify(nom_id: int, body: sc.DisqualifyIn):
 @bp.post("/cycles/<int:cycle_id>/panels")
 @require_roles(*ROLE_STAFF)
 @operation(body=sc.PanelDrawIn, responses={201: sc.PanelOut})
+@once
 def draw_panel(cycle_id: int, body: sc.PanelDrawIn):
     """Draw an interview panel by lot excluding conflicts; seed recorded (A6.4)."""
     c = v.get_cycle(cycle_id)
@@ -335,6 +364,7 @@ def draw_panel(cycle_id: int, body: sc.PanelDrawIn):
 @bp.post("/cycles/<int:cycle_id>/rank")
 @require_roles(*ROLE_STAFF)
 @operation(responses={200: sc.NominationList})
+@once
 def rank(cycle_id: int):
     """Weighted totals and ranking with 保研 preference and tie-break (A6.4)."""
     ranked = ops.rank_cycle(v.get_cycle(cycle_id), actor=_actor(), roles=g.roles)
@@ -344,6 +374,7 @@ def rank(cycle_id: int):
 @bp.post("/cycles/<int:cycle_id>/propose")
 @require_roles(*ROLE_STAFF)
 @operation(body=sc.ProposeIn, responses={200: sc.NominationList})
+@once
 def propose(cycle_id: int, body: sc.ProposeIn):
     """Put ranked candidates on the proposed list, within the quota (A6.5)."""
     noms = ops.propose(v.get_cycle(cycle_id), body.nomination_ids, actor=_actor(), roles=g.roles)
@@ -353,6 +384,7 @@ def propose(cycle_id: int, body: sc.ProposeIn):
 @bp.post("/cycles/<int:cycle_id>/decision")
 @require_roles(Role.approver)
 @operation(body=sc.DecisionIn, responses={200: sc.ApprovalOut})
+@once
 def decide(cycle_id: int, body: sc.DecisionIn):
     """The approving body named in the rules approves or returns the list (A6.5)."""
     a = ops.decide(v.get_cycle(cycle_id), body.approved, body.note, actor=_actor(), roles=g.roles)
@@ -363,6 +395,7 @@ def decide(cycle_id: int, body: sc.DecisionIn):
 @bp.post("/cycles/<int:cycle_id>/notice")
 @require_roles(*ROLE_STAFF)
 @operation(body=sc.NoticeIn, responses={201: sc.NoticeOut})
+@once
 def open_notice(cycle_id: int, body: sc.NoticeIn):
     """Open the public notice; end date = min working days from the rules (A6.5)."""
     n = ops.open_notice(v.get_cycle(cycle_id), actor=_actor(), roles=g.roles, starts_on=body.starts_on)
@@ -385,6 +418,7 @@ def objections(cycle_id: int):
 @bp.post("/objections/<int:obj_id>/resolve")
 @require_roles(*ROLE_STAFF)
 @operation(body=sc.ResolveIn, responses={200: sc.ResolvedOut})
+@once
 def resolve(obj_id: int, body: sc.ResolveIn):
     """Record the investigation outcome: upheld or rejected (A6.5)."""
     o = ops.resolve_objection(db.get_or_404(Objection, obj_id), body.upheld, body.outcome, actor=_actor())
@@ -394,6 +428,7 @@ def resolve(obj_id: int, body: sc.ResolveIn):
 @bp.post("/cycles/<int:cycle_id>/confirm")
 @require_roles(*ROLE_STAFF)
 @operation(body=sc.ConfirmIn, responses={200: sc.ChairList})
+@once
 def confirm(cycle_id: int, body: sc.ConfirmIn):
     """Confirm appointments after the window closed with no objection upheld (A6.5)."""
     chairs = ops.confirm_appointments(v.get_cycle(cycle_id), actor=_actor(), roles=g.roles,
@@ -426,6 +461,7 @@ def rotation():
 @bp.post("/rotation/sync")
 @require_roles(*ROLE_STAFF)
 @operation(body=sc.RotationSyncIn, responses={200: sc.RotationList})
+@once
 def rotation_sync(body: sc.RotationSyncIn):
     """Add presidium member organizations missing from the roster (A4)."""
     from portal.core import clock
@@ -437,6 +473,7 @@ def rotation_sync(body: sc.RotationSyncIn):
 @bp.post("/rotation/<int:entry_id>/move")
 @require_roles(*ROLE_STAFF)
 @operation(body=sc.RotationMoveIn, responses={200: sc.RotationList})
+@once
 def rotation_move(entry_id: int, body: sc.RotationMoveIn):
     """Move an organization up or down among those with the same last rotation year (A4)."""
     ops.move_rotation_entry(db.get_or_404(RotationEntry, entry_id), body.direction, actor=_actor())
@@ -446,6 +483,7 @@ def rotation_move(entry_id: int, body: sc.RotationMoveIn):
 @bp.post("/rotation/<int:entry_id>/served")
 @require_roles(*ROLE_STAFF)
 @operation(body=sc.RotationServedIn, responses={200: sc.RotationList})
+@once
 def rotation_served(entry_id: int, body: sc.RotationServedIn):
     """Record (or with "remove": true, delete) the academic year an organization served (A4)."""
     e = db.get_or_404(RotationEntry, entry_id)
@@ -483,6 +521,7 @@ def panelists(cycle_id: int):
 @bp.post("/cycles/<int:cycle_id>/panelists")
 @require_roles(*ROLE_STAFF)
 @operation(body=sc.NewPanelistIn, responses={201: sc.PanelistCreated})
+@once
 def add_panelist(cycle_id: int, body: sc.NewPanelistIn):
     """Add an interviewer to the cycle's pool (A6.4)."""
     c = v.get_cycle(cycle_id)
@@ -497,6 +536,7 @@ def add_panelist(cycle_id: int, body: sc.NewPanelistIn):
 @bp.post("/cycles/<int:cycle_id>/conflicts")
 @require_roles(*ROLE_STAFF)
 @operation(body=sc.ConflictIn, responses={201: sc.ConflictOut})
+@once
 def declare_conflict(cycle_id: int, body: sc.ConflictIn):
     """Declare a panelist's conflict of interest with a candidate (A6.4, A7)."""
     c = v.get_cycle(cycle_id)
@@ -528,6 +568,7 @@ def interview_scores(nom_id: int):
 @bp.post("/nominations/<int:nom_id>/interview-scores")
 @require_roles(*ROLE_STAFF)
 @operation(body=sc.InterviewScoresIn, responses={200: sc.SheetOut})
+@once
 def record_interview_scores(nom_id: int, body: sc.InterviewScoresIn):
     """Record panelists' rubric scores {"scores": {panelist_id: {item: score}}}; mean of the panel (A6.4)."""
     n = v.get_nomination(nom_id)

@@ -90,7 +90,9 @@ def _run_cycle(tenant: Tenant, year: str, schools: list[School], actor, approver
         ops.propose(cycle, [n.id for n in top], actor=actor, roles=SYSTEM)
         ops.decide(cycle, True, "同意", actor=approver, roles=SYSTEM)
         if open_notice:
-            ops.open_notice(cycle, actor=actor, roles=SYSTEM, starts_on=cal.add_workdays(today, -1))
+            # A notice published on the previous working day, from that day (it starts no earlier, A6.5)
+            published = cal.add_workdays(today, -1)
+            ops.open_notice(cycle, actor=actor, roles=SYSTEM, starts_on=published, today=published)
     return cycle
 
 

@@ -25,6 +25,7 @@ from portal.api.schemas import operation
 from portal.selection.schemas import ExamImportOut
 from portal.core import audit
 from portal.core.errors import DomainError
+from portal.core.once import once
 from portal.core.idcard import mask_id_number
 from portal.core.permissions import ROLE_STAFF, require_roles
 from portal.core.uploads import (
@@ -227,6 +228,7 @@ def _upload() -> tuple[str, bytes]:
 
 @bp.route("/", methods=["GET", "POST"])
 @require_roles(*ROLE_STAFF)
+@once
 def page(cycle_id: int):
     cycle = _cycle(cycle_id)
     result, token = None, None

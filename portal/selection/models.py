@@ -244,7 +244,8 @@ class Invitation(TenantScoped, TimestampMixin, db.Model):
     school = relationship("School", lazy="joined")
     cycle = relationship("SelectionCycle", lazy="joined")
 
-    __table_args__ = (sa.UniqueConstraint("cycle_id", "school_id"),)
+    # A6.1: a letter's number (文号) is issued once, from the tenant's counter, never shared.
+    __table_args__ = (sa.UniqueConstraint("cycle_id", "school_id"), sa.UniqueConstraint("tenant_id", "letter_number"))
 
 
 class Nomination(TenantScoped, TimestampMixin, db.Model):

@@ -20,6 +20,8 @@ from sqlalchemy.orm import lazyload
 
 from portal.core import audit, clock
 from portal.core.calendar import calendar
+from portal.core.concurrency import compare_and_set, lock_row
+from portal.core.numbering import next_number
 from portal.core.db import check_tenant_write, utcnow
 from portal.core.errors import Conflict, DomainError
 from portal.core.idcard import IdNumberError, mask_id_number, validate_id_number
@@ -103,9 +105,11 @@ def open_cycle(tenant: Tenant, academic_year: str, *, actor, quota: int | None =
 
 
 def set_cycle_status(cycle: SelectionCycle, status: CycleStatus, *, actor) -> None:
-    before = cycle.status.value
-    cycle.status = status
-    db.session.flush()
+    before = cycle.status
+    if not compare_and_set(cycle, "status", before, status):
+        db.session.refresh(cycle)
+        raise Conflict(f"选拔的阶段已被他人改为「{cycle.status_label}」，请刷新后重试", code="stale_state")
+    before = before.value
     audit.record("cycle.status", "selection_cycle", cycle.id, actor=actor, before={"status": before},
                  after={"status": status.value}, article="A6")
 
@@ -211,6 +215,7 @@ def _set_served_years(entry: RotationEntry, years: list[str]) -> None:
 def mark_rotation_served(entry: RotationEntry, academic_year: str, *, actor, note: str | None = None) -> RotationEntry:
     """Record that the organization sent a chair by rotation in ``academic_year`` (A4)."""
     year = _valid_year(academic_year)
+    lock_row(RotationEntry, entry.id)  # two staff recording the same year: one record
     if year in entry.years:
         raise Conflict(f"{entry.union.name}已记录于 {year} 学年轮值")
     before = {"served_years": entry.years}
@@ -224,6 +229,7 @@ def mark_rotation_served(entry: RotationEntry, academic_year: str, *, actor, not
 def unmark_rotation_served(entry: RotationEntry, academic_year: str, *, actor) -> RotationEntry:
     """Correct a wrongly recorded rotation year (A4); the audit keeps the old value."""
     year = _valid_year(academic_year)
+    lock_row(RotationEntry, entry.id)
     if year not in entry.years:
         raise Conflict(f"{entry.union.name}没有 {year} 学年的轮值记录")
     before = {"served_years": entry.years}
@@ -254,18 +260,47 @@ def invite_schools(cycle: SelectionCycle, school_ids, route: Route, *, actor) ->
         db.session.add(inv)
         created.append(inv)
     db.session.flush()
-    for inv in created:
-        audit.record("invitation.created", "invitation", inv.id, actor=actor, article="A6.1",
-                     after={"school_id": inv.school_id, "route": route.value})
+    # One batch of audit records: a province's or the nation's schools are thousands.
+    audit.record_many([audit.Entry("invitation.created", "invitation", inv.id, article="A6.1",
+                                   after={"school_id": inv.school_id, "route": route.value}) for inv in created],
+                      actor=actor)
     return created
 
 
+LETTER_SERIES = "selection.invitation_letter:{year}"
+
+
+def _letter_prefix(cycle: SelectionCycle) -> str:
+    return f"学联驻〔{cycle.academic_year[:4]}〕"
+
+
+def _numbered_so_far(cycle: SelectionCycle) -> int:
+    """The highest letter number of the cycle's year already given (a counter created for a
+    year whose letters were numbered before the counter existed continues after them)."""
+    prefix = _letter_prefix(cycle)
+    top = 0
+    for number in db.session.scalars(sa.select(Invitation.letter_number).where(
+            Invitation.letter_number.like(f"{prefix}%"))):
+        digits = number[len(prefix):].removesuffix("号")
+        if digits.isdigit():
+            top = max(top, int(digits))
+    return top
+
+
 def send_invitation(inv: Invitation, *, actor) -> Invitation:
-    """Generate the letter (DOCX + PDF) and notify the school's liaisons (A6.1)."""
+    """Generate the letter (DOCX + PDF) and notify the school's liaisons (A6.1).
+
+    Once per letter: the send claims the row (``sent_at`` from NULL, compare-and-set), so a
+    second click, a rival send or a retried job finds it sent and changes nothing (no second
+    number, document or audit record). The number comes from the tenant's counter."""
     cycle = inv.cycle
-    n = db.session.scalar(sa.select(sa.func.count()).select_from(Invitation)
-                          .where(Invitation.cycle_id == cycle.id, Invitation.sent_at.is_not(None)))
-    inv.letter_number = inv.letter_number or f"学联驻〔{cycle.academic_year[:4]}〕{n + 1}号"
+    if inv.sent_at is not None or not compare_and_set(inv, "sent_at", None, utcnow()):
+        db.session.refresh(inv)
+        return inv
+    if inv.letter_number is None:
+        n = next_number(LETTER_SERIES.format(year=cycle.academic_year[:4]),
+                        start_after=lambda: _numbered_so_far(cycle))
+        inv.letter_number = f"{_letter_prefix(cycle)}{n}号"
     requested_by = None if isinstance(actor, str) else actor
     for fmt in ("docx", "pdf"):
         doc = outbox.request_document(
@@ -273,7 +308,6 @@ def send_invitation(inv: Invitation, *, actor) -> Invitation:
             builder="portal.selection.documents.invitation_letter", params={"invitation_id": inv.id},
             filename=f"{inv.school.name}-驻会执行主席人选推荐函.{fmt}", requested_by=requested_by)
         setattr(inv, f"{fmt}_document_id", outbox.document_id(doc))
-    inv.sent_at = utcnow()
     db.session.flush()
     for m in _liaisons(inv.school_id):
         outbox.notify(cycle.tenant_id, template_key="selection.invitation_letter",
@@ -284,6 +318,46 @@ def send_invitation(inv: Invitation, *, actor) -> Invitation:
     audit.record("invitation.sent", "invitation", inv.id, actor=actor, article="A6.1",
                  after={"letter_number": inv.letter_number, "school_id": inv.school_id})
     return inv
+
+
+SEND_LETTERS = "selection.send_invitations"
+
+
+def letters_job(cycle: SelectionCycle):
+    """The latest job sending this cycle's letters (its page shows the progress), or None."""
+    from portal.jobs.models import JobRecord
+
+    return db.session.scalar(sa.select(JobRecord).where(
+        JobRecord.subject == f"selection_cycle:{cycle.id}", JobRecord.kind == SEND_LETTERS)
+        .order_by(JobRecord.id.desc()).limit(1))
+
+
+def send_all_invitations(cycle: SelectionCycle, *, actor, invitation_ids: list[int] | None = None):
+    """Send every unsent letter of the cycle in a background job with progress (A6.1).
+
+    Returns (job, started): a job already sending this cycle's letters is returned rather
+    than a second one started (two clicks, two staff members: one job)."""
+    from portal.jobs import enqueue
+    from portal.jobs.models import JobStatus
+
+    lock_row(SelectionCycle, cycle.id)
+    running = letters_job(cycle) if invitation_ids is None else None
+    if running is not None and running.status in (JobStatus.queued, JobStatus.started, JobStatus.retrying):
+        return running, False
+    pending = sa.select(sa.func.count()).select_from(Invitation).where(
+        Invitation.cycle_id == cycle.id, Invitation.sent_at.is_(None))
+    if invitation_ids is not None:
+        pending = pending.where(Invitation.id.in_([int(i) for i in invitation_ids]))
+    n = db.session.scalar(pending)
+    if not n:
+        raise Conflict("没有未发出的推荐函")
+    job = enqueue("portal.selection.jobs.send_invitations", cycle.id, getattr(actor, "id", None), invitation_ids,
+                  queue="default", tenant_id=cycle.tenant_id, kind=SEND_LETTERS,
+                  label=f"发出推荐函（{n} 封）", created_by=None if isinstance(actor, str) else actor,
+                  subject=f"selection_cycle:{cycle.id}")
+    audit.record("invitation.bulk_send_started", "selection_cycle", cycle.id, actor=actor, article="A6.1",
+                 after={"job_id": job.id, "letters": n})
+    return job, True
 
 
 def _due(cycle) -> str | None:
@@ -301,8 +375,8 @@ def mark_invitation(inv: Invitation, what: str, *, actor) -> Invitation:
     field = {"delivered": "delivered_at", "opened": "opened_at", "acknowledged": "acknowledged_at"}[what]
     if inv.sent_at is None:
         raise Conflict("推荐函尚未发出")
-    if getattr(inv, field) is None:
-        setattr(inv, field, utcnow())
+    # Once: a second click (or the page opened in two tabs) finds the mark set and records nothing.
+    if getattr(inv, field) is None and compare_and_set(inv, field, None, utcnow()):
         if what == "acknowledged":
             inv.acknowledged_by_id = getattr(actor, "id", None)
             inv.opened_at = inv.opened_at or inv.acknowledged_at
@@ -316,9 +390,8 @@ def invitation_delivered(related_id, sent_at: dt.datetime) -> None:
 
     Called by the notification job in the transaction that marks the message sent."""
     inv = db.session.get(Invitation, int(related_id))
-    if inv is None or inv.delivered_at is not None:
+    if inv is None or inv.delivered_at is not None or not compare_and_set(inv, "delivered_at", None, sent_at):
         return
-    inv.delivered_at = sent_at
     inv.delivery_method = "email"
     db.session.flush()
     audit.record("invitation.delivered", "invitation", inv.id, actor="通知服务", article="A6.1",
@@ -1220,6 +1293,9 @@ def _cycle_noms(cycle, ids=None, status=None) -> list[Nomination]:
 
 
 def propose(cycle: SelectionCycle, ids, *, actor, roles) -> list[Nomination]:
+    # A4: the quota is counted and filled under the cycle's row lock, so two staff members
+    # proposing at the same moment cannot both fit into the last place.
+    lock_row(SelectionCycle, cycle.id)
     noms = _cycle_noms(cycle, ids)
     if not noms or len(noms) != len(set(int(i) for i in ids)):
         raise DomainError("请选择拟任人选")
@@ -1234,6 +1310,7 @@ def propose(cycle: SelectionCycle, ids, *, actor, roles) -> list[Nomination]:
 
 def decide(cycle: SelectionCycle, approved: bool, note: str | None, *, actor, roles) -> Approval:
     """The approving body named in the rules consents (or returns the list) (A6.5)."""
+    lock_row(SelectionCycle, cycle.id)  # one decision at a time on the cycle's list
     noms = _cycle_noms(cycle, status=S.proposed)
     if not noms:
         raise Conflict("没有待审批的拟任人选")
@@ -1256,12 +1333,27 @@ def current_notice(cycle: SelectionCycle) -> PublicNotice | None:
                              .order_by(PublicNotice.id.desc()).limit(1))
 
 
-def open_notice(cycle: SelectionCycle, *, actor, roles, starts_on: dt.date | None = None) -> PublicNotice:
-    """Publicize the approved list for at least N working days on the website (A6.5)."""
+def cycle_notices(cycle: SelectionCycle) -> list[PublicNotice]:
+    """The cycle's notices, latest first (a leftover candidate approved later has its own)."""
+    return list(db.session.scalars(sa.select(PublicNotice).where(PublicNotice.cycle_id == cycle.id)
+                                   .order_by(PublicNotice.id.desc())))
+
+
+def open_notice(cycle: SelectionCycle, *, actor, roles, starts_on: dt.date | None = None,
+                today: dt.date | None = None) -> PublicNotice:
+    """Publicize the approved list for at least N working days on the website (A6.5).
+
+    The notice starts no earlier than the day it is published: a window already partly past
+    would be shorter than N working days for anyone reading it."""
+    today = today or _today()
+    lock_row(SelectionCycle, cycle.id)  # one notice at a time for the cycle's approved list
     noms = _cycle_noms(cycle, status=S.approved)
     if not noms:
         raise Conflict(f"没有经{cycle.rule('selection.approving_body')}同意的人选，不能公示（{article_citation('A6.5')}）")
-    starts_on = starts_on or _today()
+    starts_on = starts_on or today
+    if starts_on < today:
+        raise DomainError(f"公示开始日期（{starts_on:%Y年%m月%d日}）不能早于发布当日（{today:%Y年%m月%d日}）"
+                          f"（{article_citation('A6.5')}）", field="starts_on", code="notice_backdated")
     n_days = cycle.rule("selection.public_notice_min_workdays")
     ends_on = calendar().period_end(starts_on, n_days)
     website = cycle.rule("federation.website_name")
@@ -1325,7 +1417,9 @@ def resolve_objection(o: Objection, upheld: bool, outcome: str, *, actor) -> Obj
         raise DomainError("请填写核查结论", field="outcome")
     if o.status != ObjectionStatus.received:
         raise Conflict("该异议已经处理")
-    o.status = ObjectionStatus.upheld if upheld else ObjectionStatus.rejected
+    if not compare_and_set(o, "status", ObjectionStatus.received,
+                           ObjectionStatus.upheld if upheld else ObjectionStatus.rejected):
+        raise Conflict("该异议已由他人处理，请刷新后查看")
     o.outcome, o.handled_by_id, o.handled_at = outcome, getattr(actor, "id", None), utcnow()
     db.session.flush()
     audit.record("objection.resolved", "objection", o.id, actor=actor, article="A6.5",
@@ -1345,20 +1439,23 @@ def confirm_appointments(cycle: SelectionCycle, *, actor, roles, term_start: dt.
                          today: dt.date | None = None) -> list[Chair]:
     """After the window closed and no objection upheld: create each chair's record (A6.5)."""
     today = today or _today()
-    notice = current_notice(cycle)
+    lock_row(SelectionCycle, cycle.id)
     noms = _cycle_noms(cycle, status=S.publicized)
     if not noms:
         raise Conflict("没有处于公示中的人选")
-    ctx = {"notice": notice, "today": today}
-    # All-or-nothing for the pending-objection and window guards: check every one first.
+    # A6.5: each candidate is judged by their OWN notice (a leftover candidate approved later
+    # was publicized by a later one): its full window run, its objections settled.
+    ctx = {"notices": cycle_notices(cycle), "today": today}
     blocked = {}
     for n in noms:
         reason = workflow._g_appoint(n, ctx)
         if reason:
             blocked[n.id] = reason
-    window = [r for r in blocked.values() if "公示期满" in r or "尚未核查" in r]
-    if window:
-        raise Conflict(window[0], code="guard_failed")
+    # A candidate whose notice is still running (or has objections unresolved) waits; if that
+    # leaves no one to appoint, say why. An upheld objection only excludes its candidate.
+    waiting = [r for r in blocked.values() if "公示期满" in r or "尚未核查" in r or "尚未公示" in r]
+    if waiting and len(blocked) == len(noms):
+        raise Conflict(waiting[0], code="guard_failed")
     months = cycle.rule("residency.term_months")
     start = term_start or today
     chairs = []
@@ -1409,6 +1506,8 @@ def disqualify(nom: Nomination, reason: str, evidence: str, *, actor, roles) -> 
     cycle = db.session.get(SelectionCycle, nom.cycle_id)
     stage = nom.status.value
     held_slot = nom.status in (S.proposed, S.approved, S.publicized)
+    if held_slot:
+        lock_row(SelectionCycle, cycle.id)  # the backfill fills the place under the quota lock (A4)
     workflow.apply(nom, "disqualify", actor=actor, roles=roles, note=reason)
     policy = cycle.rule("selection.disqualification_slot")
     replacement = None

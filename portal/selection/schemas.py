@@ -425,3 +425,10 @@ class ExamScoreOut(Out):
 class ExamImportOut(Out):
     imported: int
     items: list[ExamScoreOut]
+
+
+class JobStartedOut(Out):
+    """A bulk action started as a job (A6.1 letters): poll ``/api/v1/<tenant>/jobs/<id>``."""
+
+    job: dict[str, Any]
+    started: bool

@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from portal.core import clock
 from portal.core.errors import DomainError
+from portal.core.once import once
 from portal.core.permissions import ROLE_STAFF, require_roles
 from portal.extensions import db
 from portal.reference.models import Province, School
@@ -112,6 +113,7 @@ def index():
 
 @bp.route("/cycles", methods=["POST"])
 @require_roles(*ROLE_STAFF)
+@once
 def create_cycle():
     f = request.form
     opened = _date(f.get("opened_on")) or clock.today()
@@ -169,12 +171,13 @@ def cycle(cycle_id: int):
                            panels=panels, pool={p.id: p for p in pool}, proposed=proposed, ranked=ranked,
                            conflicts=conflicts, conflict_names=conflict_names, open_noms=open_noms,
                            chairs=chairs, schools=schools, reachable=reachable, PIPELINE=PIPELINE,
-                           STATUS_LABELS=STATUS_LABELS,
+                           STATUS_LABELS=STATUS_LABELS, letters_job=ops.letters_job(c) if staff else None,
                            today=clock.today())
 
 
 @bp.route("/cycles/<int:cycle_id>/invitations", methods=["POST"])
 @require_roles(*ROLE_STAFF)
+@once
 def invite(cycle_id: int):
     c = get_cycle(cycle_id)
     mode = request.form.get("mode")
@@ -192,8 +195,12 @@ def invite(cycle_id: int):
 
 @bp.route("/invitations/<int:inv_id>/send", methods=["POST"])
 @require_roles(*ROLE_STAFF)
+@once
 def send_invitation(inv_id: int):
     inv = get_invitation(inv_id)
+    if inv.sent_at is not None:
+        flash(_("推荐函已发出（%(number)s），未重复发送", number=inv.letter_number), "info")
+        return redirect(url_for("selection.cycle", cycle_id=inv.cycle_id))
     ops.send_invitation(inv, actor=actor())
     return _done(_("已向%(school)s发出推荐函（%(number)s）", school=inv.school.name, number=inv.letter_number),
                  url_for("selection.cycle", cycle_id=inv.cycle_id))
@@ -201,16 +208,36 @@ def send_invitation(inv_id: int):
 
 @bp.route("/cycles/<int:cycle_id>/send-all", methods=["POST"])
 @require_roles(*ROLE_STAFF)
+@once
 def send_all(cycle_id: int):
+    # A6.1: thousands of letters are a background job; the page answers at once and shows progress.
     c = get_cycle(cycle_id)
-    invs = db.session.scalars(sa.select(Invitation).where(Invitation.cycle_id == c.id, Invitation.sent_at.is_(None))).all()
-    for inv in invs:
-        ops.send_invitation(inv, actor=actor())
-    return _done(_("已发出 %(n)s 封推荐函", n=len(invs)), url_for("selection.cycle", cycle_id=c.id))
+    job, started = ops.send_all_invitations(c, actor=actor())
+    msg = (_("正在后台发出推荐函，进度见本页") if started
+           else _("推荐函正在后台发出中，未重复提交"))
+    flash(msg, "success" if started else "info")
+    return redirect(url_for("selection.cycle", cycle_id=c.id, _anchor="letters"))
+
+
+@bp.route("/cycles/<int:cycle_id>/jobs/<int:job_id>")
+@require_roles(*ROLE_STAFF)
+def job_progress(cycle_id: int, job_id: int):
+    """The progress of one of the cycle's background jobs (polled by the cycle page)."""
+    from flask import jsonify
+
+    from portal.jobs.models import JobRecord
+
+    c = get_cycle(cycle_id)
+    job = db.get_or_404(JobRecord, job_id)
+    if job.subject != f"selection_cycle:{c.id}":
+        abort(404)
+    return jsonify({"id": job.id, "status": job.status.value, "status_label": _(job.status_label),
+                    "progress": job.progress, "message": job.message})
 
 
 @bp.route("/invitations/<int:inv_id>/acknowledge", methods=["POST"])
 @require_roles(Role.school_liaison, *ROLE_STAFF)
+@once
 def acknowledge(inv_id: int):
     inv = get_invitation(inv_id)
     ops.mark_invitation(inv, "acknowledged", actor=actor())
@@ -219,6 +246,7 @@ def acknowledge(inv_id: int):
 
 @bp.route("/invitations/<int:inv_id>/delivery", methods=["POST"])
 @require_roles(*ROLE_STAFF)
+@once
 def delivery(inv_id: int):
     """A6.1: the letter reached a school without a liaison by fax, post or in person."""
     inv = get_invitation(inv_id)
@@ -246,6 +274,7 @@ def letter(inv_id: int, fmt: str):
 
 @bp.route("/invitations/<int:inv_id>/extra", methods=["POST"])
 @require_roles(*ROLE_STAFF)
+@once
 def extra(inv_id: int):
     inv = get_invitation(inv_id)
     ops.allow_extra_nominees(inv, request.form.get("extra", 0, type=int), request.form.get("reason", ""), actor=actor())
@@ -274,6 +303,7 @@ def invitation(inv_id: int):
 
 @bp.route("/invitations/<int:inv_id>/nominations/new", methods=["GET", "POST"])
 @require_roles(Role.school_liaison, *ROLE_STAFF)
+@once
 def new_nomination(inv_id: int):
     inv = get_invitation(inv_id)
     errors, data = {}, {}
@@ -333,6 +363,7 @@ def _errors_dir() -> str:
 
 @bp.route("/invitations/<int:inv_id>/upload", methods=["POST"])
 @require_roles(Role.school_liaison, *ROLE_STAFF)
+@once
 def upload(inv_id: int):
     inv = get_invitation(inv_id)
     result = upload_nominations(inv)
@@ -406,6 +437,7 @@ def upload_errors(inv_id: int, token: str):
 
 @bp.route("/cycles/<int:cycle_id>/nominations/import", methods=["GET", "POST"])
 @require_roles(Role.secretariat_admin)
+@once
 def cycle_import(cycle_id: int):
     c = get_cycle(cycle_id)
     if request.method == "GET":
@@ -479,6 +511,7 @@ def nomination(nom_id: int):
 
 @bp.route("/nominations/<int:nom_id>/submit", methods=["POST"])
 @require_roles(Role.school_liaison, *ROLE_STAFF)
+@once
 def submit(nom_id: int):
     nom = get_nomination(nom_id)
     ops.submit_nomination(nom, actor=actor(), roles=g.roles)
@@ -487,6 +520,7 @@ def submit(nom_id: int):
 
 @bp.route("/nominations/<int:nom_id>/attachments", methods=["POST"])
 @require_roles(Role.school_liaison, *ROLE_STAFF)
+@once
 def add_attachment(nom_id: int):
     nom = get_nomination(nom_id)
     f = request.files.get("file")
@@ -510,6 +544,7 @@ def attachment(att_id: int):
 
 @bp.route("/nominations/<int:nom_id>/transition/<name>", methods=["POST"])
 @require_roles(*ALL_ROLES)
+@once
 def transition(nom_id: int, name: str):
     nom = get_nomination(nom_id)
     if name not in workflow.TRANSITIONS or name in ("submit", "disqualify", "approve", "publicize", "appoint"):
@@ -521,6 +556,7 @@ def transition(nom_id: int, name: str):
 
 @bp.route("/nominations/<int:nom_id>/eligibility", methods=["POST"])
 @require_roles(*ROLE_STAFF)
+@once
 def eligibility(nom_id: int):
     nom = get_nomination(nom_id)
     ops.run_eligibility(nom, get_cycle(nom.cycle_id), actor=actor())
@@ -529,6 +565,7 @@ def eligibility(nom_id: int):
 
 @bp.route("/nominations/<int:nom_id>/attest", methods=["POST"])
 @require_roles(*ROLE_STAFF)
+@once
 def attest(nom_id: int):
     nom = get_nomination(nom_id)
     ops.attest(nom, request.form.get("item", ""), request.form.get("passed") == "1", request.form.get("evidence", ""),
@@ -538,6 +575,7 @@ def attest(nom_id: int):
 
 @bp.route("/nominations/<int:nom_id>/review", methods=["POST"])
 @require_roles(Role.provincial_reviewer, *ROLE_STAFF)
+@once
 def review(nom_id: int):
     nom = get_nomination(nom_id)
     level = ReviewLevel(request.form.get("level", "national"))
@@ -548,6 +586,7 @@ def review(nom_id: int):
 
 @bp.route("/nominations/<int:nom_id>/scores", methods=["POST"])
 @require_roles(*ROLE_STAFF)
+@once
 def scores(nom_id: int):
     nom = get_nomination(nom_id)
     if request.form.get("exam_score"):
@@ -559,6 +598,7 @@ def scores(nom_id: int):
 
 @bp.route("/nominations/<int:nom_id>/interview-scores", methods=["POST"])
 @require_roles(*ROLE_STAFF)
+@once
 def interview_scores(nom_id: int):
     nom = get_nomination(nom_id)
     items = ops.rubric(get_cycle(nom.cycle_id))
@@ -577,6 +617,7 @@ def interview_scores(nom_id: int):
 
 @bp.route("/nominations/<int:nom_id>/disqualify", methods=["POST"])
 @require_roles(*ROLE_STAFF)
+@once
 def disqualify(nom_id: int):
     nom = get_nomination(nom_id)
     ops.disqualify(nom, request.form.get("reason", ""), request.form.get("evidence", ""), actor=actor(), roles=g.roles)
@@ -587,6 +628,7 @@ def disqualify(nom_id: int):
 
 @bp.route("/cycles/<int:cycle_id>/panelists", methods=["POST"])
 @require_roles(*ROLE_STAFF)
+@once
 def add_panelist(cycle_id: int):
     c = get_cycle(cycle_id)
     f = request.form
@@ -599,6 +641,7 @@ def add_panelist(cycle_id: int):
 
 @bp.route("/cycles/<int:cycle_id>/conflicts", methods=["POST"])
 @require_roles(*ROLE_STAFF)
+@once
 def declare_conflict(cycle_id: int):
     c = get_cycle(cycle_id)
     panelist = db.session.scalar(sa.select(Panelist).where(
@@ -613,6 +656,7 @@ def declare_conflict(cycle_id: int):
 
 @bp.route("/cycles/<int:cycle_id>/panels", methods=["POST"])
 @require_roles(*ROLE_STAFF)
+@once
 def draw_panel(cycle_id: int):
     c = get_cycle(cycle_id)
     noms = db.session.scalars(sa.select(Nomination).where(Nomination.cycle_id == c.id,
@@ -625,6 +669,7 @@ def draw_panel(cycle_id: int):
 
 @bp.route("/cycles/<int:cycle_id>/rank", methods=["POST"])
 @require_roles(*ROLE_STAFF)
+@once
 def rank(cycle_id: int):
     c = get_cycle(cycle_id)
     ranked = ops.rank_cycle(c, actor=actor(), roles=g.roles)
@@ -633,6 +678,7 @@ def rank(cycle_id: int):
 
 @bp.route("/cycles/<int:cycle_id>/propose", methods=["POST"])
 @require_roles(*ROLE_STAFF)
+@once
 def propose(cycle_id: int):
     c = get_cycle(cycle_id)
     ops.propose(c, request.form.getlist("nomination_id"), actor=actor(), roles=g.roles)
@@ -641,6 +687,7 @@ def propose(cycle_id: int):
 
 @bp.route("/cycles/<int:cycle_id>/decide", methods=["POST"])
 @require_roles(Role.approver)
+@once
 def decide(cycle_id: int):
     c = get_cycle(cycle_id)
     ops.decide(c, request.form.get("approved") == "1", request.form.get("note"), actor=actor(), roles=g.roles)
@@ -649,6 +696,7 @@ def decide(cycle_id: int):
 
 @bp.route("/cycles/<int:cycle_id>/notice", methods=["POST"])
 @require_roles(*ROLE_STAFF)
+@once
 def open_notice(cycle_id: int):
     c = get_cycle(cycle_id)
     n = ops.open_notice(c, actor=actor(), roles=g.roles, starts_on=_date(request.form.get("starts_on")))
@@ -657,6 +705,7 @@ def open_notice(cycle_id: int):
 
 @bp.route("/objections/<int:obj_id>/resolve", methods=["POST"])
 @require_roles(*ROLE_STAFF)
+@once
 def resolve(obj_id: int):
     o = db.get_or_404(Objection, obj_id)
     ops.resolve_objection(o, request.form.get("upheld") == "1", request.form.get("outcome", ""), actor=actor())
@@ -666,9 +715,14 @@ def resolve(obj_id: int):
 
 @bp.route("/cycles/<int:cycle_id>/confirm", methods=["POST"])
 @require_roles(*ROLE_STAFF)
+@once
 def confirm(cycle_id: int):
     c = get_cycle(cycle_id)
     chairs = ops.confirm_appointments(c, actor=actor(), roles=g.roles, term_start=_date(request.form.get("term_start")))
+    waiting = db.session.scalar(sa.select(sa.func.count()).select_from(Nomination).where(
+        Nomination.cycle_id == c.id, Nomination.status == NominationStatus.publicized))
+    if waiting:  # A6.5: their own notice is still running, or its objections are not settled
+        flash(_("另有 %(n)s 名人选的公示期尚未届满或异议尚未处理，暂不任用", n=waiting), "info")
     return _done(_("已确认任用 %(n)s 名驻会执行主席", n=len(chairs)), url_for("selection.cycle", cycle_id=c.id))
 
 
@@ -708,6 +762,7 @@ def rotation():
 
 @bp.route("/rotation/sync", methods=["POST"])
 @require_roles(*ROLE_STAFF)
+@once
 def rotation_sync():
     added = ops.ensure_rotation_roster(g.tenant, on=clock.today(), actor=actor())
     return _done(_("已将 %(n)s 个主席团成员团体补入轮值名册", n=len(added)), url_for("selection.rotation"))
@@ -715,6 +770,7 @@ def rotation_sync():
 
 @bp.route("/rotation/<int:entry_id>/move", methods=["POST"])
 @require_roles(*ROLE_STAFF)
+@once
 def rotation_move(entry_id: int):
     e = ops.move_rotation_entry(get_entry(entry_id), request.form.get("direction", ""), actor=actor())
     return _done(_("已调整%(name)s的轮值顺序", name=e.union.name), url_for("selection.rotation"))
@@ -722,6 +778,7 @@ def rotation_move(entry_id: int):
 
 @bp.route("/rotation/<int:entry_id>/served", methods=["POST"])
 @require_roles(*ROLE_STAFF)
+@once
 def rotation_served(entry_id: int):
     e = get_entry(entry_id)
     year = request.form.get("academic_year", "")

@@ -2,7 +2,8 @@
 
 Each transition names who may make it, the guard that must hold (a Chinese reason when it
 does not) and the article it enforces. ``apply`` is the only writer of
-``Nomination.status``; every transition writes an audit record.
+``Nomination.status``, by compare-and-set on the row (``portal.core.concurrency``); every
+transition writes an audit record, once.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Callable
 import sqlalchemy as sa
 
 from portal.core import audit
+from portal.core.concurrency import compare_and_set, refresh
 from portal.core.errors import Conflict, DomainError
 from portal.extensions import db
 from portal.selection.models import (
@@ -115,13 +117,24 @@ def _g_publicized(nom: Nomination, ctx: dict) -> str | None:
     return None
 
 
+def notice_of(nom: Nomination, notices: list[PublicNotice] | None = None) -> PublicNotice | None:
+    """The notice that publicized ``nom``: the latest of its cycle listing it (A6.5)."""
+    if notices is None:
+        notices = db.session.scalars(sa.select(PublicNotice).where(PublicNotice.cycle_id == nom.cycle_id)
+                                     .order_by(PublicNotice.id.desc())).all()
+    return next((n for n in notices if nom.id in (n.nomination_ids or [])), None)
+
+
 def _g_appoint(nom: Nomination, ctx: dict) -> str | None:
-    notice: PublicNotice | None = ctx.get("notice")
+    # A6.5: the candidate's own notice, never another one of the cycle (ctx may carry the
+    # cycle's notices, latest first, to save a query per candidate).
+    notice = notice_of(nom, ctx.get("notices"))
     today: dt.date = ctx["today"]
     if notice is None:
         return f"尚未公示，不能任用（{article_citation('A6.5')}）"
-    if today <= notice.ends_on:
-        return (f"公示期至{notice.ends_on:%Y年%m月%d日}结束，公示期满后方可确认任用"
+    ends_on = notice.ends_on  # N working days from its start, which is never before it was published
+    if today <= ends_on:
+        return (f"公示期至{ends_on:%Y年%m月%d日}结束，公示期满后方可确认任用"
                 f"（{article_citation('A6.5')}）")
     objections = db.session.scalars(sa.select(Objection).where(
         Objection.notice_id == notice.id,
@@ -178,9 +191,16 @@ def apply(nom: Nomination, name: str, *, actor, roles, ctx: dict | None = None, 
         reason = t.guard(nom, ctx or {})
         if reason:
             raise Conflict(reason, code="guard_failed")
-    before = nom.status.value
-    nom.status = t.target
-    db.session.flush()
+    before = nom.status
+    # Compare-and-set on the row: a second click or a second staff member who loaded the same
+    # status finds it already changed, and neither the transition nor its audit is written twice.
+    if not compare_and_set(nom, "status", before, t.target):
+        from portal.selection.models import STATUS_LABELS
+
+        refresh(nom)
+        raise Conflict(f"该人选的状态已被他人改为「{STATUS_LABELS[nom.status]}」，未重复执行「{t.label}」，"
+                       f"请刷新后查看", code="stale_state")
+    before = before.value
     audit.record(f"nomination.{name}", "nomination", nom.id, actor=actor,
                  before={"status": before}, after={"status": t.target.value, "note": note},
                  article=t.article)

@@ -236,6 +236,12 @@ EN = {
 # Success messages flashed by selection/views.py ("已" + a transition's label for the transition buttons).
 "选拔已创建，规则版本已固定": "Selection created; its ruleset version is now fixed", "已添加 %(n)s 所学校": "%(n)s school(s) added",
 "已向%(school)s发出推荐函（%(number)s）": "Nomination letter sent to %(school)s (%(number)s)",
+"推荐函已发出（%(number)s），未重复发送": "The letter was already sent (%(number)s); it was not sent again",
+"正在后台发出推荐函，进度见本页": "Sending the letters in the background; progress is shown on this page",
+"推荐函正在后台发出中，未重复提交": "The letters are already being sent; nothing was submitted twice",
+"批量发函": "Sending letters",
+"另有 %(n)s 名人选的公示期尚未届满或异议尚未处理，暂不任用": "%(n)s more candidate(s) wait: their notice has not run its full length or objections are pending",
+"该表单已经提交过，未重复处理": "This form was already submitted; it was not processed twice",
 "已发出 %(n)s 封推荐函": "%(n)s nomination letter(s) sent", "已确认收到推荐函": "Receipt of the nomination letter acknowledged",
 "已记录增加推荐人数的理由": "The reason for the additional nominees has been recorded",
 "已保存为草稿，确认无误后请报送": "Saved as a draft; submit it once you have checked it",

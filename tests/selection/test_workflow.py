@@ -187,7 +187,8 @@ def _through_notice(w, n_noms=1):
         assert e.value.status == 403
         a = ops.decide(w.cycle, True, "同意", actor=approver, roles={Role.approver})
         assert a.approving_body == "共青团中央书记处"
-        notice = ops.open_notice(w.cycle, actor=w.admin, roles=SYSTEM, starts_on=dt.date(2026, 6, 1))
+        notice = ops.open_notice(w.cycle, actor=w.admin, roles=SYSTEM, starts_on=dt.date(2026, 6, 1),
+                                  today=dt.date(2026, 6, 1))
     return noms, notice
 
 
