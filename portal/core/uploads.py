@@ -109,11 +109,13 @@ def _rebuild_upload_error(message, code, row, column):
 
 
 def _fail(message: str, code: str = "bad_value", row: int | None = None, column: str | None = None):
-    """How every cell parser refuses a value: always an :class:`UploadError` (a ``ValueError``),
-    with the row and column when the caller gave them. A parser used outside a sheet (a web
-    form, a JSON body) refuses with the same type, so the one ``except UploadError`` its caller
-    writes catches every refusal; a bare ``ValueError`` here was a 500 wherever it escaped."""
-    raise UploadError(message, code, row=row, column=column)
+    """单元格规范化函数的统一出错方式：有行列上下文时抛 UploadError，否则抛普通 ValueError。"""
+    if row is not None or column is not None:
+        raise UploadError(message, code, row=row, column=column)
+    exc = ValueError(message)
+    exc.message = message  # 与 UploadError 保持同样的属性，便于 SheetRow.cell() 转换
+    exc.code = code
+    raise exc
 
 
 def _fmt_size(n: int) -> str:
