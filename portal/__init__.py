@@ -11,6 +11,10 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_mapping(config.as_dict())
     app.config["IS_POSTGRES"] = config.is_postgres
+    if app.config.get("PROXY_FIX_X_FOR"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
 
     from portal import extensions as ext
 

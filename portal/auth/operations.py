@@ -1,19 +1,32 @@
-"""Accounts: sign-in checks, password changes, disabling, API tokens."""
+"""Accounts: sign-in checks, password changes, disabling, API tokens, unlock links."""
 from __future__ import annotations
 
+import logging
 import secrets
 
 import sqlalchemy as sa
+from flask import current_app, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from portal.auth.models import ApiToken, User, hash_token
+from portal.auth.models import ApiToken, User, check_password_of, hash_token
 from portal.core import audit
 from portal.core.db import utcnow
 from portal.core.errors import DomainError
 from portal.extensions import db
 
 
+log = logging.getLogger(__name__)
+
+
 def find_user(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.strip().lower()))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this address and password, else None, in the same time either way."""
+    user = find_user(email) if len(email or "") <= 200 else None
+    ok = check_password_of(user, password or "")
+    return user if ok and user is not None and user.active else None
 
 
 def create_user(email: str, name: str, password: str, *, platform_operator: bool = False) -> User:
@@ -40,17 +53,37 @@ def tenants_of(user: User):
     return found
 
 
+def _revoke_all_tokens(user: User) -> dict[int, int]:
+    """Revoke the user's API tokens in every tenant (tokens are tenant-owned: RLS); returns
+    {tenant_id: how many}."""
+    from portal.core.db import tenant_context
+    from tenants.models import Tenant
+
+    revoked = {}
+    for tid in db.session.scalars(sa.select(Tenant.id).order_by(Tenant.id)).all():
+        with tenant_context(tid, db.session):
+            n = db.session.execute(sa.update(ApiToken).where(
+                ApiToken.tenant_id == tid, ApiToken.user_id == user.id, ApiToken.revoked.is_(False))
+                .values(revoked=True).execution_options(synchronize_session="fetch")).rowcount
+            if n:
+                revoked[tid] = n
+    return revoked
+
+
 def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
         raise DomainError("当前密码不正确", field="current")
     user.set_password(new)
     user.end_all_sessions()  # every other session ends; the caller re-logs this one
     db.session.flush()
+    # A token issued under the old password is as stolen as the old password: revoke them all.
+    revoked = _revoke_all_tokens(user)
     from portal.core.db import tenant_context
 
     for tenant in tenants_of(user):
         with tenant_context(tenant.id, db.session):
-            audit.record("user.password_changed", "user", user.id, actor=user)
+            audit.record("user.password_changed", "user", user.id, actor=user,
+                         after={"api_tokens_revoked": revoked.get(tenant.id, 0)})
 
 
 def set_user_active(user: User, active: bool, actor) -> None:
@@ -92,3 +125,58 @@ def user_for_token(raw: str) -> User | None:
         return None
     token.last_used_at = utcnow()
     return token.user
+
+
+# --- the account lock's unlock link (portal/core/throttle.py) ----------------------------------
+
+def _unlock_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="login-unlock")
+
+
+def unlock_token(user: User, lock_id: str) -> str:
+    return _unlock_signer().dumps({"u": user.id, "l": lock_id})
+
+
+def mail_unlock_link(user: User, lock_id: str) -> bool:
+    """Mail the owner of a locked account a link that lifts the lock (through the outbox of
+    the first tenant they belong to). False when they belong to no tenant (e.g. the platform
+    operator): the lock then simply runs out."""
+    tenants = tenants_of(user)
+    if not tenants:
+        log.warning("account %s locked; no tenant to mail the unlock link through", user.id)
+        return False
+    from portal.notifications.operations import notify
+
+    minutes = max(1, current_app.config["LOGIN_ACCOUNT_LOCK_SECONDS"] // 60)
+    link = current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/") + url_for(
+        "auth.unlock", token=unlock_token(user, lock_id))
+    notify(tenants[0].id, template_key="auth.login_unlock", recipient_user_id=user.id,
+           channels=("email",), context={"name": user.name, "unlock_url": link, "minutes": minutes},
+           dedupe_key=f"login-unlock:{user.id}:{lock_id}")
+    from portal.core.db import tenant_context
+
+    for tenant in tenants:
+        with tenant_context(tenant.id, db.session):
+            audit.record("user.login_locked", "user", user.id,
+                         after={"reason": "failures from many IPs", "minutes": minutes})
+    return True
+
+
+def unlock_with_token(token: str, ip: str | None) -> User:
+    """Lift the lock the link was mailed for; the link works once (a later lock has a new id)."""
+    from portal.core import throttle
+    from portal.core.db import tenant_context
+
+    max_age = current_app.config["LOGIN_ACCOUNT_LOCK_SECONDS"]
+    try:
+        data = _unlock_signer().loads(token, max_age=max_age)
+        user = db.session.get(User, int(data["u"]))
+    except (BadSignature, KeyError, TypeError, ValueError):
+        user = None
+    if user is None or throttle.lock_id(user.email) != data.get("l"):
+        raise DomainError("解锁链接无效或已过期；账号锁定到期后会自动解除", status=400)
+    throttle.unlock(user.email, ip)
+    for tenant in tenants_of(user):
+        with tenant_context(tenant.id, db.session):
+            audit.record("user.login_unlocked", "user", user.id, actor=user)
+    return user
