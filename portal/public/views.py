@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from portal.core import clock
 from portal.core.errors import DomainError
@@ -15,7 +16,12 @@ bp = Blueprint("public", __name__, url_prefix="/<tenant>/public", template_folde
 
 
 def _notice(notice_id: int) -> PublicNotice:
-    return db.get_or_404(PublicNotice, notice_id)
+    """A notice the public may read: published and started (A6.5). Until its first day it
+    does not exist for the public, whatever the id: ids are sequential, names are not public yet."""
+    n = db.get_or_404(PublicNotice, notice_id)
+    if n.starts_on > clock.today():
+        abort(404)
+    return n
 
 
 def _listed(notice):
@@ -55,9 +61,17 @@ def notice(notice_id: int):
 @bp.route("/notices/<int:notice_id>/notice.pdf")
 @public_endpoint
 def notice_pdf(notice_id: int):
+    """The PDF the documents job built when the notice opened; never rendered per request."""
     n = _notice(notice_id)
-    from portal.documents.render import content_disposition, render_pdf
-    from portal.selection.documents import public_notice
+    from portal.documents.models import GeneratedDocument
+    from portal.documents.views import send_document
 
-    return Response(render_pdf(public_notice(g.tenant.id, n.id)), mimetype="application/pdf",
-                    headers={"Content-Disposition": content_disposition(f"{n.title}.pdf", "inline")})
+    doc = db.session.get(GeneratedDocument, n.pdf_document_id) if n.pdf_document_id else None
+    if doc is None or doc.status.value != "ready":
+        # queued/running: the job is on its way; failed/missing: the secretariat regenerates it
+        from portal.core.errors import error_response
+
+        resp, status = error_response(503, _("公示文件正在生成，请稍后再试；网页上的公示内容与 PDF 一致。"),
+                                      "not_ready")
+        return resp, status, {"Retry-After": "60"}
+    return send_document(doc, inline=True, public=True)
