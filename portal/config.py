@@ -69,6 +69,12 @@ class Config:
         self.LOGIN_WINDOW_SECONDS = env_int("LOGIN_WINDOW_SECONDS", 900)
         self.LOGIN_ACCOUNT_LOCK_IPS = env_int("LOGIN_ACCOUNT_LOCK_IPS", 10)
         self.LOGIN_ACCOUNT_LOCK_SECONDS = env_int("LOGIN_ACCOUNT_LOCK_SECONDS", 3600)
+        # Anonymous forms (portal/core/challenge.py) and the objection form's limits (A6.5).
+        self.FORM_MIN_SECONDS = env_int("FORM_MIN_SECONDS", 3)
+        self.FORM_MAX_AGE_SECONDS = env_int("FORM_MAX_AGE_SECONDS", 4 * 3600)
+        self.OBJECTION_WINDOW_SECONDS = env_int("OBJECTION_WINDOW_SECONDS", 3600)
+        self.OBJECTION_IP_MAX = env_int("OBJECTION_IP_MAX", 5)
+        self.OBJECTION_NOTICE_MAX = env_int("OBJECTION_NOTICE_MAX", 60)
         # Behind N reverse proxies, trust N X-Forwarded-For hops for the client's IP (throttles).
         self.PROXY_FIX_X_FOR = env_int("PROXY_FIX_X_FOR", 0)
         self.MAIL_SERVER = env_str("MAIL_SERVER", None)

@@ -36,12 +36,18 @@ def upgrade():
         batch_op.drop_index(batch_op.f('ix_login_attempts_key'))
         batch_op.drop_index(batch_op.f('ix_login_attempts_at'))
     op.drop_table('login_attempts')
+    with op.batch_alter_table('selection_objections', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('form_token', sa.String(length=40), nullable=True))
+        batch_op.create_unique_constraint('uq_selection_objections_tenant_id_form_token', ['tenant_id', 'form_token'])
     if rls.is_postgres():
         rls.ensure_app_role()
         rls.grant_table('throttle_counters')
 
 
 def downgrade():
+    with op.batch_alter_table('selection_objections', schema=None) as batch_op:
+        batch_op.drop_constraint('uq_selection_objections_tenant_id_form_token', type_='unique')
+        batch_op.drop_column('form_token')
     op.create_table('login_attempts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=300), nullable=False),

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from portal.core import clock
+from portal.core import challenge, clock, ratelimit
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.selection import operations as ops
@@ -40,22 +40,60 @@ def index():
                            past=[n for n in notices if not n.is_open(today) and n.starts_on <= today])
 
 
+def _form_purpose(n: PublicNotice) -> str:
+    return f"objection:{n.tenant_id}:{n.id}"
+
+
+def _objection_throttle(n: PublicNotice) -> int:
+    """Count this post per IP, then per notice (one atomic step each); seconds to wait if over.
+    A post the IP limit refuses does not use up the notice's budget, so one flooding client
+    cannot close the form for everybody else."""
+    cfg = current_app.config
+    window = cfg["OBJECTION_WINDOW_SECONDS"]
+    ip = request.remote_addr or "-"
+    [(count, ttl)] = ratelimit.hit((f"objection:ip:{ip}", window))
+    if count > cfg["OBJECTION_IP_MAX"]:
+        return ttl
+    [(count, ttl)] = ratelimit.hit((f"objection:notice:{n.tenant_id}:{n.id}", window))
+    return ttl if count > cfg["OBJECTION_NOTICE_MAX"] else 0
+
+
+def _received():
+    flash(_("异议已收到，秘书处将核查处理。"), "success")
+
+
 @bp.route("/notices/<int:notice_id>", methods=["GET", "POST"])
 @public_endpoint
 def notice(notice_id: int):
     n = _notice(notice_id)
-    error = None
+    error, status, headers = None, 200, {}
+    form = {}
     if request.method == "POST":
+        f = request.form
+        form = {"content": f.get("content", ""), "contact": f.get("contact", ""),
+                "nomination_id": f.get("nomination_id", type=int)}
         try:
-            ops.submit_objection(n, request.form.get("content", ""), contact=request.form.get("contact"),
-                                 nomination_id=request.form.get("nomination_id", type=int))
-            flash("异议已收到，秘书处将核查处理。", "success")
-            return redirect(url_for("public.notice", notice_id=n.id))
+            solved = challenge.verify(_form_purpose(n), f.get("challenge_token"), f.get("challenge_answer"),
+                                      f.get(challenge.HONEYPOT_FIELD))
+            if ops.objection_for_form(n, solved.once) is not None:
+                _received()  # the same form again: the first post's answer, nothing new
+                return redirect(url_for("public.notice", notice_id=n.id))
+            wait = _objection_throttle(n)
+            if wait:
+                g._no_commit = True
+                error, status = _("提交过于频繁，请 %(n)s 分钟后再试", n=max(1, (wait + 59) // 60)), 429
+                headers = {"Retry-After": str(wait)}
+            else:
+                ops.submit_objection(n, form["content"], contact=form["contact"],
+                                     nomination_id=form["nomination_id"], form_token=solved.once)
+                _received()
+                return redirect(url_for("public.notice", notice_id=n.id))
         except DomainError as exc:
             g._no_commit = True
-            error = exc.message
-    return render_template("public/notice.html", notice=n, noms=_listed(n), error=error,
-                           is_open=n.is_open(clock.today())), (400 if error else 200)
+            error, status = exc.message, 400
+    return render_template("public/notice.html", notice=n, noms=_listed(n), error=error, form=form,
+                           challenge=challenge.issue(_form_purpose(n)), honeypot=challenge.HONEYPOT_FIELD,
+                           is_open=n.is_open(clock.today())), status, headers
 
 
 @bp.route("/notices/<int:notice_id>/notice.pdf")
