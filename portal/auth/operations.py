@@ -92,13 +92,17 @@ def set_user_active(user: User, active: bool, actor) -> None:
 
     before = user.active
     user.active = active
+    revoked = {}
     if not active:
         user.end_all_sessions()
+        revoked = _revoke_all_tokens(user)  # re-enabling must not bring old tokens back
     db.session.flush()
     for tenant in tenants_of(user):
         with tenant_context(tenant.id, db.session):
             audit.record("user.disabled" if not active else "user.enabled", "user", user.id, actor=actor,
-                         before={"active": before}, after={"active": active})
+                         before={"active": before},
+                         after={"active": active} | ({"api_tokens_revoked": revoked.get(tenant.id, 0)}
+                                                     if not active else {}))
 
 
 def issue_token(user: User, name: str, actor) -> tuple[ApiToken, str]:
