@@ -64,3 +64,59 @@ def test_the_tenant_context_ends_with_its_request(app, session, client):
             assert current_tenant_id() is None  # the next request starts with no tenant
     finally:
         activate_tenant(None)
+
+
+# --- notification templates: sandboxed and bounded -------------------------------------------
+
+HOSTILE_TEMPLATES = {
+    "repeat": '{{ "x" * 1000000000 }}',
+    "repeat-list": "{{ [1] * 1000000000 }}",
+    "power": "{{ 10 ** 100000000 }}",
+    "percent-width": '{{ "%999999999d" % 1 }}',
+    "format-filter-width": '{{ "%999999999s"|format(1) }}',
+    "str-format-width": '{{ "{:999999999}".format(1) }}',
+    "center-filter": '{{ "x"|center(1000000000) }}',
+    "ljust-method": '{{ "x".ljust(1000000000) }}',
+    "replace-filter": '{{ ("a" * 10000)|replace("a", "b" * 10000) }}',
+    "replace-method": '{{ ("a" * 10000).replace("a", "b" * 10000) }}',
+    "huge-range": "{% for i in range(100000000) %}{% endfor %}",
+    "silent-nested-loops": "{% for a in range(10000) %}{% for b in range(10000) %}{% endfor %}{% endfor %}",
+    "loud-loop": "{% for a in range(10000) %}{{ 'y' * 50 }}{% endfor %}",
+    "recursion": "{% macro m(n) %}{{ m(n) }}{% endmacro %}{{ m(1) }}",
+    "too-long-source": "正文" * 10001,
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_TEMPLATES))
+def test_a_hostile_template_is_refused_quickly(name):
+    from portal.notifications.catalog import TemplateProblem, render_text
+
+    started = time.monotonic()
+    with pytest.raises(TemplateProblem) as ei:
+        render_text(HOSTILE_TEMPLATES[name], {"name": "张三"}, "正文")
+    assert time.monotonic() - started < 5
+    assert "模板错误（正文" in str(ei.value)
+
+
+def test_ordinary_templates_still_render():
+    from portal.notifications.catalog import render_text
+
+    text = render_text("{{ name }}：{% for i in range(3) %}{{ i }}{% endfor %} {{ '%05.1f'|format(3.14159) }} "
+                       "{{ '{:,}'.format(1234567) }} {{ 'ab'|center(6) }} {{ '-' * 10 }} {{ 2 ** 10 }}",
+                       {"name": "张三"}, "正文")
+    assert text == "张三：012 003.1 1,234,567   ab   ---------- 1024"
+
+
+def test_preview_of_a_hostile_template_answers_422_at_once(app, session, login_as, client):
+    t = TenantFactory()
+    admin = member(t)
+    login_as(admin)
+    started = time.monotonic()
+    resp = client.post(f"/{t.slug}/notification-templates/jobs.failed", data={
+        "action": "preview", "subject": "标题", "reason": "",
+        "body": HOSTILE_TEMPLATES["silent-nested-loops"]})
+    assert resp.status_code == 422 and "已停止" in resp.get_data(as_text=True)
+    assert time.monotonic() - started < 5
+    resp = client.post(f"/{t.slug}/notification-templates/jobs.failed", data={
+        "action": "save", "subject": "标题", "reason": "测试", "body": HOSTILE_TEMPLATES["repeat"]})
+    assert resp.status_code == 422  # nothing saved
