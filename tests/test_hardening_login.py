@@ -222,3 +222,12 @@ def test_login_with_redis_unreachable_is_throttled_by_the_database_never_a_500(a
         page = other.get(f"/{t.slug}/", environ_base={"REMOTE_ADDR": "10.9.9.9"})
         assert page.status_code == 200  # the session goes on
     _clear_throttle(app)
+
+
+def test_throttle_messages_in_english(app, client, session):
+    client.get("/lang/en")
+    resp = _post(client, "nobody@example.cn", "guess", ip="192.0.2.99")
+    assert "Wrong email or password" in resp.get_data(as_text=True)
+    with config(app, LOGIN_MAX_FAILURES=1):
+        resp = _post(client, "nobody@example.cn", "guess", ip="192.0.2.99")
+    assert resp.status_code == 429 and "Too many failed sign-ins" in resp.get_data(as_text=True)

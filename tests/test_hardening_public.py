@@ -235,3 +235,10 @@ def test_A6_5_the_same_form_posted_by_five_threads_at_once_makes_one_objection(a
             db.session.commit()
             db.session.remove()
         _cleanup(app, tenant_id)
+
+
+def test_A6_5_the_objection_challenge_in_english(client, session):
+    w, notice, url = _open_notice(session)
+    client.get("/lang/en")
+    page = client.get(url).get_data(as_text=True)
+    assert "Work out this sum" in page and 'name="website"' in page and 'aria-hidden="true"' in page
