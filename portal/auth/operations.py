@@ -142,28 +142,27 @@ def unlock_token(user: User, lock_id: str) -> str:
 
 
 def mail_unlock_link(user: User, lock_id: str) -> bool:
-    """Mail the owner of a locked account a link that lifts the lock (through the outbox of
-    the first tenant they belong to). False when they belong to no tenant (e.g. the platform
-    operator): the lock then simply runs out."""
-    tenants = tenants_of(user)
-    if not tenants:
-        log.warning("account %s locked; no tenant to mail the unlock link through", user.id)
-        return False
-    from portal.notifications.operations import notify
-
-    minutes = max(1, current_app.config["LOGIN_ACCOUNT_LOCK_SECONDS"] // 60)
-    link = current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/") + url_for(
-        "auth.unlock", token=unlock_token(user, lock_id))
-    notify(tenants[0].id, template_key="auth.login_unlock", recipient_user_id=user.id,
-           channels=("email",), context={"name": user.name, "unlock_url": link, "minutes": minutes},
-           dedupe_key=f"login-unlock:{user.id}:{lock_id}")
+    """Tell the owner of a locked account, with a link that lifts the lock: the
+    ``account_locked`` signal, which the notifications feature mails through the outbox of the
+    first tenant the owner belongs to. False when nobody was told (no tenant, e.g. the platform
+    operator, or no receiver): the lock then simply runs out."""
     from portal.core.db import tenant_context
+    from portal.core.signals import account_locked
 
+    tenants = tenants_of(user)
+    minutes = max(1, current_app.config["LOGIN_ACCOUNT_LOCK_SECONDS"] // 60)
     for tenant in tenants:
         with tenant_context(tenant.id, db.session):
             audit.record("user.login_locked", "user", user.id,
                          after={"reason": "failures from many IPs", "minutes": minutes})
-    return True
+    if not tenants:
+        log.warning("account %s locked; no tenant to mail the unlock link through", user.id)
+        return False
+    link = current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/") + url_for(
+        "auth.unlock", token=unlock_token(user, lock_id))
+    told = account_locked.send(user, tenant_id=tenants[0].id, lock_url=link, minutes=minutes,
+                               dedupe_key=f"login-unlock:{user.id}:{lock_id}")
+    return bool(told)
 
 
 def unlock_with_token(token: str, ip: str | None) -> User:
