@@ -33,11 +33,12 @@ def _listed(notice):
 @public_endpoint
 def index():
     today = clock.today()
-    notices = db.session.scalars(sa.select(PublicNotice).order_by(PublicNotice.starts_on.desc(),
-                                                                  PublicNotice.id.desc()).limit(50)).all()
+    # only notices that have started (A6.5): a future one is not public yet, not even its title
+    notices = db.session.scalars(sa.select(PublicNotice).where(PublicNotice.starts_on <= today).order_by(
+        PublicNotice.starts_on.desc(), PublicNotice.id.desc()).limit(50)).all()
     return render_template("public/index.html", notices=notices, today=today,
                            current=[n for n in notices if n.is_open(today)],
-                           past=[n for n in notices if not n.is_open(today) and n.starts_on <= today])
+                           past=[n for n in notices if not n.is_open(today)])
 
 
 def _form_purpose(n: PublicNotice) -> str:
