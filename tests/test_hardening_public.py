@@ -26,14 +26,14 @@ def test_A6_5_a_notice_not_yet_started_is_404_page_and_pdf(client, session, suff
     with tenant_context(w.tenant.id, db.session):
         _future(notice)
     session.commit()
-    url = f"/{w.tenant.slug}/public/notices/{notice.id}{suffix}"
-    resp = client.get(url)
+    name, notice_id, slug = noms[0].name, notice.id, w.tenant.slug  # read while loaded
+    resp = client.get(f"/{slug}/public/notices/{notice_id}{suffix}")
     assert resp.status_code == 404
-    assert noms[0].name.encode() not in resp.data
-    assert client.post(f"/{w.tenant.slug}/public/notices/{notice.id}",
+    assert name.encode() not in resp.data
+    assert client.post(f"/{slug}/public/notices/{notice_id}",
                        data={"content": "该人选的学生会任职经历与事实不符，请核查。"}).status_code == 404
-    index = client.get(f"/{w.tenant.slug}/public/").get_data(as_text=True)
-    assert noms[0].name not in index and f"/notices/{notice.id}" not in index
+    index = client.get(f"/{slug}/public/").get_data(as_text=True)
+    assert name not in index and f"/notices/{notice_id}" not in index
 
 
 def test_A6_5_public_pdf_is_the_built_document_not_a_render_per_request(client, session, monkeypatch):
@@ -127,13 +127,14 @@ def test_A6_5_objection_needs_the_challenge(client, session, fast_forms):
 
 def test_A6_5_a_challenge_is_for_one_notice_only(client, session, fast_forms):
     w, notice, url = _open_notice(session)
-    other_url = url.rsplit("/", 1)[0] + f"/{notice.id + 1000}"
+    tenant_id, notice_id = w.tenant.id, notice.id  # read while loaded
+    other_url = url.rsplit("/", 1)[0] + f"/{notice_id + 1000}"
     form = objection_form(client, url, content=TEXT)
     assert client.post(other_url, data=form).status_code == 404
     from portal.core import challenge
 
     with client.application.test_request_context():
-        foreign = challenge.issue(f"objection:{w.tenant.id}:{notice.id + 1}")
+        foreign = challenge.issue(f"objection:{tenant_id}:{notice_id + 1}")
     resp = client.post(url, data=dict(form, challenge_token=foreign.token))
     assert resp.status_code == 400 and "已失效" in resp.get_data(as_text=True)
 

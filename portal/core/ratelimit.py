@@ -92,7 +92,7 @@ def _redis():
         if client is None:
             import redis
 
-            client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=1.0,
+            client = redis.Redis.from_url(url, socket_connect_timeout=1.0, socket_timeout=3.0,
                                           retry_on_timeout=False)
             _clients[url] = client
     return client
