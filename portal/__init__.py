@@ -14,6 +14,10 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     from portal.core import converters
 
     converters.init_app(app)  # before any blueprint: every <int:...> is bounded
+    if app.config.get("PROXY_FIX_X_FOR"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
 
     from portal import extensions as ext
 
@@ -32,10 +36,24 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     def _fresh_request_state(endpoint, values):
         # Per-request state lives on g; start every request clean even when an app
         # context outlives it (the tests hold one per test).
-        from flask import g
+        from flask import g, request
+
+        from portal.core.db import begin_request_tenant
 
         for key in list(g.__dict__):
             g.pop(key, None)
+        # The tenant is a context variable of the thread, and a sync worker serves the next
+        # request on the same thread: every request starts with none (only its URL sets one)
+        # and gives back, when it ends, what was there before it.
+        request.environ.setdefault("portal.tenant_token", begin_request_tenant())
+
+    @app.teardown_request
+    def _end_tenant(exc):
+        from flask import request
+
+        from portal.core.db import end_request_tenant
+
+        end_request_tenant(request.environ.pop("portal.tenant_token", None))
 
     i18n.init_app(app)
     context.init_app(app)

@@ -66,8 +66,21 @@ class Config:
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.WTF_CSRF_TIME_LIMIT = None
+        # The login throttle (portal/core/throttle.py): attempts per (account, IP) pair and per
+        # IP in a window; a whole account locks only after failures from many IPs.
         self.LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
+        self.LOGIN_IP_MAX_FAILURES = env_int("LOGIN_IP_MAX_FAILURES", 20)
         self.LOGIN_WINDOW_SECONDS = env_int("LOGIN_WINDOW_SECONDS", 900)
+        self.LOGIN_ACCOUNT_LOCK_IPS = env_int("LOGIN_ACCOUNT_LOCK_IPS", 10)
+        self.LOGIN_ACCOUNT_LOCK_SECONDS = env_int("LOGIN_ACCOUNT_LOCK_SECONDS", 3600)
+        # Anonymous forms (portal/core/challenge.py) and the objection form's limits (A6.5).
+        self.FORM_MIN_SECONDS = env_int("FORM_MIN_SECONDS", 3)
+        self.FORM_MAX_AGE_SECONDS = env_int("FORM_MAX_AGE_SECONDS", 4 * 3600)
+        self.OBJECTION_WINDOW_SECONDS = env_int("OBJECTION_WINDOW_SECONDS", 3600)
+        self.OBJECTION_IP_MAX = env_int("OBJECTION_IP_MAX", 5)
+        self.OBJECTION_NOTICE_MAX = env_int("OBJECTION_NOTICE_MAX", 60)
+        # Behind N reverse proxies, trust N X-Forwarded-For hops for the client's IP (throttles).
+        self.PROXY_FIX_X_FOR = env_int("PROXY_FIX_X_FOR", 0)
         self.MAIL_SERVER = env_str("MAIL_SERVER", None)
         self.MAIL_PORT = env_int("MAIL_PORT", 25)
         self.MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)

@@ -1,5 +1,6 @@
 """Every model, imported once so the metadata is complete."""
-from portal.auth.models import ApiToken, LoginAttempt, User  # noqa: F401
+from portal.auth.models import ApiToken, User  # noqa: F401
+from portal.core.ratelimit import ThrottleCounter  # noqa: F401
 from portal.core.audit import AuditRecord  # noqa: F401
 from portal.reference.models import PresidiumMembership, Province, School, StudentUnion  # noqa: F401
 from tenants.models import Membership, Tenant  # noqa: F401

@@ -80,16 +80,17 @@ def test_failure_is_shown_with_reason_and_can_be_retried(client, login_as, sessi
         session.refresh(rec)
         assert rec.status == JobStatus.failed
         assert "第一次运行失败" in rec.error
+        rec_id = rec.id  # read here: after a request the row is expired, and RLS hides it outside the tenant
     login_as(admin)
     page = client.get(f"/{tenant.slug}/jobs/").get_data(as_text=True)
     assert "测试任务" in page and "失败" in page and "第一次运行失败" in page
-    resp = client.post(f"/{tenant.slug}/jobs/{rec.id}/retry")
+    resp = client.post(f"/{tenant.slug}/jobs/{rec_id}/retry")
     assert resp.status_code == 303
-    data = client.get(f"/api/v1/{tenant.slug}/jobs/{rec.id}").get_json()
+    data = client.get(f"/api/v1/{tenant.slug}/jobs/{rec_id}").get_json()
     assert data["status"] == "finished" and data["attempts"] == 2
     # retrying a finished job is refused with a Chinese message
-    client.post(f"/{tenant.slug}/jobs/{rec.id}/retry")
-    assert "只有失败的任务可以重试" in client.get(f"/{tenant.slug}/jobs/{rec.id}").get_data(as_text=True)
+    client.post(f"/{tenant.slug}/jobs/{rec_id}/retry")
+    assert "只有失败的任务可以重试" in client.get(f"/{tenant.slug}/jobs/{rec_id}").get_data(as_text=True)
 
 
 def test_jobs_page_is_admin_only_and_tenant_scoped(client, login_as, session, as_tenant):

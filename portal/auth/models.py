@@ -1,4 +1,4 @@
-"""Users (global accounts), API tokens and the login throttle's SQL fallback."""
+"""Users (global accounts) and API tokens."""
 from __future__ import annotations
 
 import datetime as dt
@@ -72,6 +72,23 @@ class User(UserMixin, db.Model):
         return f"<User {self.email}>"
 
 
+_dummy_hash: list[str] = []
+
+
+def check_password_of(user: User | None, password: str) -> bool:
+    """``user``'s password check, or the same argon2 work against a dummy hash when there is
+    no such user: an unknown address takes as long to refuse as a known one."""
+    if user is not None:
+        return user.check_password(password)
+    if not _dummy_hash:
+        _dummy_hash.append(_hasher.hash(secrets.token_hex(16)))
+    try:
+        _hasher.verify(_dummy_hash[0], password)
+    except (VerificationError, InvalidHashError):
+        pass
+    return False
+
+
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
@@ -90,13 +107,3 @@ class ApiToken(TenantScoped, db.Model):
     revoked: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
 
     user = relationship("User", lazy="joined")
-
-
-class LoginAttempt(db.Model):
-    """Failed logins, the throttle's store when no Redis is configured (single machine)."""
-
-    __tablename__ = "login_attempts"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(sa.String(300), nullable=False, index=True)
-    at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow, nullable=False, index=True)

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.exceptions import TooManyRequests
 
@@ -9,38 +10,66 @@ from portal.auth import operations
 from portal.auth.forms import ChangePasswordForm, LoginForm, TokenForm
 from portal.auth.models import ApiToken
 from portal.core import throttle
+from portal.core.redirects import redirect_back
 from portal.core.errors import DomainError
 from portal.extensions import db
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
 
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+def _client_ip() -> str:
+    return request.remote_addr or "-"  # the proxy's hop is resolved by ProxyFix (PROXY_FIX_X_FOR)
+
+
+def _too_many(refusal: throttle.Refusal):
+    minutes = max(1, (refusal.wait + 59) // 60)
+    if refusal.account_locked:
+        text = _("该账号因多处登录失败已临时锁定，请 %(n)s 分钟后再试；账号本人可使用邮件中的解锁链接立即解除。", n=minutes)
+    else:
+        text = _("登录失败次数过多，请 %(n)s 分钟后再试", n=minutes)
+    exc = TooManyRequests(description=text)
+    exc.retry_after = refusal.wait
+    return exc
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        email, ip = form.email.data, request.remote_addr or "-"
-        wait = throttle.is_blocked(email, ip)
-        if wait:
-            exc = TooManyRequests(description=f"登录失败次数过多，请 {max(1, wait // 60)} 分钟后再试")
-            exc.retry_after = wait
-            raise exc
-        user = operations.find_user(email)
-        if user is None or not user.check_password(form.password.data) or not user.active:
-            throttle.record_failure(email, ip)
-            flash("邮箱或密码不正确，或账号已停用", "error")
+        email, ip = form.email.data, _client_ip()
+        # Counted before the password is checked, in one atomic step (portal/core/throttle.py).
+        refusal = throttle.begin_attempt(email, ip)
+        if refusal:
+            raise _too_many(refusal)
+        user = operations.authenticate(email, form.password.data)
+        if user is None:
+            new_lock = throttle.failed(email, ip)
+            if new_lock:
+                owner = operations.find_user(email) if len(email) <= 200 else None
+                if owner is not None:
+                    operations.mail_unlock_link(owner, new_lock)
+            flash(_("邮箱或密码不正确，或账号已停用"), "error")
             return render_template("auth/login.html", form=form), 200
-        throttle.clear(email)
+        throttle.succeeded(email, ip)
         session.clear()
         login_user(user)
-        return redirect(_safe_next(request.args.get("next")) or url_for("auth.home"))
+        return redirect_back(request.args.get("next"), url_for("auth.home"))
     return render_template("auth/login.html", form=form)
+
+
+@bp.route("/login/unlock/<token>", methods=["GET", "POST"])
+def unlock(token: str):
+    """The owner's link from the lock mail: a page with one button (a mail scanner's GET
+    changes nothing), the POST lifts the lock."""
+    if request.method == "POST":
+        try:
+            operations.unlock_with_token(token, _client_ip())
+        except DomainError as exc:
+            g._no_commit = True
+            return render_template("auth/unlock.html", token=token, error=exc.message), 400
+        flash(_("账号已解锁，请重新登录"), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/unlock.html", token=token, error=None)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -111,6 +140,6 @@ def revoke_token(token_id: int):
 def set_language(code: str):
     if code in ("zh_Hans_CN", "en"):
         session["lang"] = code
-    return redirect(_safe_next(request.args.get("next")) or url_for("auth.home"))
+    return redirect_back(request.args.get("next"), url_for("auth.home"))
 
 

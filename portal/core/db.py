@@ -158,6 +158,21 @@ def activate_tenant(tenant_id: int | None, session=None) -> None:
     _apply(session)
 
 
+def begin_request_tenant():
+    """A request starts with no tenant, whatever its thread last served; returns the token
+    that :func:`end_request_tenant` gives back."""
+    return _current_tenant.set(None)
+
+
+def end_request_tenant(token) -> None:
+    if token is None:
+        return
+    try:
+        _current_tenant.reset(token)
+    except ValueError:  # ended in another context than it began: leave no tenant behind
+        _current_tenant.set(None)
+
+
 @contextlib.contextmanager
 def unscoped():
     """Skip the application filter (platform-level code only; RLS still applies)."""

@@ -1,74 +1,98 @@
-"""Login throttling shared by every process: Redis when configured, else the database."""
+"""The login throttle, on the shared counters of portal/core/ratelimit.py.
+
+Every attempt is counted *before* the password is checked, in one atomic step, and an
+attempt over the limit is refused without checking it: 30 simultaneous guesses get exactly
+``LOGIN_MAX_FAILURES`` password checks. A successful login takes its count back.
+
+Who is throttled, so that nobody can lock somebody else out from one machine:
+
+- the pair (account, IP): ``LOGIN_MAX_FAILURES`` attempts per window;
+- the IP, whatever the account: ``LOGIN_IP_MAX_FAILURES`` attempts per window;
+- the whole account only after failures from ``LOGIN_ACCOUNT_LOCK_IPS`` different IPs in a
+  window (a distributed guess); it stays locked ``LOGIN_ACCOUNT_LOCK_SECONDS`` unless its
+  owner lifts the lock with the link mailed to them (portal/auth/operations.py).
+
+Keys carry a hash of the typed address, never the address (any length, any characters).
+"""
 from __future__ import annotations
 
-import datetime as dt
+import hashlib
+from dataclasses import dataclass
 
-import sqlalchemy as sa
 from flask import current_app
 
-from portal.core.db import utcnow
-from portal.core.redis import get_redis
-from portal.extensions import db
+from portal.core import ratelimit
 
 
-def _keys(email: str, ip: str) -> list[str]:
-    return [f"login:user:{email.strip().lower()}", f"login:ip:{ip}"]
+def _who(email: str) -> str:
+    return hashlib.sha256((email or "").strip().lower().encode()).hexdigest()[:32]
 
 
-def _limits():
-    cfg = current_app.config
-    return cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_WINDOW_SECONDS"]
+def pair_key(email: str, ip: str) -> str:
+    return f"login:pair:{_who(email)}:{ip}"
 
 
-def is_blocked(email: str, ip: str) -> int:
-    """Seconds to wait, 0 if the attempt may proceed."""
-    max_failures, window = _limits()
-    r = get_redis()
-    if r is not None:
-        worst = 0
-        for key in _keys(email, ip):
-            limit = max_failures if ":user:" in key else max_failures * 4
-            if int(r.get(key) or 0) >= limit:
-                worst = max(worst, int(r.ttl(key) or window))
-        return worst
-    from portal.auth.models import LoginAttempt
-
-    since = utcnow() - dt.timedelta(seconds=window)
-    for key in _keys(email, ip):
-        limit = max_failures if ":user:" in key else max_failures * 4
-        n = db.session.scalar(
-            sa.select(sa.func.count()).select_from(LoginAttempt)
-            .where(LoginAttempt.key == key, LoginAttempt.at >= since)
-        )
-        if n >= limit:
-            return window
-    return 0
+def ip_key(ip: str) -> str:
+    return f"login:ip:{ip}"
 
 
-def record_failure(email: str, ip: str) -> None:
-    _, window = _limits()
-    r = get_redis()
-    if r is not None:
-        pipe = r.pipeline()
-        for key in _keys(email, ip):
-            pipe.incr(key)
-            pipe.expire(key, window, nx=True)
-        pipe.execute()
-        return
-    from portal.auth.models import LoginAttempt
-
-    for key in _keys(email, ip):
-        db.session.add(LoginAttempt(key=key))
-    # Failures must be kept even though the login request itself "fails".
-    db.session.commit()
+def account_ips_key(email: str) -> str:
+    return f"login:acct-ips:{_who(email)}"
 
 
-def clear(email: str) -> None:
-    r = get_redis()
-    key = _keys(email, "")[0]
-    if r is not None:
-        r.delete(key)
-        return
-    from portal.auth.models import LoginAttempt
+def account_lock_key(email: str) -> str:
+    return f"login:lock:{_who(email)}"
 
-    db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.key == key))
+
+def _cfg():
+    c = current_app.config
+    return (c["LOGIN_MAX_FAILURES"], c["LOGIN_IP_MAX_FAILURES"], c["LOGIN_WINDOW_SECONDS"],
+            c["LOGIN_ACCOUNT_LOCK_IPS"], c["LOGIN_ACCOUNT_LOCK_SECONDS"])
+
+
+@dataclass(frozen=True)
+class Refusal:
+    wait: int                 # seconds until another attempt may succeed
+    account_locked: bool = False
+
+
+def begin_attempt(email: str, ip: str) -> Refusal | None:
+    """Count this attempt; a Refusal if it is over a limit (then do not check the password)."""
+    pair_max, ip_max, window, _, _ = _cfg()
+    lock = ratelimit.held(account_lock_key(email))
+    if lock is not None:
+        return Refusal(lock[1], account_locked=True)
+    (pair_n, pair_ttl), (ip_n, ip_ttl) = ratelimit.hit((pair_key(email, ip), window), (ip_key(ip), window))
+    waits = [ttl for n, limit, ttl in ((pair_n, pair_max, pair_ttl), (ip_n, ip_max, ip_ttl)) if n > limit]
+    return Refusal(max(waits)) if waits else None
+
+
+def succeeded(email: str, ip: str) -> None:
+    """The password was right: this pair starts afresh and the IP gets its attempt back."""
+    ratelimit.clear(pair_key(email, ip))
+    ratelimit.undo(ip_key(ip))
+
+
+def failed(email: str, ip: str) -> str | None:
+    """Record a failure from ``ip``; returns a new lock's id when this failure locked the account."""
+    _, _, window, lock_ips, lock_seconds = _cfg()
+    n_ips = ratelimit.add_member(account_ips_key(email), ip, window)
+    if n_ips < lock_ips:
+        return None
+    import secrets
+
+    lock_id = secrets.token_urlsafe(12)
+    return lock_id if ratelimit.hold(account_lock_key(email), lock_id, lock_seconds) else None
+
+
+def lock_id(email: str) -> str | None:
+    lock = ratelimit.held(account_lock_key(email))
+    return lock[0] if lock else None
+
+
+def unlock(email: str, ip: str | None = None) -> None:
+    """Lift an account lock (its owner's link); the failing IPs start counting afresh."""
+    keys = [account_lock_key(email), account_ips_key(email)]
+    if ip:
+        keys.append(pair_key(email, ip))
+    ratelimit.clear(*keys)

@@ -96,8 +96,9 @@ def download(doc_id: int):
     return send_document(_get(doc_id))
 
 
-def send_document(doc: GeneratedDocument):
-    """The file as an attachment (callers have checked access)."""
+def send_document(doc: GeneratedDocument, *, inline: bool = False, public: bool = False):
+    """The file as an attachment, or ``inline`` (callers have checked access). A ``public``
+    file (the 公示 PDF) may be cached by browsers for a minute; nothing else is cached."""
     path = file_path(doc)
     if doc.status.value != "ready" or not path:
         raise DomainError("文件尚未生成完成", status=409, code="not_ready")
@@ -105,9 +106,9 @@ def send_document(doc: GeneratedDocument):
         resp = send_file(path, mimetype=doc.content_type, as_attachment=False, max_age=0, conditional=False)
     except FileNotFoundError:
         raise DomainError("文件已丢失，请重新生成", status=410, code="gone") from None
-    resp.headers["Content-Disposition"] = content_disposition(doc.filename, "attachment")
+    resp.headers["Content-Disposition"] = content_disposition(doc.filename, "inline" if inline else "attachment")
     resp.headers["X-Content-Type-Options"] = "nosniff"
-    resp.headers["Cache-Control"] = "private, no-store"
+    resp.headers["Cache-Control"] = "public, max-age=60" if public else "private, no-store"
     return resp
 
 

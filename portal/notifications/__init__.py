@@ -9,6 +9,14 @@ def notify(*args, **kwargs):
     return _notify(*args, **kwargs)
 
 
+def _mail_unlock_link(user, *, tenant_id: int, lock_url: str, minutes: int, dedupe_key: str):
+    """A locked account's owner gets the link that lifts the lock (portal/core/throttle.py)."""
+    from portal.notifications.operations import notify as _notify
+
+    _notify(tenant_id, template_key="auth.login_unlock", recipient_user_id=user.id, channels=("email",),
+            context={"name": user.name, "unlock_url": lock_url, "minutes": minutes}, dedupe_key=dedupe_key)
+
+
 def init_app(app):
     import click
     from flask import g
@@ -22,6 +30,9 @@ def init_app(app):
 
     app.register_blueprint(bp)
     app.register_blueprint(api_bp)
+    from portal.core.signals import account_locked
+
+    account_locked.connect(_mail_unlock_link, weak=False)
     register_nav(app, "notifications.mailbox", "所有已发送邮件", roles=("secretariat_admin",))
     register_nav(app, "notifications.templates", "通知模板", roles=("secretariat_admin",))
 

@@ -14,12 +14,11 @@ from typing import Any
 
 import jinja2
 import sqlalchemy as sa
-from jinja2.sandbox import SandboxedEnvironment
-
+from portal.core.sandbox import BoundedSandbox, RenderLimit, check_source, render_bounded
 from portal.extensions import db
 
-_env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
-                            keep_trailing_newline=False)
+# Sandboxed and bounded (size, output, time): templates are typed by tenant administrators.
+_env = BoundedSandbox(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
 _env.filters["cndate"] = lambda d: f"{d.year}年{d.month}月{d.day}日" if hasattr(d, "year") else str(d)
 
 
@@ -78,6 +77,8 @@ def _explain(exc: BaseException) -> str:
         return f"未定义的变量或属性（{exc.message}）"
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return f"语法错误：{exc.message}"
+    if isinstance(exc, RenderLimit):
+        return str(exc)
     if isinstance(exc, jinja2.exceptions.SecurityError):
         return f"模板中有不允许的操作：{exc}"
     return f"{type(exc).__name__}: {exc}"
@@ -85,11 +86,14 @@ def _explain(exc: BaseException) -> str:
 
 def render_text(source: str, context: dict, part: str) -> str:
     try:
+        check_source(source)
         tpl = _env.from_string(source)
+    except RenderLimit as exc:
+        raise TemplateProblem(part, None, str(exc)) from None
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateProblem(part, exc.lineno, _explain(exc)) from None
     try:
-        return tpl.render(**context)
+        return render_bounded(tpl, context)
     except Exception as exc:  # UndefinedError, SecurityError, TypeError in a filter...
         raise TemplateProblem(part, _template_line(exc), _explain(exc)) from None
 

@@ -21,6 +21,18 @@ register_default_template(
     sample={"filename": "示例.pdf"},
 )
 register_default_template(
+    "auth.login_unlock", "账号锁定与解锁链接", article=None,
+    subject="您的账号因多处登录失败已临时锁定",
+    body="""{{ name }}，您好：
+
+您的账号在短时间内从多个网络地址登录失败，为防止密码被猜测，已临时锁定 {{ minutes }} 分钟。
+如果是您本人，可打开下面的链接立即解除锁定：
+{{ unlock_url }}
+
+如果不是您本人在登录，建议解锁后修改密码。""",
+    sample={"name": "张三", "unlock_url": "https://portal.example.cn/login/unlock/示例", "minutes": 60},
+)
+register_default_template(
     "jobs.failed", "后台任务失败", article=None,
     subject="后台任务失败：{{ label }}",
     body="""后台任务「{{ label }}」在第 {{ attempts }} 次尝试后失败。

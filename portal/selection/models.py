@@ -500,6 +500,11 @@ class Objection(TenantScoped, db.Model):
     outcome: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     handled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
     handled_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime, nullable=True)
+    # The public form's one-time id (portal/core/challenge.py): the same form posted twice
+    # makes one objection.
+    form_token: Mapped[str | None] = mapped_column(sa.String(40), nullable=True)
+
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "form_token"),)
 
     @property
     def status_label(self) -> str:

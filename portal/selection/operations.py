@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from flask import current_app
 from sqlalchemy.orm import lazyload
 
@@ -1382,8 +1383,23 @@ def open_notice(cycle: SelectionCycle, *, actor, roles, starts_on: dt.date | Non
     return notice
 
 
+def objection_for_form(notice: PublicNotice, form_token: str | None) -> Objection | None:
+    """The objection an earlier post of the same form made, if any."""
+    if not form_token:
+        return None
+    return db.session.scalar(sa.select(Objection).where(
+        Objection.tenant_id == notice.tenant_id, Objection.form_token == form_token))
+
+
 def submit_objection(notice: PublicNotice, content: str, *, contact: str | None = None,
-                     nomination_id: int | None = None, today: dt.date | None = None) -> Objection:
+                     nomination_id: int | None = None, today: dt.date | None = None,
+                     form_token: str | None = None) -> Objection:
+    """Record a public objection and tell the staff (A6.5). With ``form_token`` (the public
+    form's one-time id) a second post of the same form returns the first objection and
+    notifies nobody again, even when both posts arrive at once (a unique constraint)."""
+    earlier = objection_for_form(notice, form_token)
+    if earlier is not None:
+        return earlier
     today = today or _today()
     if not notice.is_open(today):
         raise Conflict(f"公示期为{notice.starts_on:%Y年%m月%d日}至{notice.ends_on:%Y年%m月%d日}，当前不在公示期内，"
@@ -1397,9 +1413,15 @@ def submit_objection(notice: PublicNotice, content: str, *, contact: str | None 
         raise DomainError("所选人选不在本次公示名单中", field="nomination_id")
     o = Objection(tenant_id=notice.tenant_id, notice_id=notice.id,
                   nomination_id=int(nomination_id) if nomination_id else None, content=content,
-                  contact=((contact or "").strip()[:200] or None))
-    db.session.add(o)
-    db.session.flush()
+                  contact=((contact or "").strip()[:200] or None), form_token=form_token)
+    try:
+        with db.session.begin_nested():
+            db.session.add(o)
+    except IntegrityError:  # the same form, posted at the same moment, won the token
+        winner = objection_for_form(notice, form_token)
+        if winner is None:
+            raise
+        return winner
     audit.record("objection.received", "objection", o.id, actor="公众（匿名）", article="A6.5",
                  after={"notice_id": notice.id, "nomination_id": o.nomination_id})
     for m in db.session.scalars(sa.select(Membership).where(Membership.role.in_(list(workflow.STAFF)),

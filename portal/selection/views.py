@@ -15,6 +15,7 @@ from flask_login import current_user
 from portal.core import clock
 from portal.core.errors import DomainError
 from portal.core.once import once
+from portal.core.redirects import safe_target
 from portal.core.permissions import ROLE_STAFF, require_roles
 from portal.extensions import db
 from portal.reference.models import Province, School
@@ -85,9 +86,10 @@ def _domain_error(exc: DomainError):
     # Forms: show the Chinese reason on the page we came from; nothing is committed.
     db.session.rollback()
     g._no_commit = True
-    if request.method == "POST" and request.referrer and exc.status in (400, 409):
+    back = safe_target(request.referrer)  # a Referer is user-supplied too
+    if request.method == "POST" and back and exc.status in (400, 409):
         flash(exc.message, "error")
-        return redirect(request.referrer), 303
+        return redirect(back), 303
     from portal.core.errors import error_response
 
     return error_response(exc.status, exc.message, exc.code)

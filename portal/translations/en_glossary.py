@@ -326,6 +326,28 @@ EN = {
 "%(where)s「%(column)s」%(written)s → %(read)s": "%(where)s %(column)s: %(written)s → %(read)s",
 "（另有 %(n)s 处）": " (and %(n)s more)",
 "以下内容已按规范写法读取：%(items)s%(more)s": "Read in the standard form: %(items)s%(more)s",
+# issue 8 (hardening): login throttle, unlock link, objection form challenge, public PDF
+"邮箱或密码不正确，或账号已停用": "Wrong email or password, or the account is disabled",
+"登录失败次数过多，请 %(n)s 分钟后再试": "Too many failed sign-ins; try again in %(n)s minutes",
+"该账号因多处登录失败已临时锁定，请 %(n)s 分钟后再试；账号本人可使用邮件中的解锁链接立即解除。":
+    "This account is locked for now after failed sign-ins from many places; try again in %(n)s minutes. "
+    "Its owner can lift the lock at once with the link in the email sent to them.",
+"账号已解锁，请重新登录": "The account is unlocked; please sign in again",
+"解除账号锁定": "Unlock the account", "解除锁定": "Unlock",
+"您的账号因多处登录失败被临时锁定。如果是您本人，请点击下面的按钮解除锁定，然后重新登录；如果怀疑他人在尝试您的密码，建议登录后修改密码。":
+    "Your account was locked for now after failed sign-ins from many places. If this is you, press the "
+    "button below to unlock it, then sign in again; if you think someone is trying your password, change "
+    "it after signing in.",
+"提交未通过校验，请刷新页面后重新填写": "The submission did not pass the check; reload the page and fill it in again",
+"表单已失效，请刷新页面后重新填写": "The form has expired; reload the page and fill it in again",
+"提交过快，请确认内容后再提交": "Submitted too quickly; check what you wrote and submit again",
+"验证算式的答案不正确，请重新计算": "The answer to the sum is wrong; please work it out again",
+"提交过于频繁，请 %(n)s 分钟后再试": "Too many submissions; try again in %(n)s minutes",
+"异议已收到，秘书处将核查处理。": "Your objection has been received; the secretariat will look into it.",
+"请勿填写此项": "Leave this field empty",
+"请计算（防止自动提交）：": "Work out this sum (it keeps automated posts out): ",
+"公示文件正在生成，请稍后再试；网页上的公示内容与 PDF 一致。":
+    "The notice's PDF is being prepared; try again shortly. This page shows the same content.",
 }
 # Msgids whose English depends on where they stand: pgettext(context, msgid) in the templates.
 EN_CONTEXT = {

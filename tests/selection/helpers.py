@@ -121,3 +121,16 @@ def notice_open_today(w: World, n_noms: int = 1):
         notice.ends_on = SUITE_TODAY + dt.timedelta(days=7)
         db.session.flush()
     return noms, notice
+
+
+def objection_form(client, url: str, **fields) -> dict:
+    """The public objection form as a person fills it: the page's challenge solved (the sum in
+    the page, the signed token), the honeypot left empty, plus ``fields``."""
+    import html
+    import re
+
+    page = client.get(url).get_data(as_text=True)
+    token = re.search(r'name="challenge_token" value="([^"]+)"', page).group(1)
+    a, op, b = re.search(r'class="challenge">(\d+) ([+−]) (\d+) = \?', page).groups()
+    answer = int(a) + int(b) if op == "+" else int(a) - int(b)
+    return {"challenge_token": html.unescape(token), "challenge_answer": str(answer), **fields}

@@ -143,19 +143,20 @@ def objection(client, login_as):
 
 def test_A6_5_objection_admin_links_only_a_candidate_of_that_notice(client, objection):
     w, noms, o = objection
+    n0, n1 = noms[0].id, noms[1].id  # read while loaded: once expired, RLS hides the rows outside the tenant
     url = admin_url(w, "admin_selection_objections", "edit/", id=o.id)
     page = client.get(url).get_data(as_text=True)
     assert noms[0].name in page and noms[1].name not in page
     token = csrf(client, url)
-    client.post(url, data={"csrf_token": token, "nomination_id": str(noms[1].id)})
+    client.post(url, data={"csrf_token": token, "nomination_id": str(n1)})
     with tenant_context(w.tenant.id, db.session):
         db.session.expire_all()
         assert db.session.get(Objection, o.id).nomination_id is None
-    assert client.post(url, data={"csrf_token": token, "nomination_id": str(noms[0].id)}).status_code == 302
+    assert client.post(url, data={"csrf_token": token, "nomination_id": str(n0)}).status_code == 302
     with tenant_context(w.tenant.id, db.session):
         db.session.expire_all()
-        assert db.session.get(Objection, o.id).nomination_id == noms[0].id
-    assert audited(w, "admin.selection_objections.updated")[0].after["nomination_id"] == noms[0].id
+        assert db.session.get(Objection, o.id).nomination_id == n0
+    assert audited(w, "admin.selection_objections.updated")[0].after["nomination_id"] == n0
 
 
 def test_A6_5_objection_admin_refuses_relinking_a_resolved_objection(client, objection):

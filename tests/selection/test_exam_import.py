@@ -30,6 +30,12 @@ def xlsx(rows: list[list]) -> bytes:
     return buf.getvalue()
 
 
+def _snapshot(nom):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(id=nom.id, name=nom.name, id_number=nom.id_number)
+
+
 class Exam:
     """A cycle with two candidates through review (A6.3) and one still only submitted."""
 
@@ -38,9 +44,11 @@ class Exam:
         w = world(2)
         open_cycle(w)
         inv_a, inv_b = invite(w, w.schools[0]), invite(w, w.schools[1])
-        self.a = advance_to_reviewed(w, submitted(w, inv_a, 1))
-        self.b = advance_to_reviewed(w, submitted(w, inv_b, 2))
-        self.early = submitted(w, inv_a, 3)
+        # the candidates as plain values: after a request's rollback the ORM rows are expired, and
+        # outside the tenant RLS hides them (a request leaves no tenant behind)
+        self.a = _snapshot(advance_to_reviewed(w, submitted(w, inv_a, 1)))
+        self.b = _snapshot(advance_to_reviewed(w, submitted(w, inv_b, 2)))
+        self.early = _snapshot(submitted(w, inv_a, 3))
         self.w, self.slug, self.cycle_id = w, w.tenant.slug, w.cycle.id
         self.page = f"/{self.slug}/selection/cycles/{self.cycle_id}/exam-import/"
         self.api_url = f"/api/v1/{self.slug}/selection/cycles/{self.cycle_id}/exam-scores/import"

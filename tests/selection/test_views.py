@@ -17,7 +17,8 @@ from portal.selection.xlsx import HEADERS, KEY_OF, SHEET
 from tenants.models import Role
 from tests.conftest import count_queries
 from tests.factories import member
-from tests.selection.helpers import IN_WINDOW, draft, invite, nominee, notice_open_today, open_cycle, world
+from tests.selection.helpers import (IN_WINDOW, draft, invite, nominee, notice_open_today, objection_form, open_cycle,
+                                     world)
 from tests.suite_clock import SUITE_TODAY
 
 
@@ -208,18 +209,20 @@ def test_A6_2_nomination_list_has_no_n_plus_1(client, session):
     assert a10.count == a40.count
 
 
-def test_A6_5_public_notice_anonymous_with_objection(client, session):
+def test_A6_5_public_notice_anonymous_with_objection(app, client, session, monkeypatch):
+    monkeypatch.setitem(app.config, "FORM_MIN_SECONDS", 0)
     w = world(1)
     open_cycle(w)
     noms, notice = notice_open_today(w)
     notice_id, nom_id, name, idn = notice.id, noms[0].id, noms[0].name, noms[0].id_number
-    r = client.get(f"/{w.tenant.slug}/public/notices/{notice_id}")
+    url = f"/{w.tenant.slug}/public/notices/{notice_id}"
+    r = client.get(url)
     assert r.status_code == 200 and name in r.get_data(as_text=True)
     assert idn not in r.get_data(as_text=True)
-    r = client.post(f"/{w.tenant.slug}/public/notices/{notice_id}", data={"content": "太短"})
+    r = client.post(url, data=objection_form(client, url, content="太短"))
     assert r.status_code == 400 and "至少 10 个字" in r.get_data(as_text=True)
-    r = client.post(f"/{w.tenant.slug}/public/notices/{notice_id}",
-                    data={"content": "该人选的学生会任职经历与事实不符，请核查。", "nomination_id": nom_id})
+    r = client.post(url, data=objection_form(client, url, content="该人选的学生会任职经历与事实不符，请核查。",
+                                             nomination_id=nom_id))
     assert r.status_code == 302
     pdf = client.get(f"/{w.tenant.slug}/public/notices/{notice_id}/notice.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
