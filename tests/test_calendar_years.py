@@ -155,8 +155,9 @@ def test_pasted_notice_previews_then_imports_with_audit(client, login_as, sessio
     row = db.session.get(HolidayYear, 2026)
     assert row is not None and "国办发明电〔2025〕7号" in row.source
     assert sum(d.kind == "workday" for d in row.days) == 6
-    rec = db.session.scalars(sa.select(AuditRecord).where(AuditRecord.action == "workdays.year_imported")
-                             .order_by(AuditRecord.id.desc())).first()
+    with tenant_context(national.id, db.session):
+        rec = db.session.scalars(sa.select(AuditRecord).where(AuditRecord.action == "workdays.year_imported")
+                                 .order_by(AuditRecord.id.desc())).first()
     assert rec.after["how"] == "notice" and rec.after["workdays"] == 6
 
 

@@ -20,8 +20,9 @@ from tenants.models import Membership, Role
 from tests.factories import SchoolFactory, TenantFactory, UserFactory, member
 
 
-def _audits(action):
-    return db.session.scalars(sa.select(AuditRecord).where(AuditRecord.action == action)).all()
+def _audits(action, tenant):
+    with tenant_context(tenant.id, db.session):
+        return db.session.scalars(sa.select(AuditRecord).where(AuditRecord.action == action)).all()
 
 
 def _invitation_mail(tenant, email):
@@ -58,7 +59,7 @@ def test_admin_invites_a_liaison_who_sets_a_password_and_signs_in(client, login_
         assert m.role == Role.school_liaison and m.school_id == school.id
     mail = _invitation_mail(tenant, user.email)
     assert mail is not None and "/join/" in mail.context["link"] and mail.context["school_name"] == "中山大学"
-    assert _audits("member.invited")[-1].after["email"] == user.email
+    assert _audits("member.invited", tenant)[-1].after["email"] == user.email
 
     client.get("/logout")
     page = client.get(_path(mail.context["link"]))
@@ -67,7 +68,7 @@ def test_admin_invites_a_liaison_who_sets_a_password_and_signs_in(client, login_
     assert resp.status_code == 303
     db.session.expire_all()
     assert db.session.get(User, user.id).check_password("a-new-password-1")
-    assert _audits("member.invitation_accepted")
+    assert _audits("member.invitation_accepted", tenant)
     # the link works once
     again = client.post(_path(mail.context["link"]), data={"password": "another-password", "confirm": "another-password"})
     assert again.status_code in (400, 404)
@@ -114,7 +115,7 @@ def test_resend_replaces_the_link(client, login_as, fed):
     client.get("/logout")
     assert client.get(_path(first)).status_code == 404
     assert client.get(_path(second)).status_code == 200
-    assert _audits("member.invitation_resent")
+    assert _audits("member.invitation_resent", tenant)
 
 
 def test_change_role_and_disable_are_audited_and_guarded(client, login_as, fed):
@@ -127,7 +128,7 @@ def test_change_role_and_disable_are_audited_and_guarded(client, login_as, fed):
     login_as(admin)
     resp = client.post(f"/{tenant.slug}/members/{staff_m_id}/role", data={"role": "approver"})
     assert resp.status_code == 303
-    rec = _audits("member.role_changed")[-1]
+    rec = _audits("member.role_changed", tenant)[-1]
     assert rec.before["role"] == "secretariat_staff" and rec.after["role"] == "approver"
     # the only admin can neither be demoted nor disabled, nor disable themself
     resp = client.post(f"/{tenant.slug}/members/{admin_m_id}/role", data={"role": "secretariat_staff"})
@@ -142,7 +143,7 @@ def test_change_role_and_disable_are_audited_and_guarded(client, login_as, fed):
     with tenant_context(tenant.id, db.session):
         db.session.refresh(staff_m)
         assert staff_m.active is False
-    assert _audits("member.disabled")[-1].after["email"] == staff.email
+    assert _audits("member.disabled", tenant)[-1].after["email"] == staff.email
     client.get("/logout")
     login_as(staff)
     assert client.get(f"/{tenant.slug}/selection/").status_code == 403
@@ -195,7 +196,7 @@ def test_members_workbook_reports_every_bad_row_then_invites(client, login_as, f
                           ["李四", "ls@example.cn", "省级学联审查人", "", "广东省"]])
     resp = client.post(f"/{tenant.slug}/members/import", data={"file": (io.BytesIO(data), "m.xlsx")})
     assert resp.status_code == 303, resp.get_data(as_text=True)[:2000]
-    assert len(_audits("member.invited")) == 2
+    assert len(_audits("member.invited", tenant)) == 2
 
 
 def test_members_api_and_isolation(client, login_as, fed):

@@ -42,8 +42,9 @@ def test_A6_1_letter_delivered_by_fax_is_recorded_once_with_who_and_how(client, 
         assert inv.delivery_method == "fax" and inv.delivered_at == when.replace(second=0, microsecond=0)
         assert "李文" in inv.delivery_note and "张老师" in inv.delivery_note
         assert inv.delivery_recorded_by_id == w.admin.id
-    rec = db.session.scalars(sa.select(AuditRecord).where(AuditRecord.action == "invitation.delivered")
-                             .order_by(AuditRecord.id.desc())).first()
+    with tenant_context(w.tenant.id, db.session):
+        rec = db.session.scalars(sa.select(AuditRecord).where(AuditRecord.action == "invitation.delivered")
+                                 .order_by(AuditRecord.id.desc())).first()
     assert rec.after["method"] == "fax" and rec.after["received_by"] == "校团委 张老师"
     # a second record is refused: the first stands
     again = client.post(f"/api/v1/{w.tenant.slug}/selection/invitations/{inv_id}/delivery",
