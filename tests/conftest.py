@@ -15,6 +15,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from flask.testing import FlaskClient
+
 from portal import create_app
 from portal.core.db import activate_tenant, tenant_context
 from portal.extensions import db
@@ -76,6 +78,7 @@ def app():
         JOBS_EAGER=True,
         FIXED_TODAY=SUITE_TODAY.isoformat(),
     )
+    application.test_client_class = CarryTenantClient
     with application.app_context():
         from flask_migrate import upgrade
 
@@ -96,6 +99,14 @@ def app():
         with application.app_context():
             db.engine.dispose()
         _pg_admin(['DROP DATABASE IF EXISTS "{db}"'])
+
+
+@pytest.fixture(autouse=True)
+def _suite_clock(request):
+    """Every test ends with the suite's today back in place, whatever it set."""
+    yield
+    if "app" in request.fixturenames:
+        request.getfixturevalue("app").config["FIXED_TODAY"] = SUITE_TODAY.isoformat()
 
 
 @pytest.fixture()
@@ -129,6 +140,31 @@ def _flush_test_redis(app):
         from portal.core.redis import get_redis
 
         get_redis(app.config["REDIS_URL"]).flushdb()
+
+
+class CarryTenantClient(FlaskClient):
+    """A test client that, after each request, leaves the test thread in that request's tenant.
+
+    The app ends every request with no tenant (a worker's next request must not inherit one);
+    but a test reading an expired ORM row after a request would then have RLS hide the row. So
+    the *test* carries on as the tenant of the URL it last called, the way a person stays on
+    that federation's pages. ``FlaskClient`` itself (no carrying) tests the app's own reset.
+    """
+
+    def open(self, *args, **kwargs):
+        resp = super().open(*args, **kwargs)
+        path = args[0] if args and isinstance(args[0], str) else kwargs.get("path", "")
+        parts = [p for p in str(path).split("?")[0].split("/") if p]
+        if parts[:2] == ["api", "v1"]:
+            parts = parts[2:]
+        slug = parts[0] if parts else None
+        if slug and slug not in ("login", "logout", "lang", "platform", "static", "api", "join"):
+            from tenants.models import Tenant
+
+            tid = db.session.scalar(sa.select(Tenant.id).where(Tenant.slug == slug))
+            if tid is not None:
+                activate_tenant(tid, db.session)
+        return resp
 
 
 @pytest.fixture()

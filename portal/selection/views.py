@@ -124,6 +124,15 @@ def create_cycle():
     return _done(_("选拔已创建，规则版本已固定"), url_for("selection.cycle", cycle_id=cycle.id))
 
 
+def _choice(enum_cls, value, field: str, label: str):
+    """A form's choice as its enum member; an unknown value is a clear 400, not a 500."""
+    try:
+        return enum_cls(value)
+    except ValueError:
+        allowed = "、".join(m.value for m in enum_cls)
+        raise DomainError(f"{label}「{str(value)[:40]}」无效，应为：{allowed}", field=field) from None
+
+
 def _date(v):
     if not v:
         return None
@@ -183,7 +192,8 @@ def cycle(cycle_id: int):
 def invite(cycle_id: int):
     c = get_cycle(cycle_id)
     mode = request.form.get("mode")
-    route = Route.rotation if mode == "rotation" else Route(request.form.get("route") or "selection")
+    route = Route.rotation if mode == "rotation" else _choice(Route, request.form.get("route") or "selection",
+                                                              "route", "途径")
     if mode == "rotation":
         ops.ensure_rotation_roster(g.tenant, on=c.opened_on, actor=actor())
         ids = {e.union.school_id for e in ops.rotation_due(c.rotation_quota, on=c.opened_on)}
@@ -580,7 +590,7 @@ def attest(nom_id: int):
 @once
 def review(nom_id: int):
     nom = get_nomination(nom_id)
-    level = ReviewLevel(request.form.get("level", "national"))
+    level = _choice(ReviewLevel, request.form.get("level", "national"), "level", "审查层级")
     ops.sign_review(nom, level, qualified=request.form.get("qualified") == "1", notes=request.form.get("notes", ""),
                     report=request.form.get("report", ""), actor=actor(), memberships=g.memberships)
     return _done(_("已签署审查考察意见"), url_for("selection.nomination", nom_id=nom.id))

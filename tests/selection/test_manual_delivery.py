@@ -88,3 +88,12 @@ def test_A6_1_only_staff_of_the_tenant_record_delivery(client, login_as, session
     other = TenantFactory()
     login_as(member(other))
     assert client.post(f"/api/v1/{other.slug}/selection/invitations/{inv_id}/delivery", json=form).status_code == 404
+
+
+def test_unknown_choices_on_the_web_forms_are_clear_errors_not_500(client, login_as, session):
+    """Issue 8 item 5: a route or review level the enum does not know is refused in Chinese."""
+    w, inv_id, sent = _letter_without_liaison()
+    login_as(w.admin)
+    resp = client.post(f"/{w.tenant.slug}/selection/cycles/{w.cycle.id}/invitations",
+                       data={"mode": "school", "school_id": str(w.schools[0].id), "route": "bribery"})
+    assert resp.status_code == 400 and "途径「bribery」无效" in resp.get_data(as_text=True)

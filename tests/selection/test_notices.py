@@ -59,11 +59,12 @@ def test_A6_5_the_notice_form_refuses_a_past_start(client, session, login_as, ap
     with tenant_context(w.tenant.id, db.session):
         _approve(w, approver, noms[0])
     login_as(w.admin)
+    suite_today = app.config["FIXED_TODAY"]
     app.config["FIXED_TODAY"] = "2026-06-03"
     try:
         r = client.post(f"/{w.tenant.slug}/selection/cycles/{w.cycle.id}/notice", data={"starts_on": "2026-06-01"})
     finally:
-        app.config["FIXED_TODAY"] = None
+        app.config["FIXED_TODAY"] = suite_today
     assert r.status_code == 400 and "不能早于发布当日" in r.get_data(as_text=True)
     with tenant_context(w.tenant.id, db.session):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(PublicNotice)) == 0

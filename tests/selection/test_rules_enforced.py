@@ -354,7 +354,8 @@ def _gd_through_notice(w):
             ops.open_notice(w.cycle, actor=w.admin, roles=SYSTEM, starts_on=dt.date(2026, 6, 1))
         assert "没有经共青团广东省委同意的人选" in e.value.message
         approval = ops.decide(w.cycle, True, "同意", actor=approver, roles={Role.approver})
-        notice = ops.open_notice(w.cycle, actor=w.admin, roles=SYSTEM, starts_on=dt.date(2026, 6, 1))
+        notice = ops.open_notice(w.cycle, actor=w.admin, roles=SYSTEM, starts_on=dt.date(2026, 6, 1),
+                                 today=dt.date(2026, 6, 1))
     return nom, approval, notice
 
 
