@@ -158,7 +158,10 @@ class CarryTenantClient(FlaskClient):
         if parts[:2] == ["api", "v1"]:
             parts = parts[2:]
         slug = parts[0] if parts else None
-        if slug and slug not in ("login", "logout", "lang", "platform", "static", "api", "join"):
+        from flask import has_app_context
+
+        if has_app_context() and slug and slug not in ("login", "logout", "lang", "platform", "static", "api",
+                                                       "join"):
             from tenants.models import Tenant
 
             tid = db.session.scalar(sa.select(Tenant.id).where(Tenant.slug == slug))
