@@ -103,13 +103,17 @@ def invite_liaisons():
         flash("请至少为一所学校填写联络员的姓名和邮箱", "error")
         g._no_commit = True
         return _page(422)
+    return _invite_all(invitees, problems, f"已邀请 {len(invitees)} 位学校联络员，邀请邮件已发出")
+
+
+def _invite_all(invitees, problems, done: str):
+    """Invite everyone, or (any problem, read or found while inviting) nobody, listing them all."""
     if not problems:
-        result = ops.invite_many(g.tenant, invitees, actor=_actor())
-        problems = result.problems
+        problems = ops.invite_many(g.tenant, invitees, actor=_actor()).problems
     if problems:
         g._no_commit = True
         return _page(422, problems=problems)
-    flash(f"已邀请 {len(invitees)} 位学校联络员，邀请邮件已发出", "success")
+    flash(done, "success")
     return redirect(url_for("members.index")), 303
 
 
@@ -122,14 +126,7 @@ def import_file():
         g._no_commit = True
         return _page(400)
     invitees, problems = ops.read_invitees(upload.read())
-    if not problems:
-        result = ops.invite_many(g.tenant, invitees, actor=_actor())
-        problems = result.problems
-    if problems:
-        g._no_commit = True
-        return _page(422, problems=problems)
-    flash(f"已按名单邀请 {len(invitees)} 人，邀请邮件已发出", "success")
-    return redirect(url_for("members.index")), 303
+    return _invite_all(invitees, problems, f"已按名单邀请 {len(invitees)} 人，邀请邮件已发出")
 
 
 @bp.route("/import/template.xlsx")
