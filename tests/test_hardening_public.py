@@ -13,7 +13,7 @@ from tests.selection.helpers import notice_open_today, open_cycle, world
 
 
 def _future(notice, days=3):
-    notice.starts_on = dt.date.today() + dt.timedelta(days=days)
+    notice.starts_on = SUITE_TODAY + dt.timedelta(days=days)
     notice.ends_on = notice.starts_on + dt.timedelta(days=7)
     db.session.flush()
 
@@ -77,6 +77,7 @@ import sqlalchemy as sa  # noqa: E402
 from portal.notifications.models import Notification  # noqa: E402
 from portal.selection.models import Objection  # noqa: E402
 from tests.selection.helpers import objection_form  # noqa: E402
+from tests.suite_clock import SUITE_TODAY
 
 TEXT = "该人选的学生会任职经历与事实不符，请核查。"
 

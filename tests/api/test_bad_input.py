@@ -14,6 +14,7 @@ from portal.selection import operations as ops
 from portal.selection.models import Nomination
 from portal.selection.xlsx import HEADERS, KEY_OF, SHEET
 from tests.selection.helpers import invite, nominee, world
+from tests.suite_clock import SUITE_TODAY
 
 
 def _login(client, user):
@@ -23,7 +24,7 @@ def _login(client, user):
 
 def _open_today(w):
     with tenant_context(w.tenant.id, db.session):
-        w.cycle = ops.open_cycle(w.tenant, "2030-2031", actor=w.admin, opened_on=dt.date.today())
+        w.cycle = ops.open_cycle(w.tenant, "2030-2031", actor=w.admin, opened_on=SUITE_TODAY)
     return w.cycle
 
 

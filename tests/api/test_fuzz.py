@@ -22,6 +22,7 @@ from portal.extensions import db
 from portal.selection import operations as ops
 from portal.selection.models import Route
 from tests.selection.helpers import draft, world
+from tests.suite_clock import SUITE_TODAY
 
 MAX_EXAMPLES = 4
 
@@ -40,7 +41,7 @@ CONFIG = schemathesis.Config.from_dict({
 def fuzz_world(app, session):
     w = world(2)
     with tenant_context(w.tenant.id, db.session):
-        w.cycle = ops.open_cycle(w.tenant, "2030-2031", actor=w.admin, opened_on=dt.date.today())
+        w.cycle = ops.open_cycle(w.tenant, "2030-2031", actor=w.admin, opened_on=SUITE_TODAY)
     with tenant_context(w.tenant.id, db.session):
         (inv,) = ops.invite_schools(w.cycle, [w.schools[0].id], Route.selection, actor=w.admin)  # no letter: cheap
     nom = draft(w, inv)

@@ -10,6 +10,7 @@ from portal.extensions import db
 from portal.selection import operations as ops
 from portal.selection.models import Route
 from tests.selection.helpers import world
+from tests.suite_clock import SUITE_TODAY
 
 
 def _login(client, user):
@@ -22,7 +23,7 @@ def _login(client, user):
 def w(client, session):
     w = world(1)
     with tenant_context(w.tenant.id, db.session):
-        w.cycle = ops.open_cycle(w.tenant, "2030-2031", actor=w.admin, opened_on=dt.date.today())
+        w.cycle = ops.open_cycle(w.tenant, "2030-2031", actor=w.admin, opened_on=SUITE_TODAY)
         (w.inv,) = ops.invite_schools(w.cycle, [w.schools[0].id], Route.selection, actor=w.admin)
     _login(client, w.admin)
     return w
