@@ -88,5 +88,6 @@ def store_year(data: YearData) -> HolidayYear:
         row.days.append(HolidayDay(year=year, day=day, kind="workday", name=name))
     db.session.add(row)
     db.session.flush()
-    g.pop("_workday_calendar", None) if has_app_context() else None
+    if has_app_context():
+        g.pop("_workday_calendar", None)  # this request's calendar must see the new year
     return row

@@ -132,14 +132,13 @@ def parse_notice(text: str, year: int | None = None) -> ParsedNotice:
             workdays[d] = item.name[:40]
         for d in item.other_year:
             warnings.append(f"{label}：{_fmt(d)}属于{d.year}年，应列入{d.year}年的安排，本次不导入")
-    data = YearData(year, holidays, workdays, source="")
+    doc = _DOC_NO.search(text)
+    parsed = ParsedNotice(year=year, data=YearData(year, holidays, workdays), items=items,
+                          document_number=doc.group(0) if doc else None, warnings=warnings)
     try:
-        check_year_complete(data)
+        check_year_complete(parsed.data)
     except ValueError as exc:
         raise NoticeError(str(exc)) from None
-    doc = _DOC_NO.search(text)
-    parsed = ParsedNotice(year=year, data=data, items=items,
-                          document_number=doc.group(0) if doc else None, warnings=warnings)
     parsed.data = YearData(year, holidays, workdays, source=parsed.source)
     return parsed
 
