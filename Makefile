@@ -23,12 +23,10 @@ install-test: $(BIN)/python
 translations:
 	$(BIN)/pybabel compile -f -d portal/translations >/dev/null
 
-# Debian packages: a CJK font for PDFs, pdftotext for tests, Chromium for the browser test,
-# faketime for running the suite with the clock moved (.ci/run).
+# Debian packages: a CJK font for PDFs, pdftotext for tests, Chromium for the browser test.
 system-deps:
 	@command -v pdftotext >/dev/null && fc-list 2>/dev/null | grep -qi wqy && command -v chromium >/dev/null \
-	  && command -v faketime >/dev/null \
-	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei poppler-utils chromium faketime >/dev/null)
+	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei poppler-utils chromium >/dev/null)
 
 db: install
 	mkdir -p instance

@@ -243,15 +243,20 @@ def unmark_rotation_served(entry: RotationEntry, academic_year: str, *, actor) -
 
 # --- invitations (A6.1) ----------------------------------------------------------------------
 
-def invite_schools(cycle: SelectionCycle, school_ids, route: Route, *, actor) -> list[Invitation]:
+def _check_invitable(cycle: SelectionCycle, ids: set[int]) -> None:
     if cycle.status != CycleStatus.open:
         raise Conflict(f"选拔已进入「{cycle.status_label}」阶段，不能再发函（{article_citation('A6.1')}）")
-    ids = {int(i) for i in school_ids}
     if not ids:
         raise DomainError("请至少选择一所学校")
-    schools = db.session.scalars(sa.select(School).where(School.id.in_(ids))).all()
-    if len(schools) != len(ids):
+    found = db.session.scalar(sa.select(sa.func.count()).select_from(School).where(School.id.in_(ids)))
+    if found != len(ids):
         raise DomainError("所选学校中有不属于本学联的学校")
+
+
+def invite_schools(cycle: SelectionCycle, school_ids, route: Route, *, actor) -> list[Invitation]:
+    ids = {int(i) for i in school_ids}
+    _check_invitable(cycle, ids)
+    schools = db.session.scalars(sa.select(School).where(School.id.in_(ids))).all()
     existing = set(db.session.scalars(sa.select(Invitation.school_id).where(Invitation.cycle_id == cycle.id)))
     created = []
     for s in sorted(schools, key=lambda s: s.code):
@@ -266,6 +271,53 @@ def invite_schools(cycle: SelectionCycle, school_ids, route: Route, *, actor) ->
                                    after={"school_id": inv.school_id, "route": route.value}) for inv in created],
                       actor=actor)
     return created
+
+
+INVITE_SCHOOLS = "selection.invite_schools"
+INVITE_INLINE = 200  # A6.1: more schools than this (a province, the nation) are invited by a job
+
+
+def cycle_job(cycle: SelectionCycle, kind: str):
+    """The latest background job of this kind for the cycle (its page shows the progress)."""
+    from portal.jobs.models import JobRecord
+
+    return db.session.scalar(sa.select(JobRecord).where(
+        JobRecord.subject == f"selection_cycle:{cycle.id}", JobRecord.kind == kind)
+        .order_by(JobRecord.id.desc()).limit(1))
+
+
+def _active(job) -> bool:
+    from portal.jobs.models import JobStatus
+
+    return job is not None and job.status in (JobStatus.queued, JobStatus.started, JobStatus.retrying)
+
+
+def invite_many(cycle: SelectionCycle, school_ids, route: Route, *, actor, send: bool = False):
+    """Invite schools (A6.1): a few at once, many (a province's thousands) in a background job
+    with progress, so the request answers at once. Returns ``(created, job, started)``: the
+    invitations made now (None when a job makes them) and the job, if any; a job already
+    inviting for this cycle is returned rather than a second one started."""
+    from portal.jobs import enqueue
+
+    ids = {int(i) for i in school_ids}
+    if len(ids) <= INVITE_INLINE:
+        created = invite_schools(cycle, ids, route, actor=actor)
+        job = None
+        if send and created:
+            job, _started = send_all_invitations(cycle, actor=actor, invitation_ids=[i.id for i in created])
+        return created, job, job is not None
+    _check_invitable(cycle, ids)  # refused at once, in the request, not later in the job
+    lock_row(SelectionCycle, cycle.id)
+    running = cycle_job(cycle, INVITE_SCHOOLS)
+    if _active(running):
+        return None, running, False
+    job = enqueue("portal.selection.jobs.invite_schools", cycle.id, getattr(actor, "id", None), sorted(ids),
+                  route.value, send, queue="default", tenant_id=cycle.tenant_id, kind=INVITE_SCHOOLS,
+                  label=f"添加学校（{len(ids)} 所）", created_by=None if isinstance(actor, str) else actor,
+                  subject=f"selection_cycle:{cycle.id}")
+    audit.record("invitation.bulk_invite_started", "selection_cycle", cycle.id, actor=actor, article="A6.1",
+                 after={"job_id": job.id, "schools": len(ids), "route": route.value, "send": send})
+    return None, job, True
 
 
 LETTER_SERIES = "selection.invitation_letter:{year}"
@@ -326,11 +378,7 @@ SEND_LETTERS = "selection.send_invitations"
 
 def letters_job(cycle: SelectionCycle):
     """The latest job sending this cycle's letters (its page shows the progress), or None."""
-    from portal.jobs.models import JobRecord
-
-    return db.session.scalar(sa.select(JobRecord).where(
-        JobRecord.subject == f"selection_cycle:{cycle.id}", JobRecord.kind == SEND_LETTERS)
-        .order_by(JobRecord.id.desc()).limit(1))
+    return cycle_job(cycle, SEND_LETTERS)
 
 
 def send_all_invitations(cycle: SelectionCycle, *, actor, invitation_ids: list[int] | None = None):
@@ -339,11 +387,10 @@ def send_all_invitations(cycle: SelectionCycle, *, actor, invitation_ids: list[i
     Returns (job, started): a job already sending this cycle's letters is returned rather
     than a second one started (two clicks, two staff members: one job)."""
     from portal.jobs import enqueue
-    from portal.jobs.models import JobStatus
 
     lock_row(SelectionCycle, cycle.id)
     running = letters_job(cycle) if invitation_ids is None else None
-    if running is not None and running.status in (JobStatus.queued, JobStatus.started, JobStatus.retrying):
+    if _active(running):
         return running, False
     pending = sa.select(sa.func.count()).select_from(Invitation).where(
         Invitation.cycle_id == cycle.id, Invitation.sent_at.is_(None))

@@ -183,6 +183,7 @@ def cycle(cycle_id: int):
                            conflicts=conflicts, conflict_names=conflict_names, open_noms=open_noms,
                            chairs=chairs, schools=schools, reachable=reachable, PIPELINE=PIPELINE,
                            STATUS_LABELS=STATUS_LABELS, letters_job=ops.letters_job(c) if staff else None,
+                           invite_job=ops.cycle_job(c, ops.INVITE_SCHOOLS) if staff else None,
                            today=clock.today())
 
 
@@ -201,8 +202,13 @@ def invite(cycle_id: int):
         ids = set(db.session.scalars(sa.select(School.id).where(School.province_code == request.form.get("province"))))
     else:
         ids = {int(i) for i in request.form.getlist("school_id") if i.isdigit()}
-    created = ops.invite_schools(c, ids, route, actor=actor())
-    return _done(_("已添加 %(n)s 所学校", n=len(created)), url_for("selection.cycle", cycle_id=c.id))
+    created, job, started = ops.invite_many(c, ids, route, actor=actor())
+    if created is not None:
+        return _done(_("已添加 %(n)s 所学校", n=len(created)), url_for("selection.cycle", cycle_id=c.id))
+    # A6.1: a province's thousands of schools are added by a background job; the page shows it.
+    flash(_("正在后台添加 %(n)s 所学校，进度见本页", n=len(ids)) if started
+          else _("学校正在后台添加中，未重复提交"), "success" if started else "info")
+    return redirect(url_for("selection.cycle", cycle_id=c.id, _anchor="invite-job"))
 
 
 @bp.route("/invitations/<int:inv_id>/send", methods=["POST"])
