@@ -348,6 +348,18 @@ EN = {
 "请计算（防止自动提交）：": "Work out this sum (it keeps automated posts out): ",
 "公示文件正在生成，请稍后再试；网页上的公示内容与 PDF 一致。":
     "The notice's PDF is being prepared; try again shortly. This page shows the same content.",
+"秘书处待办": "Secretariat to-do", "审查待办": "To review", "审批待办": "To approve", "部门待办": "Department to-do",
+"学校待办": "School to-do", "我的待办": "My to-do", "目前没有等待您处理的事项。": "Nothing is waiting for you right now.",
+"尚未开始本学年的选拔：新建选拔周期": "No selection this academic year yet: open a cycle",
+"%(title)s：当前阶段「%(stage)s」": "%(title)s: current stage “%(stage)s”", "未发出的推荐函": "Letters not yet sent",
+"学校已报送、待资格审查的人选": "Nominees submitted by schools, awaiting the eligibility check",
+"待核查的异议": "Objections to investigate", "截止：%(step)s": "Due: %(step)s", "已逾期": "Overdue",
+"本省待审查考察的人选": "Candidates of your province to review", "报批的拟任人选": "Proposed list awaiting approval",
+"待确认收到的推荐函": "Letters to acknowledge", "待完善、尚未报送的人选": "Nominees to complete and submit",
+"待审批的请示": "Requests awaiting your decision", "各环节人数": "Nominees by stage", "按省份和途径": "By province and route",
+"学校报送": "Submitted by schools", "资格审查": "Eligibility check", "拟任报批": "Proposed", "任用": "Appointed",
+"批量添加学校": "Adding schools", "正在后台添加 %(n)s 所学校，进度见本页": "Adding %(n)s schools in the background; progress is shown on this page",
+"学校正在后台添加中，未重复提交": "Schools are already being added in the background; not submitted twice",
 }
 # Msgids whose English depends on where they stand: pgettext(context, msgid) in the templates.
 EN_CONTEXT = {
