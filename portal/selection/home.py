@@ -111,37 +111,18 @@ FUNNEL = (  # A6: each stage counts the nominations that reached it (or went fur
 _ORDER = [s.value for s in NominationStatus]
 
 
-def funnel(cycle, scope) -> list[dict]:
-    """Nominations per stage reached, within ``scope`` (withdrawn/disqualified count up to the
-    stage they had reached is not known, so they count only as submitted)."""
-    by_status = dict(db.session.execute(sa.select(Nomination.status, sa.func.count()).where(
-        Nomination.cycle_id == cycle.id, scope.clause()).group_by(Nomination.status)).all())
+def stages_reached(by_status) -> list[dict]:
+    """The funnel: per stage, the nominations at it or past it (disqualified and withdrawn ones
+    count as submitted only: the stage they had reached is not kept)."""
     counts = {str(k): v for k, v in by_status.items()}
+    last = _ORDER.index("appointed")
     out = []
     for key, label, article in FUNNEL:
-        at = _ORDER.index(key)
-        reached = sum(n for status, n in counts.items()
-                      if status in _ORDER[at:_ORDER.index("appointed") + 1])
+        reached = sum(counts.get(status, 0) for status in _ORDER[_ORDER.index(key):last + 1])
         if key == "submitted":
             reached += counts.get("disqualified", 0) + counts.get("withdrawn", 0)
         out.append({"key": key, "label": label, "article": article, "count": reached})
     return out
-
-
-def breakdown(cycle, scope) -> list[dict]:
-    """Nominations by province and route (A4: rotation and selection)."""
-    from portal.reference.models import Province, School
-
-    rows = db.session.execute(
-        sa.select(Province.name, Nomination.route, sa.func.count())
-        .join(School, Nomination.school_id == School.id).join(Province, Province.code == School.province_code)
-        .where(Nomination.cycle_id == cycle.id, scope.clause())
-        .group_by(Province.name, Nomination.route).order_by(Province.name)).all()
-    table: dict[str, dict] = {}
-    for name, route, n in rows:
-        entry = table.setdefault(name, {"province": name, "rotation": 0, "selection": 0})
-        entry[str(route)] = n
-    return sorted(table.values(), key=lambda e: -(e["rotation"] + e["selection"]))
 
 
 def charts() -> dict | None:
@@ -157,9 +138,15 @@ def charts() -> dict | None:
     cycle = current_cycle()
     if cycle is None:
         return None
-    scope = scope_for(memberships)
-    stages = funnel(cycle, scope)
-    top = max([s["count"] for s in stages] + [1])
-    provinces = breakdown(cycle, scope)[:12]
-    widest = max([p["rotation"] + p["selection"] for p in provinces] + [1])
-    return {"cycle": cycle, "funnel": stages, "top": top, "provinces": provinces, "widest": widest}
+    from portal.reference.models import Province
+    from portal.selection.operations import funnel
+
+    f = funnel(cycle, scope_for(memberships))
+    stages = stages_reached(f.by_status)
+    names = dict(db.session.execute(sa.select(Province.code, Province.name)).all())
+    stages = [{"label": _(s["label"]), "count": s["count"]} for s in stages]
+    provinces = [{"label": names.get(code, code), "count": n} for code, n in f.by_province[:12]]
+    routes = [{"label": _("轮值") if str(k) == "rotation" else _("遴选"), "count": n}
+              for k, n in sorted(f.by_route.items(), key=lambda kv: str(kv[0]))]
+    top = max([s["count"] for s in stages + provinces + routes] + [1])
+    return {"cycle": cycle, "funnel": stages, "provinces": provinces, "routes": routes, "top": top}

@@ -360,6 +360,12 @@ EN = {
 "学校报送": "Submitted by schools", "资格审查": "Eligibility check", "拟任报批": "Proposed", "任用": "Appointed",
 "批量添加学校": "Adding schools", "正在后台添加 %(n)s 所学校，进度见本页": "Adding %(n)s schools in the background; progress is shown on this page",
 "学校正在后台添加中，未重复提交": "Schools are already being added in the background; not submitted twice",
+"将向 %(n)s 所学校发出推荐函，每封编文号并通知学校联络员。发出后不能撤回。确定发出吗？": "Send letters to %(n)s schools? Each gets a document number and its liaisons are notified. Letters cannot be withdrawn once sent.",
+"将确认 %(n)s 名公示期满的人选任用为驻会执行主席，并通知其学校。任用后不能撤销。确定吗？": "Confirm %(n)s nominees whose public notice has ended as resident executive chairs, and notify their schools? An appointment cannot be undone.",
+"认定异议成立：核查结论将记入记录，相关人选须另行处理。此结论不能更改。确定吗？": "Uphold the objection? The finding is recorded and the nominee must be dealt with separately. The finding cannot be changed.",
+"认定异议不成立：核查结论将记入记录，此结论不能更改。确定吗？": "Reject the objection? The finding is recorded and cannot be changed.",
+"报送后，%(name)s 的推荐材料交秘书处审查，学校不能再修改。确定报送吗？": "Submit %(name)s? The nomination goes to the secretariat for review and the school can no longer change it.",
+"将取消 %(name)s 的人选资格，记录理由和证据并通知其学校。取消后不能恢复。确定吗？": "Disqualify %(name)s? The reason and evidence are recorded and the school is notified. This cannot be reversed.",
 }
 # Msgids whose English depends on where they stand: pgettext(context, msgid) in the templates.
 EN_CONTEXT = {
