@@ -37,7 +37,7 @@ db: install
 run: db
 	@echo ""
 	@echo "  驻会执行主席管理平台: http://$(HOST):$(PORT)/   (全国学联 /acsf/  广东省学联 /gd/  北京市学联 /bj/)"
-	@echo "  公示页面（无需登录）: http://$(HOST):$(PORT)/acsf/public/"
+	@echo "  公示页面（无需登录）: http://$(HOST):$(PORT)/gd/public/   （全国学联往期公示 /acsf/public/）"
 	@echo ""
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 

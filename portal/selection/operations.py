@@ -957,6 +957,30 @@ def _set_check(nom, item, result, reason, *, automatic, evidence=None, actor=Non
     return c
 
 
+def presidium_warning(school_id: int, on: dt.date | None = None) -> str | None:
+    """A5.2 said at entry rather than after 报送: the school's student organizations that have
+    no presidium term running on ``on`` (a nominee from them would fail the check), or None."""
+    on = on or _today()
+    unions = db.session.scalars(sa.select(StudentUnion).where(StudentUnion.school_id == school_id)
+                                .order_by(StudentUnion.id)).all()
+    terms: dict[int, list[PresidiumMembership]] = {}
+    for t in db.session.scalars(sa.select(PresidiumMembership).where(
+            PresidiumMembership.union_id.in_([u.id for u in unions]))):
+        terms.setdefault(t.union_id, []).append(t)
+    lapsed = []
+    for u in unions:
+        mine = terms.get(u.id, [])
+        if any(t.valid_on(on) for t in mine):
+            continue
+        last = max(mine, key=lambda t: t.term_start) if mine else None
+        lapsed.append(f"{u.name}的主席团成员团体任期（{last.term_label}）至{last.term_end:%Y-%m-%d}已届满"
+                      if last and last.term_end else f"{u.name}不是本学联主席团成员团体")
+    if not lapsed:
+        return None
+    return (f"{'；'.join(lapsed)}。由其推荐的人选将不能通过资格条件核查（{article_citation('A5.2')}），"
+            f"请推荐有效任期内的主席团成员团体的主席团成员，或先请秘书处更新主席团名册。")
+
+
 def run_eligibility(nom: Nomination, cycle: SelectionCycle, *, actor) -> list[EligibilityCheck]:
     """Automatic checks A5.1, A5.2, A5.5; A5.3/A5.4 wait for an attestation with evidence."""
     if nom.status != S.submitted:

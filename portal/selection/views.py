@@ -311,6 +311,7 @@ def invitation(inv_id: int):
     ids = [i for i in (inv.pdf_document_id, inv.docx_document_id) if i]
     docs = {d.id: d for d in db.session.scalars(sa.select(GeneratedDocument).where(GeneratedDocument.id.in_(ids)))}
     return render_template("selection/invitation.html", inv=inv, noms=noms, limit=ops.nominee_limit(inv),
+                           presidium_warning=ops.presidium_warning(inv.school_id, on=inv.cycle.opened_on),
                            delivery_methods=ops.DELIVERY_METHODS, now_local=clock.now().strftime("%Y-%m-%dT%H:%M"),
                            cycle=inv.cycle, letters=[(fmt, docs.get(i)) for fmt, i in
                                                      (("pdf", inv.pdf_document_id), ("docx", inv.docx_document_id))
@@ -338,6 +339,7 @@ def new_nomination(inv_id: int):
             return _done(_("已保存为草稿，确认无误后请报送"), url_for("selection.nomination", nom_id=nom.id))
         g._no_commit = True
     return render_template("selection/nomination_form.html", inv=inv, fields=ops.FIELDS, errors=errors, data=data,
+                           presidium_warning=ops.presidium_warning(inv.school_id, on=inv.cycle.opened_on),
                            unions=[u.kind.value for u in _unions(inv.school_id)]), (400 if errors else 200)
 
 
