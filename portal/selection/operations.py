@@ -535,6 +535,16 @@ FIELDS = [
     ("publicity_end", "校内公示结束日期", "date", "day"),  # "day": a month alone (2026年11月) is refused
 ]
 LABELS = {k: label for k, label, _, _ in FIELDS}
+# The nominee form's sections (the 推荐表's own grouping); every field belongs to one.
+FIELD_SECTIONS = [
+    ("基本信息", ("name", "gender", "ethnicity", "birth_date", "id_number", "political_status")),
+    ("学生组织任职", ("union", "presidium_position", "elected_on")),
+    ("学业与能力", ("degree_level", "major", "grade_rank", "grade_cohort", "baoyan_eligible", "languages",
+                  "computer_skills")),
+    ("品行与联系方式", ("discipline_record", "phone", "email")),
+    ("校内公示（第六条第（二）项）", ("publicity_start", "publicity_end")),
+]
+OPTIONAL_FIELDS = frozenset({"discipline_record"})
 CHOICE_ALIASES = {POLITICAL_STATUSES: POLITICAL_STATUS_ALIASES}
 # Fields whose other ways of writing are read as the canonical value; the reading is shown back.
 READ_AS_FIELDS = frozenset({"phone", "political_status"})

@@ -338,7 +338,9 @@ def new_nomination(inv_id: int):
                 ops.store_attachment(nom, "photo", uploaded_filename(photo), photo.read(), actor=actor())
             return _done(_("已保存为草稿，确认无误后请报送"), url_for("selection.nomination", nom_id=nom.id))
         g._no_commit = True
-    return render_template("selection/nomination_form.html", inv=inv, fields=ops.FIELDS, errors=errors, data=data,
+    return render_template("selection/nomination_form.html", inv=inv, errors=errors, data=data,
+                           by_key={k: (label, kind, extra) for k, label, kind, extra in ops.FIELDS},
+                           sections=ops.FIELD_SECTIONS, optional=ops.OPTIONAL_FIELDS, labels=ops.LABELS,
                            presidium_warning=ops.presidium_warning(inv.school_id, on=inv.cycle.opened_on),
                            unions=[u.kind.value for u in _unions(inv.school_id)]), (400 if errors else 200)
 

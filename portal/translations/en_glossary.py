@@ -366,6 +366,7 @@ EN = {
 "认定异议不成立：核查结论将记入记录，此结论不能更改。确定吗？": "Reject the objection? The finding is recorded and cannot be changed.",
 "报送后，%(name)s 的推荐材料交秘书处审查，学校不能再修改。确定报送吗？": "Submit %(name)s? The nomination goes to the secretariat for review and the school can no longer change it.",
 "将取消 %(name)s 的人选资格，记录理由和证据并通知其学校。取消后不能恢复。确定吗？": "Disqualify %(name)s? The reason and evidence are recorded and the school is notified. This cannot be reversed.",
+"基本信息": "Basic information", "学生组织任职": "Student organization post", "学业与能力": "Studies and skills", "品行与联系方式": "Conduct and contact", "校内公示（第六条第（二）项）": "Publicity at the school (Article 6(2))", "标 * 的为必填项。": "Fields marked * are required.",
 }
 # Msgids whose English depends on where they stand: pgettext(context, msgid) in the templates.
 EN_CONTEXT = {

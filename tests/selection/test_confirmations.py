@@ -59,3 +59,25 @@ def test_confirmations_in_english(client, session, login_as):
     page = client.get(f"/{w.tenant.slug}/selection/nominations/{nom.id}").get_data(as_text=True)
     confirms = _confirms(page)
     assert confirms and not any(re.search(r"[\u4e00-\u9fff]{3}", c.replace(nom.name, "")) for c in confirms)
+
+
+def test_the_nominee_form_marks_required_fields_preselects_nothing_and_ties_every_label(client, session, login_as):
+    w = h.world(1)
+    h.open_cycle(w)
+    inv = h.invite(w, w.schools[0])
+    login_as(w.admin)
+    url = f"/{w.tenant.slug}/selection/invitations/{inv.id}/nominations/new"
+    page = client.get(url).get_data(as_text=True)
+    assert page.count("<fieldset>") == 5 and "标 * 的为必填项" in page
+    assert re.search(r'<select id="f-gender" name="gender" required[^>]*><option value="">请选择</option><option >男', page)
+    assert " selected" not in page  # nothing a person must choose is chosen for them (男, 中共党员, 主席, 保研是)
+    for field in re.findall(r'<(?:input|select|textarea)[^>]* id="([^"]+)"', page):
+        assert f'for="{field}"' in page, field
+    assert 'id="f-discipline_record" name="discipline_record">' in page  # optional: not required
+    # refused: what was typed comes back, each error tied to its field for screen readers
+    r = client.post(url, data={"name": "林小桐", "gender": "女", "email": "not-an-email"})
+    text = r.get_data(as_text=True)
+    assert r.status_code == 400
+    assert 'value="林小桐"' in text and re.search(r'<option selected>女</option>', text)
+    assert 'aria-invalid="true" aria-describedby="e-email"' in text and 'id="e-email"' in text
+    assert '<a href="#f-email">' in text
