@@ -445,6 +445,7 @@ EN = {
 "项目": "Field",
 "原始记录": "Raw record",
 "该对象的全部记录": "All records of this object",
+"菜单": "Menu", "主导航": "Main navigation",
 }
 # Msgids whose English depends on where they stand: pgettext(context, msgid) in the templates.
 EN_CONTEXT = {
