@@ -6,7 +6,7 @@ from portal.extensions import db
 from tenants.rules.models import RuleOverride
 from tenants.rules.operations import effective_rules, publish_version, set_override
 from tenants.rules.registry import REGISTRY, RuleError, article_citation
-from tests.factories import TenantFactory, member
+from tests.factories import NationalTenantFactory, TenantFactory, member
 
 
 def test_registry_cites_every_rule_A22():
@@ -114,3 +114,26 @@ def test_only_admins_override_rules(client, login_as, session):
                        data={"value": "3", "reason": "x"}).status_code == 403
     assert client.put(f"/api/v1/{t.slug}/rules/selection.nominees_per_school",
                       json={"value": 3, "reason": "x"}).status_code == 403
+
+
+def test_A22_the_rules_page_reads_as_words_keeps_what_was_typed_and_ties_its_labels(client, login_as, session):
+    import re
+
+    parent = NationalTenantFactory()
+    t = TenantFactory(parent=parent)
+    admin = member(t)
+    login_as(admin)
+    page = client.get(f"/{t.slug}/rules/").get_data(as_text=True)
+    assert "exam_then_baoyan" not in re.sub(r'value="[^"]*"', "", page)  # the codes stay in the form values
+    assert "笔试成绩高者在前" in page and "按排名依次递补" in page
+    assert "selection.nominees_per_school" not in re.sub(r'(id|action|value)="[^"]*"', "", page)
+    for field in re.findall(r'<(?:input|select)[^>]* id="([^"]+)"', page):
+        assert f'for="{field}"' in page, field
+    resp = client.post(f"/{t.slug}/rules/selection.nominees_per_school/override", data={"value": "3", "reason": ""})
+    text = resp.get_data(as_text=True)
+    row = text[text.index('id="rule-selection.nominees_per_school"'):]
+    row = row[:row.index("</tr>")]
+    assert resp.status_code == 400 and 'name="value" value="3"' in row  # not the 2 in force
+    client.get("/lang/en")
+    english = client.get(f"/{t.slug}/rules/").get_data(as_text=True)
+    assert "Higher exam score first" in english and "Tie-break rule" in english

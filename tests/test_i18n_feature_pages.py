@@ -214,11 +214,11 @@ def test_nomination_form_field_labels_in_english_and_chinese(client, login_as, s
     w, inv, _ = _selection_world()
     login_as(w.admin)
     _, en = _bilingual(client, f"/{w.tenant.slug}/selection/invitations/{inv.id}/nominations/new", {
-        ">所在学生组织</label>": ">Student union</label>",
-        ">是否符合保研条件</label>": ">Eligible for postgraduate recommendation</label>",
-        ">校内公示结束日期</label>": ">Campus public notice end date</label>",
+        ">所在学生组织 <span": ">Student union <span",  # then the required mark
+        ">是否符合保研条件 <span": ">Eligible for postgraduate recommendation <span",
+        ">校内公示结束日期 <span": ">Campus public notice end date <span",
     })
-    assert "<option>是</option>" in en  # the submitted values stay Chinese
+    assert "<option >是</option>" in en  # the submitted values stay Chinese
 
 
 def test_eligibility_items_in_english_and_chinese(client, login_as, session):

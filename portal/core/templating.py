@@ -55,6 +55,27 @@ def init_app(app):
 
     app.jinja_env.filters["citation"] = article_citation
 
+    @app.template_filter("choice_label")
+    def _choice_label(value):
+        from flask_babel import get_locale
+
+        from tenants.rules.registry import choice_label
+
+        return choice_label(value, english=str(get_locale() or "").startswith("en"))
+
+    @app.template_filter("catalog")
+    def _catalog(text):
+        """A string looked up in the catalog as data (no %-formatting: units such as "%")."""
+        from flask_babel import get_translations
+
+        return get_translations().ugettext(text) if text else text
+
+    @app.template_filter("rule_label")
+    def _rule_label(rule):
+        from flask_babel import get_locale
+
+        return rule.label_en if str(get_locale() or "").startswith("en") and rule.label_en else rule.label
+
     @app.template_filter("rule_value")
     def _rule_value(value):
         """A rule value as the rules page shows it: 是/否, lists joined with 、."""

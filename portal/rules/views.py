@@ -31,6 +31,8 @@ def override(key: str):
         g._no_commit = True
         flash(exc.message, "error")
         rules = effective_rules(g.tenant)
+        # what was typed comes back, beside the refusal
+        typed = {"key": key, "value": request.form.get("value", "")[:500], "reason": request.form.get("reason", "")[:500]}
         return render_template("rules/compare.html", rules=list(rules), version=rules.version,
-                               error_key=key), 400
+                               error_key=key, typed=typed), 400
     return redirect(url_for("rules.compare"))

@@ -446,6 +446,7 @@ EN = {
 "原始记录": "Raw record",
 "该对象的全部记录": "All records of this object",
 "菜单": "Menu", "主导航": "Main navigation",
+"本地值": "Local value",
 }
 # Msgids whose English depends on where they stand: pgettext(context, msgid) in the templates.
 EN_CONTEXT = {

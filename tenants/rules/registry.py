@@ -42,6 +42,21 @@ class Bound:
         return self.kind != "norm"
 
 
+# What a choice means, for people (the stored value stays the code): (中文, English).
+CHOICE_LABELS = {
+    "exam_then_baoyan": ("笔试成绩高者在前，再看是否符合保研条件", "Higher exam score first, then eligibility for postgraduate recommendation"),
+    "interview_then_baoyan": ("面试成绩高者在前，再看是否符合保研条件", "Higher interview score first, then eligibility for postgraduate recommendation"),
+    "baoyan_then_exam": ("符合保研条件者在前，再看笔试成绩", "Eligible for postgraduate recommendation first, then the exam score"),
+    "backfill_next": ("按排名依次递补", "Filled by the next in the ranking"),
+    "leave_vacant": ("名额空缺", "Left vacant"),
+}
+
+
+def choice_label(value, english: bool = False) -> str:
+    pair = CHOICE_LABELS.get(value)
+    return (pair[1] if english else pair[0]) if pair else str(value)
+
+
 @dataclass(frozen=True)
 class RuleDef:
     key: str
@@ -311,7 +326,7 @@ _R(RuleDef("selection.public_notice_min_workdays", "A6.5", "公示期最少工�
            measures=Bound("floor", 5, "拟定人选在全国学联官方网站公示，公示期不少于5个工作日")))
 _R(RuleDef("selection.disqualification_slot", "A7", "取消资格后名额处理", "Slot after a disqualification",
            "choice", "backfill_next", choices=("backfill_next", "leave_vacant"),
-           help="backfill_next：按排名依次递补；leave_vacant：名额空缺。"))
+           help="取消资格的人选占有的名额，按排名依次递补，或者空缺。"))
 # --- Chapter 3: management and use --------------------------------------------------------
 _R(RuleDef("residency.term_months", "A4", "驻会期限", "Residency term", "int", 12, min=6, max=24, unit="个月",
            measures=Bound("norm", 12, "全国学联每学年在主席团成员团体中选拔一定数量的驻会执行主席")))
