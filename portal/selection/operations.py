@@ -28,10 +28,10 @@ from portal.core.errors import Conflict, DomainError
 from portal.core.idcard import IdNumberError, mask_id_number, validate_id_number
 from portal.extensions import db
 from portal.reference.models import PresidiumMembership, School, StudentUnion
-from portal.selection import outbox, workflow
+from portal.selection import consent, outbox, workflow
 from portal.selection.access import NominationScope, scope_for
 from portal.selection.models import (
-    DEGREE_LEVELS, GENDERS, POLITICAL_STATUS_ALIASES, POLITICAL_STATUSES, PRESIDIUM_POSITIONS, Approval, Chair, CheckResult,
+    DEGREE_LEVELS, GENDERS, POLITICAL_STATUS_ALIASES, POLITICAL_STATUSES, PRESIDIUM_POSITIONS, Chair, CheckResult,
     CycleStatus, CycleStep, Disqualification, EligibilityCheck, InterviewPanel, InterviewScore, Invitation,
     Nomination, NominationAttachment, NominationStatus as S, Objection, ObjectionStatus, PanelConflict,
     Panelist, PublicNotice, Review, ReviewLevel, RotationEntry, Route, SelectionCycle,
@@ -105,14 +105,15 @@ def open_cycle(tenant: Tenant, academic_year: str, *, actor, quota: int | None =
     return cycle
 
 
-def set_cycle_status(cycle: SelectionCycle, status: CycleStatus, *, actor) -> None:
-    before = cycle.status
-    if not compare_and_set(cycle, "status", before, status):
-        db.session.refresh(cycle)
-        raise Conflict(f"选拔的阶段已被他人改为「{cycle.status_label}」，请刷新后重试", code="stale_state")
-    before = before.value
-    audit.record("cycle.status", "selection_cycle", cycle.id, actor=actor, before={"status": before},
-                 after={"status": status.value}, article="A6")
+def advance_cycle(cycle: SelectionCycle, name: str, *, actor) -> bool:
+    """Move the cycle into the stage its procedure has reached (declared in ``workflow.CYCLE``);
+    a cycle already there or past it stays as it is."""
+    return workflow.CYCLE.advance(cycle, name, actor=actor)
+
+
+def _exams_begin(cycle_id: int, *, actor) -> None:
+    # A6.4: the cycle enters the exam stage with its first score or panel.
+    advance_cycle(db.session.get(SelectionCycle, cycle_id), "begin_exams", actor=actor)
 
 
 def set_deadline(cycle: SelectionCycle, key: str, due_on: dt.date, *, actor) -> CycleStep:
@@ -244,7 +245,7 @@ def unmark_rotation_served(entry: RotationEntry, academic_year: str, *, actor) -
 # --- invitations (A6.1) ----------------------------------------------------------------------
 
 def invite_schools(cycle: SelectionCycle, school_ids, route: Route, *, actor) -> list[Invitation]:
-    if cycle.status != CycleStatus.open:
+    if cycle.status not in workflow.NOMINATING:
         raise Conflict(f"选拔已进入「{cycle.status_label}」阶段，不能再发函（{article_citation('A6.1')}）")
     ids = {int(i) for i in school_ids}
     if not ids:
@@ -637,7 +638,7 @@ def _check_open_for_nominations(inv: Invitation, today: dt.date) -> None:
 
 
 def _check_cycle_open(cycle: SelectionCycle, today: dt.date) -> None:
-    if cycle.status != CycleStatus.open:
+    if cycle.status not in workflow.NOMINATING:
         raise Conflict(f"推荐已结束（选拔处于「{cycle.status_label}」阶段）")
     step = cycle.step("nominations")
     if step and step.due_on and today > step.due_on:
@@ -1037,6 +1038,7 @@ def enter_exam_score(nom: Nomination, score, *, actor) -> Nomination:
     before = nom.exam_score
     nom.exam_score = _score(score, "笔试成绩")
     db.session.flush()
+    _exams_begin(nom.cycle_id, actor=actor)
     audit.record("exam.score", "nomination", nom.id, actor=actor, article="A6.4",
                  before={"exam_score": before}, after={"exam_score": nom.exam_score})
     return nom
@@ -1131,6 +1133,7 @@ def draw_panel(cycle: SelectionCycle, name: str, nominations: list[Nomination], 
     db.session.flush()
     audit.record("panel.drawn", "interview_panel", panel.id, actor=actor, article="A6.4",
                  after=panel.draw_record | {"seed": seed, "nominations": [n.id for n in nominations]})
+    _exams_begin(cycle.id, actor=actor)
     return panel
 
 
@@ -1206,6 +1209,7 @@ def record_interview_scores(nom: Nomination, scores: dict, *, actor) -> Nominati
         audit.record("interview.panelist_score", "nomination", nom.id, actor=actor, article="A6.4",
                      before=before, after={"panelist_id": pid, "score": total, "criteria": parts,
                                            "rubric": [f"{label}:{w}" for label, w in items]})
+    _exams_begin(nom.cycle_id, actor=actor)
     return _aggregate_interview(nom, actor=actor)
 
 
@@ -1231,6 +1235,7 @@ def set_interview_score(nom: Nomination, score, *, actor) -> Nomination:
         raise Conflict(f"该人选尚未完成资格审查和考察（{article_citation('A6.3')}），不能录入面试成绩", code="bad_state")
     nom.interview_score = _score(score, "面试成绩")
     db.session.flush()
+    _exams_begin(nom.cycle_id, actor=actor)
     audit.record("interview.score", "nomination", nom.id, actor=actor, article="A6.4",
                  after={"interview_score": nom.interview_score})
     return nom
@@ -1277,8 +1282,7 @@ def rank_cycle(cycle: SelectionCycle, *, actor, roles) -> list[Nomination]:
                         "tie_break": cycle.rule("selection.tie_break"),
                         "baoyan_preference": cycle.rule("selection.baoyan_preference"),
                         "ranking": [[n.id, str(n.total_score)] for n in ready]})
-    if cycle.status in (CycleStatus.open, CycleStatus.reviewing, CycleStatus.examining):
-        set_cycle_status(cycle, CycleStatus.deciding, actor=actor)
+    advance_cycle(cycle, "begin_decision", actor=actor)
     return ready
 
 
@@ -1294,39 +1298,47 @@ def _cycle_noms(cycle, ids=None, status=None) -> list[Nomination]:
 
 
 def propose(cycle: SelectionCycle, ids, *, actor, roles) -> list[Nomination]:
-    # A4: the quota is counted and filled under the cycle's row lock, so two staff members
-    # proposing at the same moment cannot both fit into the last place.
+    """Put ranked candidates on the proposed list and ask the approving body's consent (A6.5).
+
+    A4: the quota is counted and filled under the cycle's row lock, so two staff members
+    proposing at the same moment cannot both fit into the last place. The batch is checked
+    whole here (all or none); each ``propose`` transition checks it again (its declared guard),
+    as it does for the generic endpoints."""
     lock_row(SelectionCycle, cycle.id)
     noms = _cycle_noms(cycle, ids)
     if not noms or len(noms) != len(set(int(i) for i in ids)):
         raise DomainError("请选择拟任人选")
-    already = len(_cycle_noms(cycle, status=S.proposed)) + len(_cycle_noms(cycle, status=S.approved)) \
-        + len(_cycle_noms(cycle, status=S.publicized)) + len(_cycle_noms(cycle, status=S.appointed))
-    if already + len(noms) > cycle.quota:
-        raise Conflict(f"拟任人选不能超过本学年名额 {cycle.quota} 名（{article_citation('A4')}）")
+    refusal = workflow.quota_refusal(cycle, adding=len(noms))
+    if refusal:
+        raise refusal.error()
     for n in noms:
         workflow.apply(n, "propose", actor=actor, roles=roles)
     return noms
 
 
-def decide(cycle: SelectionCycle, approved: bool, note: str | None, *, actor, roles) -> Approval:
-    """The approving body named in the rules consents (or returns the list) (A6.5)."""
-    lock_row(SelectionCycle, cycle.id)  # one decision at a time on the cycle's list
-    noms = _cycle_noms(cycle, status=S.proposed)
-    if not noms:
-        raise Conflict("没有待审批的拟任人选")
+def consent_request(cycle: SelectionCycle):
+    """The open A6.5 request of the cycle (on the approvals engine), or None."""
+    return consent.pending_request(cycle)
+
+
+def decide(cycle: SelectionCycle, approved: bool, note: str | None, *, actor, roles,
+           document_number: str | None = None, decision_date: dt.date | None = None,
+           scan: tuple[str, bytes] | None = None, today: dt.date | None = None):
+    """Record the approving body's decision on the proposed list (A6.5), through the approvals
+    engine: consent needs the decision's number and date (a scan may be kept); a return needs
+    its reason. The nominees follow in the same transaction (``workflow``). Returns the request."""
+    from portal.core import approvals
+
+    if roles != workflow.SYSTEM and not (set(roles) & {Role(r) for r in consent.KIND.decider_roles}):
+        raise DomainError(f"只有审批机关可以作出决定（{article_citation('A6.5')}）", status=403,
+                          code="forbidden_transition")
+    req = consent.pending_request(cycle)
+    if req is None:
+        raise Conflict("没有待审批的拟任人选", code="nothing_proposed")
     if not approved and not (note or "").strip():
-        raise DomainError("退回须说明理由", field="note")
-    for n in noms:
-        workflow.apply(n, "approve" if approved else "unpropose", actor=actor, roles=roles, note=note)
-    a = Approval(tenant_id=cycle.tenant_id, cycle_id=cycle.id, approving_body=cycle.rule("selection.approving_body"),
-                 approved=approved, note=(note or "").strip() or None, nomination_ids=[n.id for n in noms],
-                 decided_by_id=getattr(actor, "id", None))
-    db.session.add(a)
-    db.session.flush()
-    audit.record("cycle.approval", "selection_cycle", cycle.id, actor=actor, article="A6.5",
-                 after={"body": a.approving_body, "approved": approved, "nominations": a.nomination_ids})
-    return a
+        raise DomainError("退回须说明理由", field="note", code="reason_required")
+    return approvals.decide(req, approved, actor=actor, reason=note, document_number=document_number,
+                            decision_date=decision_date, scan=scan, today=today)
 
 
 def current_notice(cycle: SelectionCycle) -> PublicNotice | None:
@@ -1376,7 +1388,7 @@ def open_notice(cycle: SelectionCycle, *, actor, roles, starts_on: dt.date | Non
                                   params={"notice_id": notice.id}, filename=f"{notice.title}.pdf",
                                   requested_by=None if isinstance(actor, str) else actor)
     notice.pdf_document_id = outbox.document_id(doc)
-    set_cycle_status(cycle, CycleStatus.publicizing, actor=actor)
+    advance_cycle(cycle, "begin_publicity", actor=actor)
     audit.record("notice.opened", "public_notice", notice.id, actor=actor, article="A6.5",
                  after={"starts_on": starts_on, "ends_on": ends_on, "workdays": n_days,
                         "nominations": notice.nomination_ids})
@@ -1470,14 +1482,14 @@ def confirm_appointments(cycle: SelectionCycle, *, actor, roles, term_start: dt.
     ctx = {"notices": cycle_notices(cycle), "today": today}
     blocked = {}
     for n in noms:
-        reason = workflow._g_appoint(n, ctx)
-        if reason:
-            blocked[n.id] = reason
+        refusal = workflow.check(n, "appoint", ctx)
+        if refusal:
+            blocked[n.id] = refusal
     # A candidate whose notice is still running (or has objections unresolved) waits; if that
     # leaves no one to appoint, say why. An upheld objection only excludes its candidate.
-    waiting = [r for r in blocked.values() if "公示期满" in r or "尚未核查" in r or "尚未公示" in r]
+    waiting = [r for r in blocked.values() if r.code in workflow.APPOINT_WAITS]
     if waiting and len(blocked) == len(noms):
-        raise Conflict(waiting[0], code="guard_failed")
+        raise waiting[0].error()
     months = cycle.rule("residency.term_months")
     start = term_start or today
     chairs = []
@@ -1501,7 +1513,7 @@ def confirm_appointments(cycle: SelectionCycle, *, actor, roles, term_start: dt.
                           recipient_user_id=m.user_id, related_type="chair", related_id=c.id,
                           dedupe_key=f"appointment:{c.id}:{m.user_id}")
     if not _cycle_noms(cycle, status=S.publicized):
-        set_cycle_status(cycle, CycleStatus.closed, actor=actor)
+        advance_cycle(cycle, "close", actor=actor)
         step = cycle.step("appointment")
         if step:
             step.done_at = utcnow()
