@@ -61,7 +61,8 @@ def nomination_json(n: Nomination, detail=False) -> dict:
         d["reviews"] = [{"level": r.level.value, "qualified": r.qualified, "notes": r.qualification_notes,
                          "report": r.inspection_report} for r in db.session.scalars(
                             sa.select(Review).where(Review.nomination_id == n.id))]
-        d["transitions"] = [t.name for t in workflow.allowed(n, g.roles)]
+        # what POST …/transitions/<name> accepts from this user now (the declared allowlist)
+        d["transitions"] = [t.name for t in workflow.offered(n, g.roles)]
     return d
 
 
