@@ -373,7 +373,7 @@ def test_A6_5_two_approvers_deciding_at_once_make_one_decision_one_audit_one_not
             approvals_of_list = db.session.scalar(sa.select(sa.func.count()).select_from(AuditRecord).where(
                 AuditRecord.action == "cycle.approval"))
             notes = db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
-                Notification.template_key == "approvals.decided", Notification.related_id == req_id))
+                Notification.template_key == "approvals.decided", Notification.related_id == str(req_id)))
             status = db.session.get(Nomination, ids["noms"][0]).status
             approve_audits = db.session.scalar(sa.select(sa.func.count()).select_from(AuditRecord).where(
                 AuditRecord.action == "nomination.approve"))
