@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from portal.core import approvals
 from portal.core.errors import Conflict
-from portal.core.workflow import SYSTEM, Machine, Refusal, transition as _t
+from portal.core.workflow import SYSTEM, Machine, Refusal, Transition, transition as _t  # noqa: F401
 from portal.extensions import db
 from portal.selection import consent
 from portal.selection.models import (
@@ -233,9 +233,8 @@ CYCLE = Machine("selection.cycle", subject="selection_cycle", labels=CYCLE_STATU
     _t("close", "结束", [C.publicizing], C.closed, STAFF, "A6.5", audit_action="cycle.status"),
 ])
 
-# The old names, for the callers that read the table.
+# The old name, for the callers that read the table.
 TRANSITIONS = NOMINATION.transitions
-Transition = type(TRANSITIONS["submit"])
 
 
 def allowed(nom: Nomination, roles):
