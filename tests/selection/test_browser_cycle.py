@@ -154,6 +154,13 @@ def test_A6_national_cycle_from_letter_to_chair_in_the_browser(live, browser):
     errors = []  # script errors and CSP violations (failed loads such as a 400 form page are expected)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
+    asked = []  # what cannot be undone asks first (issue 9 item 4): the walk reads and accepts
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
 
     def said(text):
         expect(page.locator(".flash", has_text=text)).to_be_visible()
