@@ -7,7 +7,7 @@ from tenants.models import Membership, Tenant  # noqa: F401
 from tenants.rules.models import RuleOverride, RulesetVersion, RuleValue  # noqa: F401
 from portal.core.calendar import HolidayDay, HolidayYear  # noqa: F401
 from portal.selection.models import (  # noqa: F401
-    Approval, Chair, CycleStep, Disqualification, EligibilityCheck, InterviewPanel, InterviewScore, Invitation,
+    Chair, CycleStep, Disqualification, EligibilityCheck, InterviewPanel, InterviewScore, Invitation,
     Nomination, NominationAttachment, Objection, PanelConflict, Panelist, PublicNotice, Review, RotationEntry,
     SelectionCycle,
 )

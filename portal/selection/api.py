@@ -61,7 +61,8 @@ def nomination_json(n: Nomination, detail=False) -> dict:
         d["reviews"] = [{"level": r.level.value, "qualified": r.qualified, "notes": r.qualification_notes,
                          "report": r.inspection_report} for r in db.session.scalars(
                             sa.select(Review).where(Review.nomination_id == n.id))]
-        d["transitions"] = [t.name for t in workflow.allowed(n, g.roles)]
+        # what POST …/transitions/<name> accepts from this user now (the declared allowlist)
+        d["transitions"] = [t.name for t in workflow.offered(n, g.roles)]
     return d
 
 
@@ -303,8 +304,9 @@ def attest(nom_id: int, body: sc.AttestIn):
 @operation(body=sc.TransitionIn, responses={200: sc.NominationDetailOut})
 @once
 def transition(nom_id: int, name: str, body: sc.TransitionIn):
-    """Make a state-machine transition (confirm_eligibility, start_review, complete_review, withdraw...)."""
-    if name not in workflow.TRANSITIONS or name in ("submit", "disqualify", "approve", "publicize", "appoint"):
+    """Make one of the transitions declared generic (confirm_eligibility, start_review, complete_review,
+    propose, unpropose — its note is the required reason —, withdraw); every declared guard applies."""
+    if workflow.NOMINATION.generic(name) is None:  # the declared allowlist
         abort(404)
     n = v.get_nomination(nom_id)
     workflow.apply(n, name, actor=_actor(), roles=g.roles, note=body.note)
@@ -390,9 +392,13 @@ def propose(cycle_id: int, body: sc.ProposeIn):
 @once
 def decide(cycle_id: int, body: sc.DecisionIn):
     """The approving body named in the rules approves or returns the list (A6.5)."""
-    a = ops.decide(v.get_cycle(cycle_id), body.approved, body.note, actor=_actor(), roles=g.roles)
-    return jsonify({"id": a.id, "approving_body": a.approving_body, "approved": a.approved,
-                    "nomination_ids": a.nomination_ids})
+    a = ops.decide(v.get_cycle(cycle_id), body.approved, body.note, actor=_actor(), roles=g.roles,
+                   document_number=body.document_number, decision_date=body.decision_date)
+    return jsonify({"id": a.id, "approving_body": a.body_name, "approved": a.status.value == "approved",
+                    "nomination_ids": (a.payload or {}).get("nomination_ids", []),
+                    "document_number": a.document_number,
+                    "decision_date": a.decision_date.isoformat() if a.decision_date else None,
+                    "reason": a.reason})
 
 
 @bp.post("/cycles/<int:cycle_id>/notice")

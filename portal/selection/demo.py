@@ -95,10 +95,12 @@ def _run_cycle(tenant: Tenant, year: str, schools: list[School], actor, approver
     if scored:
         top = scored[: max(1, min(cycle.quota, len(scored) - 1))]
         ops.propose(cycle, [n.id for n in top], actor=actor, roles=SYSTEM)
-        ops.decide(cycle, True, "同意", actor=approver, roles=SYSTEM)
+        # A notice published on the previous working day, from that day (it starts no earlier, A6.5),
+        # after the body's consent of the same day (the demo's document number says it is one).
+        published = cal.add_workdays(today, -1)
+        ops.decide(cycle, True, "同意", actor=approver, roles=SYSTEM, document_number=f"演示批复〔{published.year}〕1号",
+                   decision_date=published, today=published)
         if open_notice:
-            # A notice published on the previous working day, from that day (it starts no earlier, A6.5)
-            published = cal.add_workdays(today, -1)
             ops.open_notice(cycle, actor=actor, roles=SYSTEM, starts_on=published, today=published)
     return cycle
 

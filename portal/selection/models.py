@@ -437,21 +437,6 @@ class InterviewScore(TenantScoped, db.Model):
                       sa.CheckConstraint("score >= 0 AND score <= 100", name="score_range"))
 
 
-class Approval(TenantScoped, db.Model):
-    """A6.5: the approving body's decision on the proposed list."""
-
-    __tablename__ = "selection_approvals"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("selection_cycles.id", ondelete="CASCADE"), nullable=False, index=True)
-    approving_body: Mapped[str] = mapped_column(sa.String(60), nullable=False)
-    approved: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
-    note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
-    nomination_ids: Mapped[Any] = mapped_column(sa.JSON, nullable=False)
-    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
-    decided_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow, nullable=False)
-
-
 class PublicNotice(TenantScoped, db.Model):
     """A6.5: the 公示 on the federation's website, at least N working days."""
 

@@ -115,8 +115,11 @@ class ProposeIn(Body):
 
 
 class DecisionIn(Body):
+    """A6.5: consent needs the decision's document number and date; a return needs its reason."""
     approved: bool = False
     note: Str | None = None
+    document_number: text(max_len=60) | None = None
+    decision_date: Date | None = None
 
 
 class NoticeIn(Body):
@@ -306,10 +309,13 @@ class PanelOut(Out):
 
 
 class ApprovalOut(Out):
-    id: int
+    id: int  # the request on the approvals engine (/api/v1/<tenant>/approvals/<id>)
     approving_body: str
     approved: bool
     nomination_ids: list[int]
+    document_number: str | None = None
+    decision_date: str | None = None
+    reason: str | None = None
 
 
 class NoticeOut(Out):

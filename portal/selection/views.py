@@ -183,6 +183,7 @@ def cycle(cycle_id: int):
                            conflicts=conflicts, conflict_names=conflict_names, open_noms=open_noms,
                            chairs=chairs, schools=schools, reachable=reachable, PIPELINE=PIPELINE,
                            STATUS_LABELS=STATUS_LABELS, letters_job=ops.letters_job(c) if staff else None,
+                           consent=ops.consent_request(c) if proposed else None,
                            invite_job=ops.cycle_job(c, ops.INVITE_SCHOOLS) if staff else None,
                            today=clock.today())
 
@@ -526,7 +527,7 @@ def nomination(nom_id: int):
     atts = db.session.scalars(sa.select(NominationAttachment).where(NominationAttachment.nomination_id == nom.id)).all()
     staff = is_staff()
     return render_template("selection/nomination.html", nom=nom, cycle=c, checks=checks, reviews=reviews,
-                           atts=atts, transitions=workflow.allowed(nom, g.roles), item_labels=ops.ITEM_LABELS,
+                           atts=atts, transitions=workflow.offered(nom, g.roles), item_labels=ops.ITEM_LABELS,
                            sheet=ops.score_sheet(nom) if staff else [], rubric=ops.rubric(c),
                            is_liaison=liaison_school() == nom.school_id)
 
@@ -568,11 +569,12 @@ def attachment(att_id: int):
 @require_roles(*ALL_ROLES)
 @once
 def transition(nom_id: int, name: str):
-    nom = get_nomination(nom_id)
-    if name not in workflow.TRANSITIONS or name in ("submit", "disqualify", "approve", "publicize", "appoint"):
+    t = workflow.NOMINATION.generic(name)  # the declared allowlist: anything else is not here
+    if t is None:
         abort(404)
+    nom = get_nomination(nom_id)
     workflow.apply(nom, name, actor=actor(), roles=g.roles, note=request.form.get("note"))
-    done = "已" + workflow.TRANSITIONS[name].label  # e.g. 已确认资格条件; en_glossary has each
+    done = "已" + t.label  # e.g. 已确认资格条件; en_glossary has each
     return _done(_(done), url_for("selection.nomination", nom_id=nom.id))
 
 
@@ -712,7 +714,11 @@ def propose(cycle_id: int):
 @once
 def decide(cycle_id: int):
     c = get_cycle(cycle_id)
-    ops.decide(c, request.form.get("approved") == "1", request.form.get("note"), actor=actor(), roles=g.roles)
+    upload = request.files.get("scan")
+    scan = (uploaded_filename(upload), upload.read()) if upload is not None and upload.filename else None
+    ops.decide(c, request.form.get("approved") == "1", request.form.get("note"), actor=actor(), roles=g.roles,
+               document_number=request.form.get("document_number"),
+               decision_date=_date(request.form.get("decision_date")), scan=scan)
     return _done(_("审批意见已记录"), url_for("selection.cycle", cycle_id=c.id))
 
 

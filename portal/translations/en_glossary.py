@@ -348,6 +348,10 @@ EN = {
 "请计算（防止自动提交）：": "Work out this sum (it keeps automated posts out): ",
 "公示文件正在生成，请稍后再试；网页上的公示内容与 PDF 一致。":
     "The notice's PDF is being prepared; try again shortly. This page shows the same content.",
+# Declared workflow and A6.5 on the approvals engine (issue 11)
+"理由（必填）": "Reason (required)", "审批事项：%(title)s": "Approval request: %(title)s",
+"意见（退回时须说明理由）": "Comments (a reason is required to send back)", "查看报批事项": "View the matter",
+"驻会执行主席拟任人选": "Proposed executive chairs in residence",
 "秘书处待办": "Secretariat to-do", "审查待办": "To review", "审批待办": "To approve", "部门待办": "Department to-do",
 "学校待办": "School to-do", "我的待办": "My to-do", "目前没有等待您处理的事项。": "Nothing is waiting for you right now.",
 "尚未开始本学年的选拔：新建选拔周期": "No selection this academic year yet: open a cycle",

@@ -19,6 +19,13 @@ IN_WINDOW = dt.date(2026, 3, 16)
 PUB_START, PUB_END = dt.date(2026, 3, 5), dt.date(2026, 3, 11)  # 5 working days
 
 
+def consent_papers() -> dict:
+    """A6.5: what recording the approving body's consent takes (its document number and date)."""
+    from portal.core import clock
+
+    return {"document_number": "中青办发〔2026〕1号", "decision_date": clock.today()}
+
+
 @dataclass
 class World:
     tenant: object

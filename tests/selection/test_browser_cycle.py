@@ -335,6 +335,8 @@ def test_A6_national_cycle_from_letter_to_chair_in_the_browser(live, browser):
     login(APPROVER)
     to_cycle()
     shows("审批（共青团中央书记处）")
+    page.fill("#decide-number", "中青办发〔2026〕1号")
+    page.fill("#decide-date", TODAY.isoformat())
     page.fill("#decide-note", "同意")
     click("同意", exact=True)
     said("审批意见已记录")

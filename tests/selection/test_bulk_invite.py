@@ -19,7 +19,7 @@ def _count(model, *where) -> int:
 
 
 def _small_batches(monkeypatch):
-    monkeypatch.setattr(ops, "INVITE_INLINE", 2)
+    monkeypatch.setattr(ops.letters, "INVITE_INLINE", 2)  # the module that reads it (operations is a package)
     monkeypatch.setattr(selection_jobs, "INVITE_BATCH", 2)
 
 

@@ -14,7 +14,7 @@ from portal.selection import operations as ops
 from portal.selection.models import Chair, NominationStatus as S, PublicNotice
 from portal.selection.workflow import SYSTEM
 from tests.factories import member
-from tests.selection.helpers import advance_to_reviewed, invite, open_cycle, score, submitted, world
+from tests.selection.helpers import advance_to_reviewed, consent_papers, invite, open_cycle, score, submitted, world
 from tenants.models import Role
 
 STAFF = {Role.secretariat_admin}
@@ -35,7 +35,7 @@ def _ranked(n: int, quota: int):
 
 def _approve(w, approver, nom):
     ops.propose(w.cycle, [nom.id], actor=w.admin, roles=STAFF)
-    ops.decide(w.cycle, True, "同意", actor=approver, roles={Role.approver})
+    ops.decide(w.cycle, True, "同意", actor=approver, roles={Role.approver}, **consent_papers())
 
 
 def test_A6_5_a_notice_cannot_start_before_the_day_it_is_published(session):

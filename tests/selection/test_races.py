@@ -18,7 +18,8 @@ from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.selection import operations as ops
 from portal.selection import workflow
-from portal.selection.models import Approval, Invitation, Nomination, NominationStatus as S, Route, SelectionCycle
+from portal.core.approvals import ApprovalRequest, ApprovalStatus
+from portal.selection.models import Invitation, Nomination, NominationStatus as S, Route, SelectionCycle
 from portal.selection.workflow import SYSTEM
 from tests.factories import member
 from tests.selection import helpers as h
@@ -134,13 +135,15 @@ def test_A6_5_double_clicked_approval_writes_one_approval_and_one_audit(app):
 
         def approve(_):
             cycle = db.session.get(SelectionCycle, ids["cycle"])
-            return ops.decide(cycle, True, "同意", actor=_user(ids["approver"]), roles={Role.approver}).id
+            return ops.decide(cycle, True, "同意", actor=_user(ids["approver"]), roles={Role.approver},
+                              **h.consent_papers()).id
 
         results = race(app, ids["tenant"], approve, [1, 2])
         assert _kinds(results).count("ok") == 1, results
         with app.app_context(), tenant_context(ids["tenant"], db.session):
-            approvals = db.session.scalar(sa.select(sa.func.count()).select_from(Approval).where(
-                Approval.cycle_id == ids["cycle"]))
+            approvals = db.session.scalar(sa.select(sa.func.count()).select_from(ApprovalRequest).where(
+                ApprovalRequest.subject_type == "selection_cycle", ApprovalRequest.subject_id == ids["cycle"],
+                ApprovalRequest.status == ApprovalStatus.approved))
             approve_audits = _audits("nomination.approve", ids["noms"][0])
             status = db.session.get(Nomination, ids["noms"][0]).status
             db.session.remove()

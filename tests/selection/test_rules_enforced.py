@@ -17,13 +17,14 @@ from portal.extensions import db
 from portal.selection import operations as ops
 from portal.selection import workflow
 from portal.selection.documents import invitation_letter
-from portal.selection.models import Approval, CheckResult, NominationStatus as S, Panelist, ReviewLevel
+from portal.core.approvals import ApprovalRequest
+from portal.selection.models import CheckResult, NominationStatus as S, Panelist, ReviewLevel
 from portal.selection.workflow import SYSTEM
 from portal.selection.xlsx import build_template
 from tenants.models import Membership, Role
 from tenants.rules.operations import set_override
 from tests.factories import TenantFactory, member
-from tests.selection.helpers import OPENED, advance_to_reviewed, nominee, score, world
+from tests.selection.helpers import OPENED, advance_to_reviewed, consent_papers, nominee, score, world
 
 # 广东's own values: none equals the national one (see GD_NATIONAL), all within the measures.
 GD = {
@@ -353,7 +354,7 @@ def _gd_through_notice(w):
         with pytest.raises(Conflict) as e:
             ops.open_notice(w.cycle, actor=w.admin, roles=SYSTEM, starts_on=dt.date(2026, 6, 1))
         assert "没有经共青团广东省委同意的人选" in e.value.message
-        approval = ops.decide(w.cycle, True, "同意", actor=approver, roles={Role.approver})
+        approval = ops.decide(w.cycle, True, "同意", actor=approver, roles={Role.approver}, **consent_papers())
         notice = ops.open_notice(w.cycle, actor=w.admin, roles=SYSTEM, starts_on=dt.date(2026, 6, 1),
                                  today=dt.date(2026, 6, 1))
     return nom, approval, notice
@@ -362,9 +363,9 @@ def _gd_through_notice(w):
 def test_A6_5_gd_approval_is_recorded_under_its_approving_body(session):
     w = gd_world(1)
     _, approval, notice = _gd_through_notice(w)
-    assert approval.approving_body == "共青团广东省委"
+    assert approval.body_name == "共青团广东省委"
     with tenant_context(w.tenant.id, db.session):
-        stored = db.session.scalar(sa.select(Approval.approving_body).where(Approval.id == approval.id))
+        stored = db.session.scalar(sa.select(ApprovalRequest.body_name).where(ApprovalRequest.id == approval.id))
     assert stored == "共青团广东省委"
     assert "经共青团广东省委同意" in notice.body and "团中央" not in notice.body
 

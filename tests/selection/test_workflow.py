@@ -20,7 +20,7 @@ from tenants.models import Role
 from tenants.rules.operations import publish_version, current_version_values, set_override
 from tests.factories import TenantFactory, member
 from tests.selection.helpers import (
-    IN_WINDOW, OPENED, advance_to_reviewed, draft, invite, open_cycle, score, submitted, world,
+    IN_WINDOW, OPENED, advance_to_reviewed, consent_papers, draft, invite, open_cycle, score, submitted, world,
 )
 
 
@@ -185,8 +185,8 @@ def _through_notice(w, n_noms=1):
         with pytest.raises(DomainError) as e:
             ops.decide(w.cycle, True, None, actor=w.admin, roles={Role.secretariat_admin})
         assert e.value.status == 403
-        a = ops.decide(w.cycle, True, "同意", actor=approver, roles={Role.approver})
-        assert a.approving_body == "共青团中央书记处"
+        a = ops.decide(w.cycle, True, "同意", actor=approver, roles={Role.approver}, **consent_papers())
+        assert a.body_name == "共青团中央书记处"
         notice = ops.open_notice(w.cycle, actor=w.admin, roles=SYSTEM, starts_on=dt.date(2026, 6, 1),
                                   today=dt.date(2026, 6, 1))
     return noms, notice

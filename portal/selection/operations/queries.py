@@ -1,0 +1,114 @@
+"""Lists and counts of a cycle, always through the viewer's scope."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.reference.models import School
+from portal.selection.access import NominationScope
+from portal.selection.models import Invitation, Nomination, NominationStatus as S, SelectionCycle
+
+
+def nominations_query(cycle_id: int, *, scope: NominationScope, status=None, province=None, school_id=None,
+                      route=None, q=None):
+    """The nomination list: one statement per page (school, union eager-joined; no N+1). The
+    school is an outer join: every nomination has one (a NOT NULL foreign key), so the rows are
+    the same, and the databases drop the join from the count where no school column is used.
+    ``scope`` is the viewer's visibility (A6.3): required, so no list forgets it."""
+    stmt = (sa.select(Nomination).outerjoin(School, School.id == Nomination.school_id)
+            .where(Nomination.cycle_id == cycle_id, scope.clause())
+            .order_by(School.province_code, School.code, Nomination.id))
+    if status:
+        stmt = stmt.where(Nomination.status == status)
+    if province:
+        stmt = stmt.where(School.province_code == province)
+    if school_id:
+        stmt = stmt.where(Nomination.school_id == int(school_id))
+    if route:
+        stmt = stmt.where(Nomination.route == route)
+    if q:
+        stmt = stmt.where(sa.or_(Nomination.name.contains(q), School.name.contains(q)))
+    return stmt
+
+
+@dataclass
+class NominationPage:
+    """One page of the nomination list, shaped like Flask-SQLAlchemy's Pagination for the pager."""
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+
+def nominations_page(stmt, page: int, per_page: int) -> NominationPage:
+    """A page of ``nominations_query`` by deferred join: the count and the page's ids from the
+    filtered, ordered ids alone (no eager joins over the whole cycle), then only those rows with
+    their school and union. Three statements at any page size or cycle size."""
+    ids_stmt = stmt.with_only_columns(Nomination.id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(ids_stmt.order_by(None).subquery()))
+    ids = list(db.session.scalars(ids_stmt.limit(per_page).offset((page - 1) * per_page)))
+    items = []
+    if ids:
+        by_id = {n.id: n for n in db.session.scalars(sa.select(Nomination).where(Nomination.id.in_(ids)))}
+        items = [by_id[i] for i in ids]
+    return NominationPage(items, total, page, per_page)
+
+
+@dataclass
+class Funnel:
+    by_status: dict
+    by_province: list
+    by_route: dict
+
+
+def funnel(cycle: SelectionCycle, scope: NominationScope) -> Funnel:
+    """Counts by status, province and route over the nominations ``scope`` may see (A6.3)."""
+    seen = sa.and_(Nomination.cycle_id == cycle.id, scope.clause())
+    rows = db.session.execute(sa.select(Nomination.status, sa.func.count()).where(seen)
+                              .group_by(Nomination.status)).all()
+    by_status = {s: 0 for s in S}
+    for s, c in rows:
+        by_status[s] = c
+    prov = db.session.execute(
+        sa.select(School.province_code, sa.func.count()).select_from(Nomination)
+        .join(School, School.id == Nomination.school_id)
+        .where(seen, Nomination.status.not_in([S.draft]))
+        .group_by(School.province_code).order_by(sa.func.count().desc(), School.province_code)).all()
+    route = dict(db.session.execute(sa.select(Nomination.route, sa.func.count()).where(
+        seen, Nomination.status.not_in([S.draft])).group_by(Nomination.route)).all())
+    return Funnel(by_status, prov, route)
+
+
+def ranked_list(cycle: SelectionCycle, scope: NominationScope) -> list[Nomination]:
+    """The cycle's ranking (A6.4), as far as ``scope`` may see it."""
+    return list(db.session.scalars(sa.select(Nomination).where(
+        Nomination.cycle_id == cycle.id, Nomination.rank.is_not(None), scope.clause()).order_by(Nomination.rank)))
+
+
+def invitation_for_liaison(cycle_id: int, membership) -> Invitation | None:
+    if membership is None or membership.school_id is None:
+        return None
+    return db.session.scalar(sa.select(Invitation).where(Invitation.cycle_id == cycle_id,
+                                                         Invitation.school_id == membership.school_id))
