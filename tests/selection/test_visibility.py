@@ -85,8 +85,12 @@ def test_A6_3_cycle_page_ranking_funnel_and_letters_follow_the_detail_rule(app, 
     # the status counts add up to what the role sees
     ranked_row = page.split("已排名")[1].split("</tr>")[0] if "已排名" in page else ""
     assert f"<td>{len(SEES[role])}</td>" in ranked_row
-    # letters link to the invitation page only for those who may open it (staff)
-    assert ("/selection/invitations/" in page) == (role == "staff")
+    # the letters (an earlier stage: counts on the cycle page, the rows on its paged list) link to
+    # the invitation page only for those who may open it (staff), and follow the same scope
+    letters = c.get(f"/{w.tenant.slug}/selection/cycles/{w.cycle.id}/letters").get_data(as_text=True)
+    assert ("/selection/invitations/" in letters) == (role == "staff")
+    for cand in (GD_CAND, BJ_CAND):
+        assert (SCHOOL_OF[cand] in letters) == (cand in SEES[role]), (role, cand)
     # and what the list shows, the detail page opens
     for n in noms:
         status = c.get(f"/{w.tenant.slug}/selection/nominations/{n.id}").status_code
