@@ -802,16 +802,22 @@ def confirm(cycle_id: int):
     return _done(_("已确认任用 %(n)s 名驻会执行主席", n=len(chairs)), url_for("selection.cycle", cycle_id=c.id))
 
 
-@bp.route("/cycles/<int:cycle_id>/export.xlsx")
+@bp.route("/cycles/<int:cycle_id>/export", methods=["POST"])
 @require_roles(*ROLE_STAFF)
+@once
 def export(cycle_id: int):
+    """The cycle's XLSX export is a documents job: the page answers at once, the file is written
+    in the background with progress (streamed, memory flat) and listed on the documents page."""
     c = get_cycle(cycle_id)
-    from portal.documents.render import content_disposition, write_xlsx
-    from portal.selection.documents import nominations_export
+    from portal.selection import documents as docs
+    from portal.selection.outbox import request_document
 
-    data = write_xlsx(nominations_export(g.tenant.id, c.id, scope=scope()))
-    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": content_disposition(f"{c.title}-推荐人选与成绩.xlsx")})
+    doc = request_document(g.tenant.id, kind=docs.EXPORT_KIND, fmt="xlsx",
+                           builder="portal.selection.documents.nominations_export",
+                           params={"cycle_id": c.id, "scope": docs.scope_params(scope())},
+                           filename=f"{c.title}-推荐人选与成绩.xlsx", requested_by=actor())
+    flash(_("正在后台生成「%(name)s」，进度见文件列表，完成后可下载", name=doc.filename), "success")
+    return redirect(url_for("documents.index")), 303
 
 
 # --- rotation roster (A4) --------------------------------------------------------------------
