@@ -43,7 +43,8 @@ def decode_cursor(cursor: str, arity: int = 3) -> tuple:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         key = json.loads(raw)
         if not isinstance(key, list) or len(key) != arity or not isinstance(key[-1], int) \
-                or not all(isinstance(k, str) for k in key[:-1]):
+                or isinstance(key[-1], bool) or not 0 <= key[-1] < 2 ** 62 \
+                or not all(isinstance(k, str) and len(k) <= 200 for k in key[:-1]):
             raise ValueError(cursor)
         return tuple(key)
     except (ValueError, TypeError, UnicodeDecodeError):

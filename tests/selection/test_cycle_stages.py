@@ -212,3 +212,31 @@ def test_mask_phone():
     assert mask_phone("13800138000") == "138****8000"
     assert mask_phone("0208888") == "***8888"
     assert mask_phone("") == ""
+
+
+def test_A6_2_api_lists_page_by_cursor_and_say_so_in_openapi(client, login_as, session):
+    w = world(2)
+    open_cycle(w)
+    invs = [invite(w, s) for s in w.schools]
+    _grow(w, invs, 1, 25, statuses=(S.draft,))
+    login_as(w.admin)
+    base = f"/api/v1/{w.tenant.slug}/selection/cycles/{w.cycle.id}"
+    got, cursor = [], None
+    while True:
+        body = client.get(f"{base}/nominations?per_page=10" + (f"&cursor={cursor}" if cursor else "")).get_json()
+        assert body["total"] == 25
+        got += [n["id"] for n in body["items"]]
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert len(got) == 25 and len(set(got)) == 25
+    first = client.get(f"{base}/invitations?per_page=1").get_json()
+    second = client.get(f"{base}/invitations?per_page=1&cursor={first['next_cursor']}").get_json()
+    assert [i["id"] for i in first["items"] + second["items"]] == sorted(i.id for i in invs)
+    assert second["next_cursor"] is None
+    bad = client.get(f"{base}/nominations?cursor=zzz")
+    assert bad.status_code in (400, 422) and "cursor" in bad.get_data(as_text=True)
+    spec = client.get("/api/v1/openapi.json").get_json()
+    params = {p["name"] for p in spec["paths"]["/api/v1/{tenant}/selection/cycles/{cycle_id}/nominations"]["get"]
+              ["parameters"]}
+    assert "cursor" in params
