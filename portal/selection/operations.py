@@ -1667,7 +1667,11 @@ def stage_nominations(cycle: SelectionCycle, scope: NominationScope, statuses, *
     ids = list(db.session.scalars(stmt.limit(per_page)))
     if not ids:
         return []
-    by_id = {n.id: n for n in db.session.scalars(sa.select(Nomination).where(Nomination.id.in_(ids)))}
+    from sqlalchemy.orm import raiseload
+
+    # the preview shows the school's name: its union is not loaded (a use of it raises)
+    rows = db.session.scalars(sa.select(Nomination).where(Nomination.id.in_(ids)).options(raiseload(Nomination.union)))
+    by_id = {n.id: n for n in rows}
     return [by_id[i] for i in ids if i in by_id]
 
 

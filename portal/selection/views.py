@@ -25,7 +25,7 @@ from portal.selection import stages, workflow
 from portal.selection.access import NominationScope, may_open_cycle_page, scope_for
 from portal.selection.models import (
     Chair, CycleStatus, EligibilityCheck, InterviewPanel, Invitation, Nomination, NominationAttachment,
-    NominationStatus, Objection, ObjectionStatus, PanelConflict, Panelist, PIPELINE, PublicNotice, Review, ReviewLevel, RotationEntry, Route, SelectionCycle,
+    NominationStatus, Objection, ObjectionStatus, PanelConflict, Panelist, PIPELINE, PublicNotice, ROUTE_LABELS, Review, ReviewLevel, RotationEntry, Route, SelectionCycle,
     STATUS_LABELS,
 )
 from portal.core.uploads import uploaded_filename
@@ -35,6 +35,7 @@ from tenants.models import Membership, Role
 
 bp = Blueprint("selection", __name__, url_prefix="/<tenant>/selection", template_folder="templates")
 PER_PAGE = 50
+STAGE_PAGE = 20  # the first page of each stage's own list on the cycle page; the rest on the list
 ALL_ROLES = tuple(Role)
 
 
@@ -176,10 +177,13 @@ def cycle(cycle_id: int):
         ctx["letters_job"] = ops.letters_job(c) if staff else None
     for key in ("nominations", "review", "exam", "notice"):
         if key in shown:
-            ctx[f"{key}_noms"] = ops.stage_nominations(c, seen, stages.statuses(key), per_page=PER_PAGE)
+            ctx[f"{key}_noms"] = ops.stage_nominations(c, seen, stages.statuses(key), per_page=STAGE_PAGE)
     if "decision" in shown or ("exam" in shown and f.by_status.get(NominationStatus.ranked)):
         ctx["ranked"] = ops.stage_nominations(c, seen, stages.statuses("decision") | {NominationStatus.approved},
                                               per_page=PER_PAGE, order="rank")
+    # each label translated once, not once per row
+    ctx["status_t"] = {k: _(v) for k, v in STATUS_LABELS.items()}
+    ctx["route_t"] = {k: _(v) for k, v in ROUTE_LABELS.items()}
     if "exam" in shown and staff:
         ctx["panels"] = db.session.scalars(sa.select(InterviewPanel).where(InterviewPanel.cycle_id == c.id)
                                            .order_by(InterviewPanel.id).limit(PER_PAGE)).all()
@@ -203,7 +207,7 @@ def cycle(cycle_id: int):
                                            .order_by(Chair.id).limit(PER_PAGE)).all()
     return render_template("selection/cycle.html", cycle=c, f=f, letters=letters, steps=steps, shown=shown,
                            provinces=provinces, PIPELINE=PIPELINE, STATUS_LABELS=STATUS_LABELS, today=today,
-                           per_page=PER_PAGE, **ctx)
+                           per_page=STAGE_PAGE, **ctx)
 
 
 def _letters_summary(c: SelectionCycle, seen: NominationScope) -> dict:
@@ -564,6 +568,8 @@ def nominations(cycle_id: int):
                              page=page, per_page=PER_PAGE)
     return render_template("selection/nominations.html", cycle=c, pagination=p, STATUS_LABELS=STATUS_LABELS,
                            stage=stage, stage_label=stages.LABELS.get(stage),
+                           status_t={k: _(v) for k, v in STATUS_LABELS.items()},
+                           route_t={k: _(v) for k, v in ROUTE_LABELS.items()},
                            provinces=db.session.scalars(sa.select(Province).where(
                                Province.code.in_(sorted(seen.provinces)) if seen.is_provincial else sa.true())
                                .order_by(Province.code)).all())
