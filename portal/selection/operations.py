@@ -1559,12 +1559,15 @@ def disqualify(nom: Nomination, reason: str, evidence: str, *, actor, roles) -> 
 # --- queries ---------------------------------------------------------------------------------
 
 def nominations_query(cycle_id: int, *, scope: NominationScope, status=None, province=None, school_id=None,
-                      route=None, q=None):
+                      route=None, q=None, inner: bool = False):
     """The nomination list: one statement per page (school, union eager-joined; no N+1). The
     school is an outer join: every nomination has one (a NOT NULL foreign key), so the rows are
     the same, and the databases drop the join from the count where no school column is used.
     ``scope`` is the viewer's visibility (A6.3): required, so no list forgets it."""
-    stmt = (sa.select(Nomination).outerjoin(School, School.id == Nomination.school_id)
+    # ``inner``: the same rows (the school is NOT NULL) by an inner join, which lets the database
+    # walk schools in list order by their index (a keyset page) instead of sorting the cycle.
+    join = sa.select(Nomination).join if inner else sa.select(Nomination).outerjoin
+    stmt = (join(School, School.id == Nomination.school_id)
             .where(Nomination.cycle_id == cycle_id, scope.clause())
             .order_by(School.province_code, School.code, Nomination.id))
     if status and isinstance(status, (list, tuple, set, frozenset)):
@@ -1649,7 +1652,9 @@ def nominations_list(cycle: SelectionCycle, *, scope: NominationScope, status=No
     sig = list_signature(scope, status=status, province=province, route=route, q=q, school_id=school_id)
     total = lists.cached_count(cycle.tenant_id, cycle.id, sig, lambda: lists.count_of(stmt))
     if cursor or not page or page == 1:
-        return lists.nominations_keyset(stmt, cursor=cursor, per_page=per_page, total=total)
+        walk = nominations_query(cycle.id, scope=scope, status=status, province=province, route=route, q=q,
+                                 school_id=school_id, inner=True)
+        return lists.nominations_keyset(walk, cursor=cursor, per_page=per_page, total=total)
     return nominations_page(stmt, page, per_page, total=total)
 
 
