@@ -6,7 +6,7 @@ PORT ?= 5000
 HOST ?= 127.0.0.1
 export FLASK_APP := wsgi.py
 
-.PHONY: run test bench venv install install-test translations system-deps db demo clean
+.PHONY: run test bench bench-pages venv install install-test translations system-deps db demo clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -49,6 +49,10 @@ test: install-test
 # notification fan-out; a scratch database 14 by default).
 bench: install-test
 	REDIS_URL=$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/14} $(BIN)/python -m bench
+
+# Only the cycle page and the nomination list against their bare-driver floors (10,000 nominations).
+bench-pages: install-test
+	BENCH_ONLY=pages REDIS_URL=$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/14} $(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) instance *.egg-info

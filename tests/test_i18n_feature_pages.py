@@ -71,8 +71,9 @@ def test_selection_cycle_page_in_english_and_chinese(client, login_as, session):
         ">发函</button>": ">Send letter</button>",    # the row button has its own English
         "<h2>发函 ": "<h2>Nomination letters ",
         "排名与拟任人选": "Ranking and proposed appointees",
-        "抽签组成面试组": "Draw interview panels",
-        "placeholder=\"评委姓名\"": "placeholder=\"Panelist name\"",
+        # the exam stage has not begun here (no candidate reviewed): its step says so
+        ">未开始<": ">Upcoming<",
+        ">进行中<": ">Open<",
     })
 
 

@@ -45,6 +45,8 @@ class School(TenantScoped, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("tenant_id", "code"),
         sa.UniqueConstraint("tenant_id", "name"),
+        # The nomination list's order (province, school code) walks this index.
+        sa.Index("ix_schools_tenant_province_code", "tenant_id", "province_code", "code", "id"),
     )
 
     def __str__(self) -> str:

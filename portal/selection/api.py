@@ -109,12 +109,21 @@ def cycle(cycle_id: int):
 
 @bp.get("/cycles/<int:cycle_id>/invitations")
 @require_roles(*ALL)
-@operation(responses={200: sc.InvitationList})
-def invitations(cycle_id: int):
-    """Invitation letters and their delivery (A6.1); a liaison sees only their school."""
+@operation(query=sc.InvitationsQuery, responses={200: sc.InvitationPage})
+def invitations(cycle_id: int, query: sc.InvitationsQuery):
+    """Invitation letters and their delivery (A6.1); a liaison sees only their school. Paged by
+    ``cursor`` (the ``next_cursor`` of the previous page), in id order."""
+    from portal.selection.lists import decode_cursor, encode_cursor
+
     stmt = sa.select(Invitation).where(Invitation.cycle_id == v.get_cycle(cycle_id).id,
                                        v.scope().clause(Invitation.school_id)).order_by(Invitation.id)
-    return jsonify({"items": [invitation_json(i) for i in db.session.scalars(stmt)]})
+    if query.cursor:
+        stmt = stmt.where(Invitation.id > decode_cursor(query.cursor, arity=1)[0])
+    items = list(db.session.scalars(stmt.limit(query.per_page + 1)))
+    more = len(items) > query.per_page
+    items = items[:query.per_page]
+    return jsonify({"items": [invitation_json(i) for i in items],
+                    "next_cursor": encode_cursor((items[-1].id,)) if more and items else None})
 
 
 @bp.post("/cycles/<int:cycle_id>/invitations")
@@ -253,11 +262,11 @@ def nominations(cycle_id: int, query: sc.NominationsQuery):
     if not seen.sees_any:
         abort(403)
     status = query.status.value if query.status else None
-    stmt = ops.nominations_query(c.id, scope=seen, status=status, province=query.province or None,
-                                 q=query.q or None)
     page, per = query.page, min(MAX_PER_PAGE, query.per_page)
-    p = ops.nominations_page(stmt, page, per)
-    return jsonify({"items": [nomination_json(n) for n in p.items], "page": page, "per_page": per, "total": p.total})
+    p = ops.nominations_list(c, scope=seen, status=status, province=query.province or None, q=query.q or None,
+                             cursor=query.cursor or None, page=page, per_page=per)
+    return jsonify({"items": [nomination_json(n) for n in p.items], "page": page, "per_page": per, "total": p.total,
+                    "next_cursor": getattr(p, "next_cursor", None)})
 
 
 @bp.get("/nominations/<int:nom_id>")

@@ -40,20 +40,113 @@ def public_notice(tenant_id: int, notice_id: int) -> DocumentSpec:
                         date=notice.starts_on)
 
 
-def nominations_export(tenant_id: int, cycle_id: int, *, scope) -> list[SheetSpec]:
-    """The cycle's nominations and ranking as far as ``scope`` may see them (A6.3)."""
-    from portal.selection.operations import nominations_query
+EXPORT_CHUNK = 2000  # rows per statement: memory stays flat at any cycle size
+EXPORT_KIND = "selection.nominations_export"
+NOMINATION_HEADERS = ["编号", "姓名", "性别", "学校", "省份", "途径", "状态", "身份证号（脱敏）", "政治面貌",
+                      "学历层次", "专业", "成绩排名", "保研资格", "联系电话（脱敏）"]
+RANKING_HEADERS = ["排名", "姓名", "学校", "笔试", "面试", "综合成绩"]
 
-    noms = db.session.scalars(nominations_query(cycle_id, scope=scope)).all()
-    return [
-        SheetSpec("推荐人选", ["编号", "姓名", "性别", "学校", "省份", "途径", "状态", "身份证号（脱敏）", "政治面貌",
-                             "学历层次", "专业", "成绩排名", "保研资格", "联系电话"],
-                  [[n.id, n.name, n.gender, n.school.name, n.school.province.name, n.route_label, n.status_label,
-                    n.masked_id, n.political_status, n.degree_level, n.major, f"{n.grade_rank}/{n.grade_cohort}",
-                    "是" if n.baoyan_eligible else "否", n.phone] for n in noms]),
-        SheetSpec("成绩与排名", ["排名", "姓名", "学校", "笔试", "面试", "综合成绩"],
-                  [[n.rank, n.name, n.school.name, float(n.exam_score) if n.exam_score is not None else None,
-                    float(n.interview_score) if n.interview_score is not None else None,
-                    float(n.total_score) if n.total_score is not None else None]
-                   for n in sorted([n for n in noms if n.rank], key=lambda n: n.rank)]),
-    ]
+
+def mask_phone(phone: str | None) -> str:
+    """A phone as the portal shows it outside the record: 138****5678 (the middle hidden)."""
+    digits = (phone or "").strip()
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    keep = 3 if len(digits) >= 11 else max(0, len(digits) - 8)
+    return digits[:keep] + "*" * (len(digits) - keep - 4) + digits[-4:]
+
+
+def scope_params(scope) -> dict:
+    """A ``NominationScope`` as a job's JSON parameters (the job builds under the requester's scope)."""
+    return {"everything": scope.everything, "provinces": sorted(scope.provinces),
+            "school_ids": sorted(scope.school_ids)}
+
+
+def _scope(scope):
+    from portal.selection.access import NominationScope
+
+    if isinstance(scope, dict):
+        return NominationScope(everything=bool(scope.get("everything")),
+                               provinces=frozenset(scope.get("provinces") or ()),
+                               school_ids=frozenset(int(i) for i in scope.get("school_ids") or ()))
+    return scope
+
+
+def _report(done: int, total: int) -> None:
+    """Progress of the running export job (its document row and its job record), if any."""
+    from portal.documents.models import GeneratedDocument
+    from portal.jobs import set_progress
+    from portal.jobs.runner import current_record_id
+
+    rid = current_record_id()
+    if rid is None or not total:
+        return
+    pct = 10 + int(80 * min(done, total) / total)
+    message = f"已写入 {done}/{total} 行"
+    db.session.execute(sa.update(GeneratedDocument).where(GeneratedDocument.job_id == rid)
+                       .values(progress=pct, message=message))
+    set_progress(pct, message)  # commits: between two chunks, no cursor is open
+
+
+def _chunks(stmt, key_cols, *, total: int | None = None):
+    """Rows of ``stmt`` (ordered by ``key_cols``, the last one unique) in keyset chunks of
+    ``EXPORT_CHUNK``: one short statement each, never a cursor held across a commit."""
+    after = None
+    done = 0
+    while True:
+        q = stmt.order_by(*key_cols).limit(EXPORT_CHUNK)
+        if after is not None:
+            q = q.where(sa.tuple_(*key_cols) > sa.tuple_(*after))
+        rows = db.session.execute(q).all()
+        if not rows:
+            return
+        yield from rows
+        done += len(rows)
+        n = len(key_cols)
+        after = tuple(rows[-1][-n:])
+        if total is not None:
+            _report(done, total)
+        if len(rows) < EXPORT_CHUNK:
+            return
+
+
+def nominations_export(tenant_id: int, cycle_id: int, *, scope) -> list[SheetSpec]:
+    """The cycle's nominations and ranking as far as ``scope`` may see them (A6.3), streamed:
+    the rows are read in keyset chunks while the write-only workbook is written
+    (``write_xlsx`` through ``portal.core.sheets``, formula-safe). Phones are masked, as the
+    back office keeps them out of downloads; ID numbers are masked as everywhere."""
+    from portal.core.idcard import mask_id_number
+    from portal.reference.models import Province, School
+    from portal.selection.models import ROUTE_LABELS, STATUS_LABELS
+
+    seen = _scope(scope)
+    where = sa.and_(Nomination.cycle_id == cycle_id, seen.clause())
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Nomination).where(where)) or 0
+    cols = (Nomination.id, Nomination.name, Nomination.gender, School.name, Province.name, Nomination.route,
+            Nomination.status, Nomination.id_number, Nomination.political_status, Nomination.degree_level,
+            Nomination.major, Nomination.grade_rank, Nomination.grade_cohort, Nomination.baoyan_eligible,
+            Nomination.phone)
+    base = (sa.select(*cols, School.province_code, School.code, Nomination.id.label("key_id"))
+            .select_from(Nomination).join(School, School.id == Nomination.school_id)
+            .join(Province, Province.code == School.province_code).where(where))
+
+    def nominations():
+        for r in _chunks(base, (School.province_code, School.code, Nomination.id), total=total):
+            yield [r[0], r[1], r[2], r[3], r[4], ROUTE_LABELS[r[5]], STATUS_LABELS[r[6]], mask_id_number(r[7]),
+                   r[8], r[9], r[10], f"{r[11]}/{r[12]}", "是" if r[13] else "否", mask_phone(r[14])]
+
+    ranked = (sa.select(Nomination.rank, Nomination.name, School.name, Nomination.exam_score,
+                        Nomination.interview_score, Nomination.total_score, Nomination.rank.label("k_rank"),
+                        Nomination.id)
+              .select_from(Nomination).join(School, School.id == Nomination.school_id)
+              .where(where, Nomination.rank.is_not(None)))
+
+    def ranking():
+        def num(x):
+            return float(x) if x is not None else None
+
+        for r in _chunks(ranked, (Nomination.rank, Nomination.id)):
+            yield [r[0], r[1], r[2], num(r[3]), num(r[4]), num(r[5])]
+
+    return [SheetSpec("推荐人选", NOMINATION_HEADERS, nominations()),
+            SheetSpec("成绩与排名", RANKING_HEADERS, ranking())]

@@ -242,7 +242,9 @@ class Invitation(TenantScoped, TimestampMixin, db.Model):
     submissions: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
 
     school = relationship("School", lazy="joined")
-    cycle = relationship("SelectionCycle", lazy="joined")
+    # Not joined: a list of thousands of letters would carry the cycle and its rules JSON on
+    # every row. A lazy load of the cycle comes from the identity map once it is loaded.
+    cycle = relationship("SelectionCycle", lazy="select")
 
     # A6.1: a letter's number (文号) is issued once, from the tenant's counter, never shared.
     __table_args__ = (sa.UniqueConstraint("cycle_id", "school_id"), sa.UniqueConstraint("tenant_id", "letter_number"))
@@ -299,6 +301,10 @@ class Nomination(TenantScoped, TimestampMixin, db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("cycle_id", "id_number"),
+        # The list's orders (school order, then id) and the stage lists walk these, not the cycle.
+        sa.Index("ix_selection_nominations_cycle_school_id", "cycle_id", "school_id", "id"),
+        sa.Index("ix_selection_nominations_cycle_status_school", "cycle_id", "status", "school_id", "id"),
+        sa.Index("ix_selection_nominations_cycle_rank", "cycle_id", "rank", "id"),
         sa.CheckConstraint("publicity_end >= publicity_start", name="publicity_order"),
         sa.CheckConstraint("grade_rank >= 1 AND grade_cohort >= grade_rank", name="grade_rank"),
     )

@@ -164,8 +164,15 @@ class NominationsQuery(Body):
     status: NominationStatus | None = None
     province: text(max_len=2) | None = None
     q: text(max_len=100) | None = None
-    page: int = Field(1, ge=1, le=1_000_000)
+    page: int = Field(1, ge=1, le=1_000_000, description="页码（浅层页）；深层页请用 cursor")
     per_page: int = Field(50, ge=1, le=1_000_000, description="至多 1000 条一页")
+    cursor: text(max_len=400) | None = Field(None, description="上一页答复中的 next_cursor：按列表顺序（省份、学校代码、编号）"
+                                                         "取其后的一页，任何深度的代价与第一页相同")
+
+
+class InvitationsQuery(Body):
+    cursor: text(max_len=400) | None = Field(None, description="上一页答复中的 next_cursor（按编号）")
+    per_page: int = Field(1000, ge=1, le=1000, description="至多 1000 条一页")
 
 
 # --- answers ------------------------------------------------------------------------------------
@@ -238,6 +245,10 @@ class InvitationList(Out):
     items: list[InvitationOut]
 
 
+class InvitationPage(InvitationList):
+    next_cursor: str | None = Field(None, description="下一页的 cursor；没有下一页时为 null")
+
+
 class SchoolRef(Ref):
     province_code: str
 
@@ -290,6 +301,7 @@ class NominationPage(NominationList):
     page: int
     per_page: int
     total: int
+    next_cursor: str | None = Field(None, description="下一页的 cursor；没有下一页时为 null")
 
 
 class DisqualifyOut(NominationOut):

@@ -19,12 +19,13 @@ from portal.core.redirects import safe_target
 from portal.core.permissions import ROLE_STAFF, require_roles
 from portal.extensions import db
 from portal.reference.models import Province, School
+from portal.selection import lists  # noqa: F401  (counts cached per cycle are dropped on change)
 from portal.selection import operations as ops
-from portal.selection import workflow
+from portal.selection import stages, workflow
 from portal.selection.access import NominationScope, may_open_cycle_page, scope_for
 from portal.selection.models import (
-    Chair, EligibilityCheck, InterviewPanel, Invitation, Nomination, NominationAttachment, NominationStatus,
-    Objection, Panelist, PIPELINE, PublicNotice, Review, ReviewLevel, RotationEntry, Route, SelectionCycle,
+    Chair, CycleStatus, EligibilityCheck, InterviewPanel, Invitation, Nomination, NominationAttachment,
+    NominationStatus, Objection, ObjectionStatus, PanelConflict, Panelist, PIPELINE, PublicNotice, ROUTE_LABELS, Review, ReviewLevel, RotationEntry, Route, SelectionCycle,
     STATUS_LABELS,
 )
 from portal.core.uploads import uploaded_filename
@@ -34,6 +35,7 @@ from tenants.models import Membership, Role
 
 bp = Blueprint("selection", __name__, url_prefix="/<tenant>/selection", template_folder="templates")
 PER_PAGE = 50
+STAGE_PAGE = 20  # the first page of each stage's own list on the cycle page; the rest on the list
 ALL_ROLES = tuple(Role)
 
 
@@ -110,7 +112,7 @@ def index():
 
     return render_template("selection/index.html", cycles=cycles, invitations=invitations,
                            default_quota=effective_rules(g.tenant)["selection.default_quota"],
-                           next_year=f"{clock.today().year}-{clock.today().year + 1}")
+                           next_year=stages.next_free_year((c.academic_year for c in cycles), clock.today()))
 
 
 @bp.route("/cycles", methods=["POST"])
@@ -145,47 +147,103 @@ def _date(v):
 @bp.route("/cycles/<int:cycle_id>")
 @require_roles(*ALL_ROLES)
 def cycle(cycle_id: int):
+    """The cycle by stage: the steps with their dates and states, the current stage open with
+    the first page of its own list, earlier ones as summaries (counts), and only the actions the
+    workflow allows now (``portal.selection.stages``). A constant number of statements, however
+    many nominations and letters: every list is a first page, every number a grouped count."""
     c = get_cycle(cycle_id)
     if not may_open_cycle_page(g.roles):
         return redirect(url_for("selection.index"))
     seen = scope()
-    # Every list and count below goes through the viewer's scope (A6.3), as the detail page does.
-    invitations = db.session.scalars(sa.select(Invitation).where(
-        Invitation.cycle_id == c.id, seen.clause(Invitation.school_id)).order_by(Invitation.id)).all()
-    provinces = {p.code: p.name for p in db.session.scalars(sa.select(Province))}
     staff = is_staff()
-    notice = ops.current_notice(c)
-    objections = db.session.scalars(sa.select(Objection).where(Objection.notice_id == notice.id)
-                                     .order_by(Objection.id)).all() if notice and staff else []
-    due = ops.rotation_due(c.rotation_quota, on=c.opened_on) if staff else []
-    panels = db.session.scalars(sa.select(InterviewPanel).where(InterviewPanel.cycle_id == c.id)
-                                .order_by(InterviewPanel.id)).all() if staff else []
-    pool = db.session.scalars(sa.select(Panelist).where(Panelist.cycle_id == c.id)
-                              .order_by(Panelist.id)).all() if staff else []
-    proposed = db.session.scalars(ops.nominations_query(c.id, scope=seen, status=NominationStatus.proposed)).all()
-    ranked = ops.ranked_list(c, seen)
-    # A6.4: candidates a panelist may declare a conflict with (not yet past the interview)
-    open_noms = db.session.scalars(ops.nominations_query(c.id, scope=seen).where(Nomination.status.in_(
-        [NominationStatus.submitted, NominationStatus.eligibility_checked, NominationStatus.under_review,
-         NominationStatus.reviewed]))).all() if staff else []
-    conflicts = ops.conflicts_of(c.id) if staff else []
-    conflict_names = dict(db.session.execute(sa.select(Nomination.id, Nomination.name).where(
-        Nomination.id.in_([x.nomination_id for x in conflicts]))).all()) if conflicts else {}
-    chairs = db.session.scalars(sa.select(Chair).where(Chair.cycle_id == c.id, seen.clause(Chair.school_id))
-                                .order_by(Chair.id)).all()
-    # A6.1: a letter is 送达 once its notification reaches a liaison; schools without one wait
+    f = ops.funnel(c, seen)
+    letters = _letters_summary(c, seen)
+    today = clock.today()
+    steps = stages.stages(c, f.by_status, g.roles, invitations=letters["total"], unsent=letters["unsent"], today=today)
+    shown = {s.key for s in steps if s.current or s.state == "open"}
+    provinces = {p.code: p.name for p in db.session.scalars(sa.select(Province))}
+    ctx = {}
+    if "invitations" in shown:
+        invs = db.session.scalars(sa.select(Invitation).where(
+            Invitation.cycle_id == c.id, seen.clause(Invitation.school_id))
+            .order_by(Invitation.id).limit(PER_PAGE)).all()
+        # A6.1: a letter is 送达 once its notification reaches a liaison; schools without one wait
+        ctx["invitations"] = invs
+        ctx["reachable"] = set(db.session.scalars(sa.select(Membership.school_id).where(
+            Membership.role == Role.school_liaison, Membership.active.is_(True),
+            Membership.school_id.in_([i.school_id for i in invs])))) if invs else set()
+        actions = next(s.actions for s in steps if s.key == "invitations")
+        ctx["rotation_due"] = ops.rotation_due(c.rotation_quota, on=c.opened_on) if "invite" in actions else []
+        ctx["letters_job"] = ops.letters_job(c) if staff else None
+        ctx["invite_job"] = ops.cycle_job(c, ops.INVITE_SCHOOLS) if staff else None
+    for key in ("nominations", "review", "exam", "notice"):
+        if key in shown:
+            ctx[f"{key}_noms"] = ops.stage_nominations(c, seen, stages.statuses(key), per_page=STAGE_PAGE)
+    if "decision" in shown or ("exam" in shown and f.by_status.get(NominationStatus.ranked)):
+        ctx["ranked"] = ops.stage_nominations(c, seen, stages.statuses("decision") | {NominationStatus.approved},
+                                              per_page=PER_PAGE, order="rank")
+    # each label translated once, not once per row
+    ctx["status_t"] = {k: _(v) for k, v in STATUS_LABELS.items()}
+    ctx["route_t"] = {k: _(v) for k, v in ROUTE_LABELS.items()}
+    if "exam" in shown and staff:
+        ctx["panels"] = db.session.scalars(sa.select(InterviewPanel).where(InterviewPanel.cycle_id == c.id)
+                                           .order_by(InterviewPanel.id).limit(PER_PAGE)).all()
+        pool = db.session.scalars(sa.select(Panelist).where(Panelist.cycle_id == c.id)
+                                  .order_by(Panelist.id).limit(500)).all()
+        ctx["pool"] = {p.id: p for p in pool}
+        conflicts = db.session.scalars(sa.select(PanelConflict).join(Panelist, Panelist.id == PanelConflict.panelist_id)
+                                       .where(Panelist.cycle_id == c.id).order_by(PanelConflict.id)
+                                       .limit(PER_PAGE)).all()
+        ctx["conflicts"] = conflicts
+        ctx["conflict_names"] = dict(db.session.execute(sa.select(Nomination.id, Nomination.name).where(
+            Nomination.id.in_([x.nomination_id for x in conflicts]))).all()) if conflicts else {}
+    notice = ops.current_notice(c) if ({"notice", "appointment"} & shown or c.status == CycleStatus.closed) else None
+    ctx["notice"] = notice
+    if notice and staff and {"notice", "appointment"} & shown:
+        ctx["objections"] = db.session.scalars(sa.select(Objection).where(Objection.notice_id == notice.id)
+                                               .order_by(Objection.status != ObjectionStatus.received, Objection.id)
+                                               .limit(PER_PAGE)).all()
+    if "decision" in shown:  # A6.5: the consent asked of the approving body (portal.core.approvals)
+        ctx["consent"] = ops.consent_request(c)
+    if "appointment" in shown or "notice" in shown:
+        ctx["chairs"] = db.session.scalars(sa.select(Chair).where(Chair.cycle_id == c.id, seen.clause(Chair.school_id))
+                                           .order_by(Chair.id).limit(PER_PAGE)).all()
+    return render_template("selection/cycle.html", cycle=c, f=f, letters=letters, steps=steps, shown=shown,
+                           provinces=provinces, PIPELINE=PIPELINE, STATUS_LABELS=STATUS_LABELS, today=today,
+                           per_page=STAGE_PAGE, **ctx)
+
+
+def _letters_summary(c: SelectionCycle, seen: NominationScope) -> dict:
+    """The letters of the cycle as counts (A6.1), in one grouped statement."""
+    def n(cond):
+        return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
+
+    row = db.session.execute(sa.select(
+        sa.func.count(Invitation.id), n(Invitation.sent_at.is_(None)), n(Invitation.delivered_at.is_not(None)),
+        n(Invitation.acknowledged_at.is_not(None))).where(
+        Invitation.cycle_id == c.id, seen.clause(Invitation.school_id))).one()
+    total, unsent, delivered, acknowledged = (int(x or 0) for x in row)
+    return {"total": total, "unsent": unsent, "sent": total - unsent, "delivered": delivered,
+            "acknowledged": acknowledged}
+
+
+@bp.route("/cycles/<int:cycle_id>/letters")
+@require_roles(*ALL_ROLES)
+def invitations_list(cycle_id: int):
+    """All the cycle's letters, paged (the cycle page shows the first page)."""
+    c = get_cycle(cycle_id)
+    if not may_open_cycle_page(g.roles):
+        return redirect(url_for("selection.index"))
+    seen = scope()
+    stmt = sa.select(Invitation).where(Invitation.cycle_id == c.id, seen.clause(Invitation.school_id))
+    total = _letters_summary(c, seen)["total"]
+    page = max(1, request.args.get("page", 1, type=int))
+    items = db.session.scalars(stmt.order_by(Invitation.id).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     reachable = set(db.session.scalars(sa.select(Membership.school_id).where(
-        Membership.role == Role.school_liaison, Membership.active.is_(True))))
-    schools = db.session.scalars(sa.select(School).order_by(School.province_code, School.code)).all() if staff else []
-    return render_template("selection/cycle.html", cycle=c, f=ops.funnel(c, seen), invitations=invitations,
-                           provinces=provinces, notice=notice, objections=objections, rotation_due=due,
-                           panels=panels, pool={p.id: p for p in pool}, proposed=proposed, ranked=ranked,
-                           conflicts=conflicts, conflict_names=conflict_names, open_noms=open_noms,
-                           chairs=chairs, schools=schools, reachable=reachable, PIPELINE=PIPELINE,
-                           STATUS_LABELS=STATUS_LABELS, letters_job=ops.letters_job(c) if staff else None,
-                           consent=ops.consent_request(c) if proposed else None,
-                           invite_job=ops.cycle_job(c, ops.INVITE_SCHOOLS) if staff else None,
-                           today=clock.today())
+        Membership.role == Role.school_liaison, Membership.active.is_(True),
+        Membership.school_id.in_([i.school_id for i in items])))) if items else set()
+    return render_template("selection/letters.html", cycle=c, invitations=items, reachable=reachable,
+                           pagination=ops.NominationPage(items, total, page, PER_PAGE))
 
 
 @bp.route("/cycles/<int:cycle_id>/invitations", methods=["POST"])
@@ -203,6 +261,13 @@ def invite(cycle_id: int):
         ids = set(db.session.scalars(sa.select(School.id).where(School.province_code == request.form.get("province"))))
     else:
         ids = {int(i) for i in request.form.getlist("school_id") if i.isdigit()}
+        codes = [x for x in re.split(r"[\s,，、;；]+", request.form.get("school_codes", "")) if x]
+        if codes:
+            found = dict(db.session.execute(sa.select(School.code, School.id).where(School.code.in_(codes))).all())
+            unknown = [x for x in codes if x not in found]
+            if unknown:
+                raise DomainError(f"未找到学校代码：{'、'.join(unknown[:10])}", field="school_codes")
+            ids |= set(found.values())
     created, job, started = ops.invite_many(c, ids, route, actor=actor())
     if created is not None:
         return _done(_("已添加 %(n)s 所学校", n=len(created)), url_for("selection.cycle", cycle_id=c.id))
@@ -505,12 +570,18 @@ def nominations(cycle_id: int):
         abort(403)
     a = request.args
     status = a.get("status") if a.get("status") in NominationStatus.__members__ else None
-    stmt = ops.nominations_query(c.id, scope=seen, status=status, province=a.get("province") or None,
-                                 route=a.get("route") if a.get("route") in ("rotation", "selection") else None,
-                                 q=(a.get("q") or "").strip() or None)
+    stage = a.get("stage") if a.get("stage") in stages.INDEX else None
+    if stage and not status:
+        status = sorted(stages.statuses(stage))  # one stage's own list (the cycle page links here)
     page = max(1, a.get("page", 1, type=int))
-    p = ops.nominations_page(stmt, page, PER_PAGE)
+    p = ops.nominations_list(c, scope=seen, status=status, province=a.get("province") or None,
+                             route=a.get("route") if a.get("route") in ("rotation", "selection") else None,
+                             q=(a.get("q") or "").strip() or None, cursor=a.get("cursor") or None,
+                             page=page, per_page=PER_PAGE)
     return render_template("selection/nominations.html", cycle=c, pagination=p, STATUS_LABELS=STATUS_LABELS,
+                           stage=stage, stage_label=stages.LABELS.get(stage),
+                           status_t={k: _(v) for k, v in STATUS_LABELS.items()},
+                           route_t={k: _(v) for k, v in ROUTE_LABELS.items()},
                            provinces=db.session.scalars(sa.select(Province).where(
                                Province.code.in_(sorted(seen.provinces)) if seen.is_provincial else sa.true())
                                .order_by(Province.code)).all())
@@ -754,16 +825,22 @@ def confirm(cycle_id: int):
     return _done(_("已确认任用 %(n)s 名驻会执行主席", n=len(chairs)), url_for("selection.cycle", cycle_id=c.id))
 
 
-@bp.route("/cycles/<int:cycle_id>/export.xlsx")
+@bp.route("/cycles/<int:cycle_id>/export", methods=["POST"])
 @require_roles(*ROLE_STAFF)
+@once
 def export(cycle_id: int):
+    """The cycle's XLSX export is a documents job: the page answers at once, the file is written
+    in the background with progress (streamed, memory flat) and listed on the documents page."""
     c = get_cycle(cycle_id)
-    from portal.documents.render import content_disposition, write_xlsx
-    from portal.selection.documents import nominations_export
+    from portal.selection import documents as docs
+    from portal.selection.outbox import request_document
 
-    data = write_xlsx(nominations_export(g.tenant.id, c.id, scope=scope()))
-    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": content_disposition(f"{c.title}-推荐人选与成绩.xlsx")})
+    doc = request_document(g.tenant.id, kind=docs.EXPORT_KIND, fmt="xlsx",
+                           builder="portal.selection.documents.nominations_export",
+                           params={"cycle_id": c.id, "scope": docs.scope_params(scope())},
+                           filename=f"{c.title}-推荐人选与成绩.xlsx", requested_by=actor())
+    flash(_("正在后台生成「%(name)s」，进度见文件列表，完成后可下载", name=doc.filename), "success")
+    return redirect(url_for("documents.index")), 303
 
 
 # --- rotation roster (A4) --------------------------------------------------------------------

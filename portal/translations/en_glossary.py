@@ -352,6 +352,25 @@ EN = {
 "理由（必填）": "Reason (required)", "审批事项：%(title)s": "Approval request: %(title)s",
 "意见（退回时须说明理由）": "Comments (a reason is required to send back)", "查看报批事项": "View the matter",
 "驻会执行主席拟任人选": "Proposed executive chairs in residence",
+# The cycle page by stage, the paged lists and the export job (issue 10)
+"未开始": "Upcoming", "进行中": "Open", "截止": "Due", "环节": "Step", "选拔阶段": "Selection stages",
+"共 %(n)s 名，查看全部": "%(n)s in all, see the full list", "在人选列表中查看": "See in the nominee list",
+"本阶段暂无人选": "No nominees at this stage",
+"学校 %(total)s 所；推荐函发出 %(sent)s 封，其中送达 %(delivered)s 封、学校确认收到 %(ack)s 封。":
+    "%(total)s schools; %(sent)s letters sent, of which %(delivered)s delivered and %(ack)s acknowledged by the school.",
+"全部推荐函": "All letters", "推荐函": "Letters", "返回选拔": "Back to the selection", "学校代码": "School codes",
+"多个用逗号分隔": "separate several with commas",
+"草稿 %(draft)s 名，已报送 %(sub)s 名。": "%(draft)s drafts, %(sub)s submitted.",
+"待核资格 %(a)s 名，审查考察中 %(b)s 名，已考察 %(c)s 名。":
+    "%(a)s awaiting the eligibility check, %(b)s under review, %(c)s reviewed.",
+"待考试 %(a)s 名，已考试 %(b)s 名，已排名 %(c)s 名。": "%(a)s awaiting the exam, %(b)s examined, %(c)s ranked.",
+"回避的人选（推荐编号）": "Nominee to recuse from (nomination number)",
+"已排名 %(a)s 名，拟任人选 %(b)s 名，已批准 %(c)s 名。": "%(a)s ranked, %(b)s proposed, %(c)s approved.",
+"已批准待公示 %(a)s 名，公示中 %(b)s 名。": "%(a)s approved awaiting the notice, %(b)s under public notice.",
+"已任用 %(n)s 名。": "%(n)s appointed.", "导出 XLSX（后台生成）": "Export XLSX (in the background)",
+"正在后台生成「%(name)s」，进度见文件列表，完成后可下载":
+    "Generating “%(name)s” in the background; see its progress in the documents list and download it when ready",
+"第一页": "First page", "共 %(n)s 条": "%(n)s in all",
 "秘书处待办": "Secretariat to-do", "审查待办": "To review", "审批待办": "To approve", "部门待办": "Department to-do",
 "学校待办": "School to-do", "我的待办": "My to-do", "目前没有等待您处理的事项。": "Nothing is waiting for you right now.",
 "尚未开始本学年的选拔：新建选拔周期": "No selection this academic year yet: open a cycle",

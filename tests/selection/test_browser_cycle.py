@@ -203,7 +203,7 @@ def test_A6_national_cycle_from_letter_to_chair_in_the_browser(live, browser):
     expect(page.locator("h1")).to_contain_text("全国学联2026-2027学年驻会执行主席选拔")
     shows("名额 6 名（轮值 3，遴选 3")
     page.select_option("select[name=mode]", "school")
-    page.select_option("select[name=school_id]", label="中山大学")
+    page.fill("#invite-codes", "4144010558")  # 中山大学, by its code (a tenant has thousands of schools)
     click("添加学校")
     said("已添加 1 所学校")
     row = page.locator("tr", has_text="中山大学")
@@ -300,7 +300,8 @@ def test_A6_national_cycle_from_letter_to_chair_in_the_browser(live, browser):
         said("已加入评委库")
     shows("评委库 7 人")
     page.select_option("select[name=panelist_id]", label="赵老师（华南师范大学）")
-    page.select_option("select[name=nomination_id]", label=f"{NOMINEE}（中山大学）")
+    nom_id = page.locator("#conflict-noms option", has_text=f"{NOMINEE}（中山大学）").get_attribute("value")
+    page.fill("#conflict-nom", nom_id)  # the number, offered from the stage's list
     page.fill("input[name=reason]", "系该生本科阶段班主任")
     click("申报回避", exact=True)
     said(f"已记录赵老师对{NOMINEE}的回避申报")
@@ -340,7 +341,7 @@ def test_A6_national_cycle_from_letter_to_chair_in_the_browser(live, browser):
     page.fill("#decide-note", "同意")
     click("同意", exact=True)
     said("审批意见已记录")
-    expect(page.locator("tr", has_text=NOMINEE)).to_contain_text("已批准")
+    expect(page.locator("#stage-decision tr", has_text=NOMINEE)).to_contain_text("已批准")
     logout()
 
     # 7. The secretariat opens the public notice; anyone can read it and object (A6.5).

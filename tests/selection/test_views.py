@@ -198,12 +198,14 @@ def test_A6_2_nomination_list_has_no_n_plus_1(client, session):
         r = client.get(url)
     assert r.status_code == 200 and "*" in r.get_data(as_text=True)
     api = f"/api/v1/{w.tenant.slug}/selection/cycles/{cycle_id}/nominations?per_page=1000"
+    client.get(api)
     with count_queries() as a10:
         assert len(client.get(api).json["items"]) == 10
     make(30, 100)
     with count_queries() as c40:
         client.get(url)
     assert c10.count == c40.count
+    client.get(api)  # the list's count is cached per cycle until a nomination changes: warm it, as above
     with count_queries() as a40:
         assert len(client.get(api).json["items"]) == 40  # the API serves up to 1,000 rows a page
     assert a10.count == a40.count

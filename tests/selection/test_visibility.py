@@ -85,8 +85,12 @@ def test_A6_3_cycle_page_ranking_funnel_and_letters_follow_the_detail_rule(app, 
     # the status counts add up to what the role sees
     ranked_row = page.split("已排名")[1].split("</tr>")[0] if "已排名" in page else ""
     assert f"<td>{len(SEES[role])}</td>" in ranked_row
-    # letters link to the invitation page only for those who may open it (staff)
-    assert ("/selection/invitations/" in page) == (role == "staff")
+    # the letters (an earlier stage: counts on the cycle page, the rows on its paged list) link to
+    # the invitation page only for those who may open it (staff), and follow the same scope
+    letters = c.get(f"/{w.tenant.slug}/selection/cycles/{w.cycle.id}/letters").get_data(as_text=True)
+    assert ("/selection/invitations/" in letters) == (role == "staff")
+    for cand in (GD_CAND, BJ_CAND):
+        assert (SCHOOL_OF[cand] in letters) == (cand in SEES[role]), (role, cand)
     # and what the list shows, the detail page opens
     for n in noms:
         status = c.get(f"/{w.tenant.slug}/selection/nominations/{n.id}").status_code
@@ -145,11 +149,19 @@ def test_A6_3_invitation_list_api_follows_the_scope(app, ranked_world, role):
 @pytest.mark.parametrize("role", list(SEES))
 def test_A6_3_export_is_staff_only_and_built_under_the_scope(app, ranked_world, role):
     w, _, users = ranked_world
-    r = _client(app, users[role]).get(f"/{w.tenant.slug}/selection/cycles/{w.cycle.id}/export.xlsx")
+    r = _client(app, users[role]).post(f"/{w.tenant.slug}/selection/cycles/{w.cycle.id}/export")
     if role != "staff":
         assert r.status_code == 403
         return
-    wb = load_workbook(io.BytesIO(r.data))
+    assert r.status_code == 303  # a documents job (run at once here: the suite's jobs are eager)
+    from portal.documents.models import GeneratedDocument
+    from portal.documents.operations import file_path
+
+    with tenant_context(w.tenant.id, db.session):
+        doc = db.session.scalars(sa.select(GeneratedDocument).where(
+            GeneratedDocument.kind == "selection.nominations_export")).one()
+        with open(file_path(doc), "rb") as fh:
+            wb = load_workbook(io.BytesIO(fh.read()))
     names = {row[1] for row in wb["推荐人选"].iter_rows(min_row=2, values_only=True)}
     assert names == {GD_CAND, BJ_CAND}
 
@@ -159,11 +171,12 @@ def test_A6_3_export_builder_takes_the_viewer_scope(ranked_world):
     w, _, users = ranked_world
     with tenant_context(w.tenant.id, db.session):
         ms = list(db.session.scalars(sa.select(Membership).where(Membership.user_id == users["reviewer_gd"].id)))
-        sheets = nominations_export(w.tenant.id, w.cycle.id, scope=scope_for(ms))
-        everything = nominations_export(w.tenant.id, w.cycle.id, scope=EVERYTHING)
-    assert {row[1] for row in sheets[0].rows} == {GD_CAND}
-    assert {row[1] for row in sheets[1].rows} == {GD_CAND}
-    assert {row[1] for row in everything[0].rows} == {GD_CAND, BJ_CAND}
+        # the rows stream while the workbook is written: read them inside the tenant's context
+        sheets = [list(s.rows) for s in nominations_export(w.tenant.id, w.cycle.id, scope=scope_for(ms))]
+        everything = [list(s.rows) for s in nominations_export(w.tenant.id, w.cycle.id, scope=EVERYTHING)]
+    assert {row[1] for row in sheets[0]} == {GD_CAND}
+    assert {row[1] for row in sheets[1]} == {GD_CAND}
+    assert {row[1] for row in everything[0]} == {GD_CAND, BJ_CAND}
     with pytest.raises(TypeError):
         nominations_export(w.tenant.id, w.cycle.id)  # noqa: the scope is required
 

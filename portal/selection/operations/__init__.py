@@ -62,4 +62,5 @@ from portal.selection.operations.decision import (  # noqa: F401
 from portal.selection.operations.integrity import disqualify  # noqa: F401
 from portal.selection.operations.queries import (  # noqa: F401
     nominations_query, NominationPage, nominations_page, Funnel, funnel, ranked_list, invitation_for_liaison,
+    list_signature, nominations_list, stage_nominations,
 )

@@ -12,15 +12,20 @@ from portal.selection.models import Invitation, Nomination, NominationStatus as 
 
 
 def nominations_query(cycle_id: int, *, scope: NominationScope, status=None, province=None, school_id=None,
-                      route=None, q=None):
+                      route=None, q=None, inner: bool = False):
     """The nomination list: one statement per page (school, union eager-joined; no N+1). The
     school is an outer join: every nomination has one (a NOT NULL foreign key), so the rows are
     the same, and the databases drop the join from the count where no school column is used.
     ``scope`` is the viewer's visibility (A6.3): required, so no list forgets it."""
-    stmt = (sa.select(Nomination).outerjoin(School, School.id == Nomination.school_id)
+    # ``inner``: the same rows (the school is NOT NULL) by an inner join, which lets the database
+    # walk schools in list order by their index (a keyset page) instead of sorting the cycle.
+    join = sa.select(Nomination).join if inner else sa.select(Nomination).outerjoin
+    stmt = (join(School, School.id == Nomination.school_id)
             .where(Nomination.cycle_id == cycle_id, scope.clause())
             .order_by(School.province_code, School.code, Nomination.id))
-    if status:
+    if status and isinstance(status, (list, tuple, set, frozenset)):
+        stmt = stmt.where(Nomination.status.in_(sorted(status)))
+    elif status:
         stmt = stmt.where(Nomination.status == status)
     if province:
         stmt = stmt.where(School.province_code == province)
@@ -62,18 +67,70 @@ class NominationPage:
         return self.page + 1 if self.has_next else None
 
 
-def nominations_page(stmt, page: int, per_page: int) -> NominationPage:
+def nominations_page(stmt, page: int, per_page: int, *, total: int | None = None) -> NominationPage:
     """A page of ``nominations_query`` by deferred join: the count and the page's ids from the
     filtered, ordered ids alone (no eager joins over the whole cycle), then only those rows with
-    their school and union. Three statements at any page size or cycle size."""
+    their school and union. Three statements at any page size or cycle size (two when the
+    caller has the count, e.g. cached: ``nominations_list``)."""
     ids_stmt = stmt.with_only_columns(Nomination.id)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(ids_stmt.order_by(None).subquery()))
+    if total is None:
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(ids_stmt.order_by(None).subquery()))
     ids = list(db.session.scalars(ids_stmt.limit(per_page).offset((page - 1) * per_page)))
     items = []
     if ids:
         by_id = {n.id: n for n in db.session.scalars(sa.select(Nomination).where(Nomination.id.in_(ids)))}
         items = [by_id[i] for i in ids]
     return NominationPage(items, total, page, per_page)
+
+
+def list_signature(scope: NominationScope, **filters) -> str:
+    """The cache key of one filtered, scoped list (see ``portal.selection.lists``)."""
+    import json
+
+    return json.dumps({"scope": [scope.everything, sorted(scope.provinces), sorted(scope.school_ids)],
+                       **{k: v for k, v in sorted(filters.items()) if v not in (None, "")}},
+                      ensure_ascii=False, sort_keys=True, default=str)
+
+
+def nominations_list(cycle: SelectionCycle, *, scope: NominationScope, status=None, province=None,
+                     route=None, q=None, school_id=None, cursor: str | None = None, page: int | None = None,
+                     per_page: int = 50):
+    """The nomination list without scanning the cycle: a keyset page after ``cursor`` (deep pages
+    cost what page 1 costs), or an offset ``page`` (shallow pages, kept for old links), with the
+    exact count cached per cycle and filter until a nomination changes (``lists.cached_count``)."""
+    from portal.selection import lists
+
+    stmt = nominations_query(cycle.id, scope=scope, status=status, province=province, route=route, q=q,
+                             school_id=school_id)
+    sig = list_signature(scope, status=status, province=province, route=route, q=q, school_id=school_id)
+    total = lists.cached_count(cycle.tenant_id, cycle.id, sig, lambda: lists.count_of(stmt))
+    if cursor or not page or page == 1:
+        walk = nominations_query(cycle.id, scope=scope, status=status, province=province, route=route, q=q,
+                                 school_id=school_id, inner=True)
+        return lists.nominations_keyset(walk, cursor=cursor, per_page=per_page, total=total)
+    return nominations_page(stmt, page, per_page, total=total)
+
+
+def stage_nominations(cycle: SelectionCycle, scope: NominationScope, statuses, *, per_page: int = 50,
+                      order: str = "school"):
+    """The first page of one stage's own list (the nominations in ``statuses``), two statements;
+    the rest is paged on the list page. ``order`` "rank" orders by the ranking (A6.4)."""
+    stmt = (sa.select(Nomination.id).where(Nomination.cycle_id == cycle.id, scope.clause(),
+                                           Nomination.status.in_(list(statuses))))
+    if order == "rank":
+        stmt = stmt.order_by(Nomination.rank.is_(None), Nomination.rank, Nomination.id)
+    else:
+        stmt = stmt.outerjoin(School, School.id == Nomination.school_id).order_by(
+            School.province_code, School.code, Nomination.id)
+    ids = list(db.session.scalars(stmt.limit(per_page)))
+    if not ids:
+        return []
+    from sqlalchemy.orm import raiseload
+
+    # the preview shows the school's name: its union is not loaded (a use of it raises)
+    rows = db.session.scalars(sa.select(Nomination).where(Nomination.id.in_(ids)).options(raiseload(Nomination.union)))
+    by_id = {n.id: n for n in rows}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 @dataclass
