@@ -9,7 +9,7 @@ import sqlalchemy as sa  # noqa: F401
 from alembic import op
 
 revision = '0015_list_indexes'
-down_revision = '0010'
+down_revision = "0014_workflow_approvals"
 branch_labels = None
 depends_on = None
 

@@ -133,7 +133,8 @@ def _current(cycle: SelectionCycle, by_status: dict, invitations: int) -> str:
     if cycle.status == CycleStatus.examining:
         return "exam"
     if cycle.status == CycleStatus.reviewing:
-        return "review"
+        # 审查考察 while some candidates are already through it and wait for the exam (A6.4)
+        return "exam" if any(by_status.get(s, 0) for s in statuses("exam")) else "review"
     # 推荐中: the furthest stage any candidate has reached
     for key in ("exam", "review"):
         if any(by_status.get(s, 0) for s in statuses(key)):
