@@ -107,7 +107,7 @@ def test_find_cjk_font_env_override(monkeypatch):
 
 def test_find_cjk_font_missing_names_debian_package(monkeypatch):
     monkeypatch.delenv("PORTAL_CJK_FONT", raising=False)
-    monkeypatch.setattr(R, "KNOWN_CJK_FONTS", [R.CJKFont("/nonexistent/a.ttc", 0)])
+    monkeypatch.setattr(R.fonts, "KNOWN_CJK_FONTS", [R.CJKFont("/nonexistent/a.ttc", 0)])
     with pytest.raises(RuntimeError) as exc:
         find_cjk_font()
     assert "fonts-wqy-microhei" in str(exc.value)
