@@ -28,7 +28,7 @@ guarded by a lock.  Rendering itself holds no shared mutable state of ours.
 
 from __future__ import annotations
 
-from portal.documents.render.docx import DOCX_FONTS, render_docx
+from portal.documents.render.docx import DOCX_FONTS, ROLE_STYLES, render_docx, spec_from_docx
 from portal.documents.render.fonts import FONT_DEBIAN_PACKAGE, FONT_ENV_VAR, KNOWN_CJK_FONTS, CJKFont, find_cjk_font
 from portal.documents.render.pdf import render_pdf
 from portal.documents.render.spec import (
@@ -53,5 +53,6 @@ __all__ = [
     "formula_safe",
     "render_docx",
     "render_pdf",
+    "spec_from_docx",
     "write_xlsx",
 ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import io
+import re
 from typing import Any, Optional, Sequence
 
 from portal.documents.render.spec import (
@@ -128,6 +130,27 @@ def _mark_header_row(row: Any) -> None:
         trpr.append(el)
 
 
+# Each paragraph carries the style of its part of the 公文, so a rendered document (or a
+# template edited in Word or WPS, where Enter keeps the style) can be read back part by part:
+# :func:`spec_from_docx` makes the PDF say exactly what the DOCX says.
+ROLE_STYLES = {"title": "DocTitle", "number": "DocNumber", "addressee": "DocAddressee", "body": "DocBody",
+               "caption": "DocCaption", "signature": "DocSignature", "date": "DocDate", "note": "DocNote"}
+
+
+def _role(doc: Any, paragraph: Any, role: str) -> Any:
+    from docx.enum.style import WD_STYLE_TYPE
+
+    name = ROLE_STYLES[role]
+    try:
+        style = doc.styles[name]
+    except KeyError:
+        style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = doc.styles["Normal"]
+        style.quick_style = True
+    paragraph.style = style
+    return paragraph
+
+
 def render_docx(spec: DocumentSpec, progress: Optional[ProgressCallback] = None) -> bytes:
     """Render ``spec`` as an editable A4 Word document (bytes).
 
@@ -177,7 +200,7 @@ def render_docx(spec: DocumentSpec, progress: Optional[ProgressCallback] = None)
     for p in list(body_el.iterchildren(qn("w:p"))):
         body_el.remove(p)
 
-    p = doc.add_paragraph()
+    p = _role(doc, doc.add_paragraph(), "title")
     _fmt(p, align=WD_ALIGN_PARAGRAPH.CENTER, exact=TITLE_SIZE * 1.6)
     lines = _clean(spec.title).split("\n")
     for i, line in enumerate(lines):
@@ -185,14 +208,14 @@ def render_docx(spec: DocumentSpec, progress: Optional[ProgressCallback] = None)
         if i < len(lines) - 1:
             run.add_break(WD_BREAK.LINE)
     if spec.doc_number:
-        p = doc.add_paragraph()
+        p = _role(doc, doc.add_paragraph(), "number")
         _fmt(p, align=WD_ALIGN_PARAGRAPH.CENTER, exact=BODY_LEADING, before=6)
         _add_text(p, spec.doc_number, DOCX_FONTS["body"], BODY_SIZE)
     p = doc.add_paragraph()                      # 标题下空一行
     _fmt(p, exact=BODY_LEADING)
 
     if spec.addressee:
-        p = doc.add_paragraph()
+        p = _role(doc, doc.add_paragraph(), "addressee")
         _fmt(p, align=WD_ALIGN_PARAGRAPH.LEFT, exact=BODY_LEADING)
         _add_text(p, spec.addressee, DOCX_FONTS["body"], BODY_SIZE)
 
@@ -204,7 +227,7 @@ def render_docx(spec: DocumentSpec, progress: Optional[ProgressCallback] = None)
     cell_size = 12.0                              # 小四 reads better in Word tables
     for kind, item in blocks:
         if kind == "p":
-            p = doc.add_paragraph()
+            p = _role(doc, doc.add_paragraph(), "body")
             _fmt(p, align=WD_ALIGN_PARAGRAPH.JUSTIFY, first_indent=2 * BODY_SIZE,
                  exact=BODY_LEADING)
             _add_text(p, item, DOCX_FONTS["body"], BODY_SIZE)
@@ -214,7 +237,7 @@ def render_docx(spec: DocumentSpec, progress: Optional[ProgressCallback] = None)
         if ncols == 0:
             continue
         if table.caption:
-            p = doc.add_paragraph()
+            p = _role(doc, doc.add_paragraph(), "caption")
             _fmt(p, align=WD_ALIGN_PARAGRAPH.CENTER, before=6, after=4)
             _add_text(p, table.caption, DOCX_FONTS["heading"], NOTE_SIZE)
         widths = _column_widths(
@@ -261,14 +284,15 @@ def render_docx(spec: DocumentSpec, progress: Optional[ProgressCallback] = None)
         p = doc.add_paragraph()                  # 正文下空一行
         _fmt(p, exact=BODY_LEADING)
         sig = _clean(spec.signature or "")
-        date_text = chinese_date(spec.date) if spec.date else ""
+        # a template writes its date as a placeholder ("{{ date }}"), a document as a date
+        date_text = (spec.date if isinstance(spec.date, str) else chinese_date(spec.date)) if spec.date else ""
         unit = BODY_SIZE / 2                     # estimate: CJK = 2 half-width units
         sw, dw = display_width(sig) * unit, display_width(date_text) * unit
         widest = max(sw, dw)
         for text, w in ((sig, sw), (date_text, dw)):
             if not text:
                 continue
-            p = doc.add_paragraph()
+            p = _role(doc, doc.add_paragraph(), "signature" if text is sig else "date")
             _fmt(p, align=WD_ALIGN_PARAGRAPH.RIGHT, exact=BODY_LEADING,
                  right_indent=2 * BODY_SIZE + (widest - w) / 2)
             p.paragraph_format.keep_with_next = bool(text is sig and date_text)
@@ -276,10 +300,12 @@ def render_docx(spec: DocumentSpec, progress: Optional[ProgressCallback] = None)
     if spec.footer_note:
         p = doc.add_paragraph()
         _fmt(p, exact=BODY_LEADING)
-        p = doc.add_paragraph()
-        _fmt(p, align=WD_ALIGN_PARAGRAPH.JUSTIFY, first_indent=2 * NOTE_SIZE,
-             exact=NOTE_SIZE * 1.6)
-        _add_text(p, spec.footer_note, DOCX_FONTS["body"], NOTE_SIZE)
+        # one paragraph per line (a template can then keep or drop each line)
+        for line in _clean(spec.footer_note).replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+            p = _role(doc, doc.add_paragraph(), "note")
+            _fmt(p, align=WD_ALIGN_PARAGRAPH.JUSTIFY, first_indent=2 * NOTE_SIZE,
+                 exact=NOTE_SIZE * 1.6)
+            _add_text(p, line, DOCX_FONTS["body"], NOTE_SIZE)
 
     _report(progress, 0.85, "添加页码")
     footer = sec.footer
@@ -294,3 +320,66 @@ def render_docx(spec: DocumentSpec, progress: Optional[ProgressCallback] = None)
     doc.save(buf)
     _report(progress, 1.0, "完成")
     return buf.getvalue()
+
+
+_CN_DATE = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$")
+
+
+def _paragraph_text(p: Any) -> str:
+    """The paragraph's text with line breaks as "\n" (python-docx gives tabs and breaks)."""
+    return p.text.replace("\r", "").strip()
+
+
+def spec_from_docx(data: bytes) -> DocumentSpec:
+    """Read a rendered 公文 back into a :class:`DocumentSpec`, part by part (the paragraph
+    styles of :data:`ROLE_STYLES`; a paragraph of any other style is body text), so the PDF
+    made from it says what the DOCX says. Empty paragraphs (spacing) are dropped; each table
+    keeps its place among the body paragraphs, its header row and the caption above it."""
+    from docx import Document
+    from docx.oxml.ns import qn
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    doc = Document(io.BytesIO(data))
+    roles = {v: k for k, v in ROLE_STYLES.items()}
+    parts: dict[str, list[str]] = {k: [] for k in ROLE_STYLES}
+    tables: list[TableSpec] = []
+    caption: Optional[str] = None
+    for el in doc.element.body.iterchildren():
+        if el.tag == qn("w:p"):
+            p = Paragraph(el, doc)
+            text = _paragraph_text(p)
+            if not text:
+                continue
+            role = roles.get(getattr(p.style, "name", None) or "", "body")
+            if role == "caption":
+                caption = text
+                continue
+            if role == "date" and not _CN_DATE.match(text):
+                role = "signature"          # a date line edited into words stays, as written
+            parts[role].append(text)
+        elif el.tag == qn("w:tbl"):
+            t = Table(el, doc)
+            rows = [[c.text.strip() for c in r.cells] for r in t.rows]
+            if not rows:
+                continue
+            header = rows[0] if t.rows[0]._tr.trPr is not None and t.rows[0]._tr.trPr.find(
+                qn("w:tblHeader")) is not None else []
+            body_rows = rows[1:] if header else rows
+            tables.append(TableSpec(headers=header, rows=body_rows, position=len(parts["body"]),
+                                    caption=caption))
+            caption = None
+    date = None
+    if parts["date"]:
+        m = _CN_DATE.match(parts["date"][-1])
+        date = _dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    return DocumentSpec(
+        title="\n".join(parts["title"]) or (doc.core_properties.title or ""),
+        paragraphs=parts["body"],
+        doc_number="\n".join(parts["number"]) or None,
+        addressee="\n".join(parts["addressee"]) or None,
+        tables=tables,
+        signature="\n".join(parts["signature"]) or None,
+        date=date,
+        footer_note="\n".join(parts["note"]) or None,
+    )
