@@ -150,8 +150,8 @@ def set_template_override(tenant, key: str, data: bytes, filename: str | None, r
     kind = document_kind(key)
     reason = (reason or "").strip()
     if not reason:
-        raise DocumentError(f"上传「{kind.label}」的本会模板须填写理由", status=422, code="reason_required",
-                            field="reason")
+        msg = f"上传「{kind.label}」的本会模板须填写理由"
+        raise DocumentError(msg, status=422, code="reason_required", field="reason", details={"reason": msg})
     check_template(kind, data, filename)
     o = db.session.scalar(sa.select(O).where(O.tenant_id == tenant.id, O.kind == key))
     before = ({"source": "own", "sha256": o.sha256, "filename": o.filename, "reason": o.reason} if o

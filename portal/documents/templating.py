@@ -46,7 +46,7 @@ class TemplateProblem(DomainError):
     """A template that cannot be used; ``field`` is the form field, ``names`` the bad placeholders."""
 
     def __init__(self, message: str, *, names: list[str] | None = None, code: str = "bad_template"):
-        super().__init__(message, status=422, code=code, field="file")
+        super().__init__(message, status=422, code=code, field="file", details={"file": message})
         self.names = list(names or [])
 
 

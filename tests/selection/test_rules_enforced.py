@@ -406,16 +406,3 @@ def test_A7_gd_leaves_the_slot_vacant(session):
                            roles={Role.secretariat_admin})
     assert d.slot_action == "leave_vacant" and d.replacement_id is None
     assert noms[1].status == S.ranked
-
-
-def test_A12_A17_gd_work_appraisal_names_its_federation_and_rotation_period(session):
-    from portal.documents.builders import work_appraisal
-
-    w = gd_world(1)
-    with tenant_context(w.tenant.id, db.session):
-        set_override(w.tenant, "residency.rotation_period_months", 4, "本省每四个月轮岗", w.admin)
-    spec = work_appraisal(w.tenant.id)
-    text = "".join(spec.paragraphs)
-    assert "在广东省学联秘书处和团的相关部门工作，每4个月轮岗一次" in text
-    assert "牵头负责广东省学联委员会工作小组" in text
-    assert "全国学联" not in text.replace("全国学联驻会执行主席管理办法", "") and spec.signature == "广东省学联秘书处"
