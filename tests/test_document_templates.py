@@ -324,6 +324,9 @@ def test_A6_1_A6_5_settings_contact_in_the_letter_and_in_the_notice_pdf(client, 
     assert "公示期间，也可通过以下方式向全国学联秘书处反映" in text
     for line in ("联系电话：010-85212345", "电子邮箱：xuelian@example.cn", "通信地址：北京市东城区前门东大街10号"):
         assert line in text
+    # the public page of the notice gives them too
+    page = "".join(client.get(f"/{w.tenant.slug}/public/notices/{notice.id}").get_data(as_text=True).split())
+    assert "联系电话：010-85212345" in page and "通信地址：北京市东城区前门东大街10号" in page
 
 
 def test_A6_1_A6_5_missing_contact_lines_are_left_out_never_made_up(client, login_as, session, tmp_path):

@@ -367,6 +367,7 @@ EN = {
 "已采用本会的「%(label)s」模板，此后生成的文件按此模板填写": "Our own template for “%(label)s” is in use; documents generated from now on follow it",
 "「%(label)s」已恢复为全国模板": "“%(label)s” is back on the national template",
 "本会设置已保存": "Federation settings saved",
+"公示期间，也可通过以下方式向秘书处反映：": "During the notice period you may also write to the secretariat:",
 "秘书处的联系方式印在本会发出的函件落款之下，公示中列为反映异议的渠道。未填写的项目不出现在文件中。":
   "The secretariat's contact is printed under the signature of this federation's letters, and the public notice lists it as where to raise objections. Items left empty do not appear in the documents.",
 }
