@@ -174,10 +174,10 @@ def _actor():
 
 
 def _kind_or_404(key: str) -> templating.DocumentKind:
-    kind = templating.KINDS.get(key)
-    if kind is None:
+    found = templating.KINDS.get(key)
+    if found is None:
         abort(404)
-    return kind
+    return found
 
 
 def template_json(eff: templating.EffectiveDocTemplate) -> dict:
@@ -187,7 +187,7 @@ def template_json(eff: templating.EffectiveDocTemplate) -> dict:
             "filename": o.filename if o else eff.kind.template_filename, "sha256": o.sha256 if o else None,
             "size": o.size if o else None, "reason": o.reason if o else None,
             "updated_at": o.updated_at.isoformat() + "Z" if o else None,
-            "download_url": url_for("documents.template_download", key=eff.kind.key)}
+            "download_url": url_for("documents.template_download", kind=eff.kind.key)}
 
 
 def _send_template(kind: templating.DocumentKind, national: bool):
@@ -215,41 +215,41 @@ def templates_page():
     return _templates_page()[0]
 
 
-@bp.route("/templates/<key>/download")
+@bp.route("/templates/<kind>/download")
 @require_roles(*ROLE_ADMIN)
-def template_download(key: str):
-    return _send_template(_kind_or_404(key), request.args.get("source") == "national")
+def template_download(kind: str):
+    return _send_template(_kind_or_404(kind), request.args.get("source") == "national")
 
 
-@bp.route("/templates/<key>", methods=["POST"])
+@bp.route("/templates/<kind>", methods=["POST"])
 @require_roles(*ROLE_ADMIN)
-def template_upload(key: str):
-    kind = _kind_or_404(key)
+def template_upload(kind: str):
+    dk = _kind_or_404(kind)
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
             raise templating.TemplateProblem("请选择要上传的 Word 模板（.docx）", code="missing_file")
-        ops.set_template_override(g.tenant, kind.key, upload.read(), upload.filename, request.form.get("reason", ""),
+        ops.set_template_override(g.tenant, dk.key, upload.read(), upload.filename, request.form.get("reason", ""),
                                   actor=_actor())
     except DomainError as exc:
         db.session.rollback()
         g._no_commit = True
-        return _templates_page(422, exc, kind.key)
-    flash(gettext("已采用本会的「%(label)s」模板，此后生成的文件按此模板填写", label=kind.label), "success")
+        return _templates_page(422, exc, dk.key)
+    flash(gettext("已采用本会的「%(label)s」模板，此后生成的文件按此模板填写", label=dk.label), "success")
     return redirect(url_for("documents.templates_page")), 303
 
 
-@bp.route("/templates/<key>/revert", methods=["POST"])
+@bp.route("/templates/<kind>/revert", methods=["POST"])
 @require_roles(*ROLE_ADMIN)
-def template_revert(key: str):
-    kind = _kind_or_404(key)
+def template_revert(kind: str):
+    dk = _kind_or_404(kind)
     try:
-        ops.clear_template_override(g.tenant, kind.key, actor=_actor())
+        ops.clear_template_override(g.tenant, dk.key, actor=_actor())
     except DomainError as exc:
         g._no_commit = True
         flash(exc.message, "error")
         return redirect(url_for("documents.templates_page")), 303
-    flash(gettext("「%(label)s」已恢复为全国模板", label=kind.label), "success")
+    flash(gettext("「%(label)s」已恢复为全国模板", label=dk.label), "success")
     return redirect(url_for("documents.templates_page")), 303
 
 
@@ -286,36 +286,36 @@ def api_templates():
     return jsonify({"items": [template_json(t) for t in templating.effective_templates(g.tenant.id)]})
 
 
-@api_bp.get("/templates/<key>")
+@api_bp.get("/templates/<kind>")
 @require_roles(*ROLE_ADMIN)
 @operation(responses={200: TemplateOut})
-def api_template(key: str):
-    return jsonify(template_json(templating.effective_template(g.tenant.id, _kind_or_404(key).key)))
+def api_template(kind: str):
+    return jsonify(template_json(templating.effective_template(g.tenant.id, _kind_or_404(kind).key)))
 
 
-@api_bp.get("/templates/<key>/download")
+@api_bp.get("/templates/<kind>/download")
 @require_roles(*ROLE_ADMIN)
 @operation(query=TemplateDownloadQuery, responses={200: "binary"})
-def api_template_download(key: str, query: TemplateDownloadQuery):
-    return _send_template(_kind_or_404(key), query.source == "national")
+def api_template_download(kind: str, query: TemplateDownloadQuery):
+    return _send_template(_kind_or_404(kind), query.source == "national")
 
 
-@api_bp.post("/templates/<key>")
+@api_bp.post("/templates/<kind>")
 @require_roles(*ROLE_ADMIN)
 @operation(form=TemplateUploadForm, files=("file",), responses={200: TemplateOut})
-def api_template_upload(key: str, form: TemplateUploadForm):
-    kind = _kind_or_404(key)
+def api_template_upload(kind: str, form: TemplateUploadForm):
+    dk = _kind_or_404(kind)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise templating.TemplateProblem("请上传 Word 模板（.docx，字段名 file）", code="missing_file")
-    ops.set_template_override(g.tenant, kind.key, upload.read(), upload.filename, form.reason, actor=_actor())
-    return jsonify(template_json(templating.effective_template(g.tenant.id, kind.key)))
+    ops.set_template_override(g.tenant, dk.key, upload.read(), upload.filename, form.reason, actor=_actor())
+    return jsonify(template_json(templating.effective_template(g.tenant.id, dk.key)))
 
 
-@api_bp.post("/templates/<key>/revert")
+@api_bp.post("/templates/<kind>/revert")
 @require_roles(*ROLE_ADMIN)
 @operation(responses={200: TemplateOut})
-def api_template_revert(key: str):
-    kind = _kind_or_404(key)
-    ops.clear_template_override(g.tenant, kind.key, actor=_actor())
-    return jsonify(template_json(templating.effective_template(g.tenant.id, kind.key)))
+def api_template_revert(kind: str):
+    dk = _kind_or_404(kind)
+    ops.clear_template_override(g.tenant, dk.key, actor=_actor())
+    return jsonify(template_json(templating.effective_template(g.tenant.id, dk.key)))
