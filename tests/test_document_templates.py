@@ -133,6 +133,8 @@ def test_A22_a_bad_placeholder_is_reported_by_name_and_nothing_is_stored(client,
     # not a Word document: by name and by content
     resp = _upload(client, w.tenant, b"%PDF-1.4 not a docx", filename="模板.docx")
     assert resp.status_code == 422 and "不是 Word 文档" in resp.get_data(as_text=True)
+    resp = _upload(client, w.tenant, national[:5000])  # cut short in transfer
+    assert resp.status_code == 422 and "已损坏" in resp.get_data(as_text=True)
     resp = _upload(client, w.tenant, national, filename="模板.doc")
     assert resp.status_code == 422 and ".docx" in resp.get_data(as_text=True)
     # a good file without a reason

@@ -265,12 +265,19 @@ def check_docx_file(data: bytes, filename: str | None) -> None:
         types = zf.read("[Content_Types].xml")
         if b"macroEnabled" in types or any(n.lower().endswith("vbaproject.bin") for n in names):
             raise TemplateProblem("模板不能含宏，请另存为不含宏的 Word 文档（.docx）", code="macro")
-        for i in infos:
-            if i.filename.endswith((".xml", ".rels")):
-                head = zf.read(i.filename)
-                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                    raise TemplateProblem("文件中含有不允许的 XML 声明（DOCTYPE/ENTITY）", code="xml_entities")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, KeyError):
+        total = 0
+        for i in infos:  # really unpacked, in bounded chunks (a forged size field is caught here)
+            is_xml = i.filename.endswith((".xml", ".rels"))
+            tail = b""
+            with zf.open(i) as fh:
+                while chunk := fh.read(256 * 1024):
+                    total += len(chunk)
+                    if total > MAX_UNCOMPRESSED:
+                        raise TemplateProblem("文件解压后过大，不能作为模板", code="too_large")
+                    if is_xml and (b"<!DOCTYPE" in tail + chunk or b"<!ENTITY" in tail + chunk):
+                        raise TemplateProblem("文件中含有不允许的 XML 声明（DOCTYPE/ENTITY）", code="xml_entities")
+                    tail = chunk[-16:]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, KeyError, RuntimeError):
         raise TemplateProblem("文件已损坏或不完整，无法作为 Word 文档打开", code="corrupt") from None
 
 

@@ -121,13 +121,18 @@ def test_A6_2_gd_nominee_limit_is_its_rule_not_two(session):
 
 
 def test_A6_2_gd_letter_and_template_state_its_limit_and_publicity(session):
+    from portal.documents.render import spec_from_docx
+    from portal.documents.templating import render_kind
+
     w = gd_world()
     inv = gd_invite(w, w.schools[0])
     with tenant_context(w.tenant.id, db.session):
-        spec = invitation_letter(w.tenant.id, inv.id)
+        letter = invitation_letter(w.tenant.id, inv.id)
+        spec = spec_from_docx(render_kind(w.tenant.id, letter.kind, letter.context, "docx"))
         wb = load_workbook(io.BytesIO(build_template(inv, ["学生会"])))
     text = "".join(spec.paragraphs)
-    assert "一般推荐 3 名" in text and "不少于 7 个工作日" in text and spec.signature == "广东省学联"
+    # signed by the federation's secretariat (issue 9 item 9)
+    assert "一般推荐 3 名" in text and "不少于 7 个工作日" in text and spec.signature == "广东省学联秘书处"
     info = "".join(str(r[0].value) for r in wb["填写说明"].iter_rows())
     assert "一般推荐 3 名" in info and "校内公示不少于 7 个工作日" in info
 
