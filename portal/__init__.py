@@ -91,6 +91,7 @@ FEATURES = [
     "portal.selection",
     "portal.public",
     "portal.members",
+    "portal.settings",
     "portal.approvals",
     "portal.admin",
 ]

@@ -184,6 +184,6 @@ def load_demo_notifications_and_documents() -> None:
                                      ("欢迎使用驻会执行主席管理平台", "站内消息会提醒您需要办理的事项。", admin)]:
                 notify(acsf.id, template_key="general.notice", context={"title": title, "body": body},
                        recipient_user_id=who.id, channels=("inbox",))
-            request_document(acsf.id, kind="public_notice", fmt="pdf",
-                             builder="portal.documents.builders.public_notice",
-                             params={}, filename="拟任驻会执行主席人选公示", requested_by=admin)
+            request_document(acsf.id, kind="schools_table", fmt="xlsx",
+                             builder="portal.documents.builders.schools_table",
+                             params={}, filename="主席团成员学校名单", requested_by=admin)

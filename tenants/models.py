@@ -57,6 +57,12 @@ class Tenant(db.Model):
     )
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow, nullable=False)
+    # The secretariat's contact, printed on its letters and on the 公示 (objections go there);
+    # edited on the tenant's settings page. A missing one is left out, never made up.
+    contact_person: Mapped[str | None] = mapped_column(sa.String(60), nullable=True)
+    contact_phone: Mapped[str | None] = mapped_column(sa.String(40), nullable=True)
+    contact_email: Mapped[str | None] = mapped_column(sa.String(120), nullable=True)
+    contact_address: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
 
     parent = relationship("Tenant", remote_side=[id], lazy="joined")
 

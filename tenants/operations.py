@@ -122,3 +122,54 @@ def accept_invite(token: str, password: str):
     user.end_all_sessions()  # the link works once
     db.session.flush()
     return user
+
+
+# --- the secretariat's contact (printed on letters and on the 公示) --------------------------
+
+CONTACT_FIELDS = {
+    "contact_person": "联系人",
+    "contact_phone": "联系电话",
+    "contact_email": "电子邮箱",
+    "contact_address": "通信地址",
+}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^[0-9+\-()（）\s转,，、]{5,40}$")
+
+
+def clean_contact_settings(values: dict) -> tuple[dict, dict]:
+    """(clean values, {field: message}); an empty field is None (left out of documents)."""
+    from portal.core.lengths import max_length
+
+    clean, errors = {}, {}
+    for name, label in CONTACT_FIELDS.items():
+        v = " ".join(str(values.get(name) or "").split()) or None
+        limit = max_length(getattr(Tenant, name))
+        if v and limit and len(v) > limit:
+            errors[name] = f"{label}最多 {limit} 个字"
+        elif v and name == "contact_email" and not _EMAIL.match(v):
+            errors[name] = "电子邮箱格式不正确（例如 office@example.cn）"
+        elif v and name == "contact_phone" and not _PHONE.match(v):
+            errors[name] = "联系电话只能含数字、空格、+、-、括号（例如 010-12345678）"
+        clean[name] = v
+    return clean, errors
+
+
+def update_contact_settings(tenant: Tenant, values: dict, *, actor) -> Tenant:
+    """Set the secretariat's contact; refused as a whole (nothing written) on any bad field."""
+    clean, errors = clean_contact_settings(values)
+    if errors:
+        raise DomainError("；".join(errors.values()), status=422, code="invalid", details=errors)
+    before = {k: getattr(tenant, k) for k in CONTACT_FIELDS}
+    if before == clean:
+        return tenant
+    for k, v in clean.items():
+        setattr(tenant, k, v)
+    db.session.flush()
+    audit.record("tenant.contact_updated", "tenant", tenant.id, actor=actor, before=before, after=clean,
+                 tenant_id=tenant.id)
+    return tenant
+
+
+def missing_contact_settings(tenant: Tenant) -> list[str]:
+    """The labels of the contact fields not filled in (their lines are left out of documents)."""
+    return [label for name, label in CONTACT_FIELDS.items() if not getattr(tenant, name)]

@@ -1,5 +1,5 @@
-"""Documents: rendered by a job with progress (A6.1 letter, A6.5 public notice, A17
-appraisal, A18 notice, XLSX), downloads permission-checked per tenant and role."""
+"""Documents: rendered by a job with progress (A6.1 letter, A6.5 public notice from the
+selection records, XLSX exports), downloads permission-checked per tenant and role."""
 from __future__ import annotations
 
 import subprocess
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from portal.documents.models import GeneratedDocument
 from portal.jobs.models import JobRecord, JobStatus
-from tests.factories import SchoolFactory, TenantFactory, member
+from tests.factories import TenantFactory, member
 from tenants.models import Role
 
 
@@ -36,15 +36,19 @@ def _pages(data: bytes, tmp_path) -> int:
 
 
 def test_letter_to_party_committee_pdf_with_progress_and_headers_A6_1(client, login_as, session, tmp_path):
-    tenant = TenantFactory()
-    SchoolFactory(tenant=tenant, name="中山大学")
-    admin = member(tenant)
-    login_as(admin)
-    doc = _request(client, tenant, "party_committee_letter", "pdf")
+    from tests.selection import helpers as h
+
+    w = h.world(1)
+    w.schools[0].name = "中山大学"
+    h.open_cycle(w)
+    inv = h.invite(w, w.schools[0])  # sent: its DOCX and PDF are rendered by the job
+    session.commit()
+    login_as(w.admin)
+    tenant = w.tenant
+    doc = client.get(f"/api/v1/{tenant.slug}/documents/{inv.pdf_document_id}").get_json()
     assert doc["status"] == "ready" and doc["progress"] == 100
-    assert doc["filename"].startswith("致学校党委的函") and doc["filename"].endswith(".pdf")
-    status = client.get(f"/api/v1/{tenant.slug}/documents/{doc['id']}").get_json()
-    assert status["download_url"]
+    assert doc["filename"] == "中山大学-驻会执行主席人选推荐函.pdf"
+    assert doc["download_url"]
     resp = client.get(f"/api/v1/{tenant.slug}/documents/{doc['id']}/download")
     assert resp.status_code == 200
     assert resp.headers["Content-Type"] == "application/pdf"
@@ -52,12 +56,12 @@ def test_letter_to_party_committee_pdf_with_progress_and_headers_A6_1(client, lo
     cd = resp.headers["Content-Disposition"]
     assert cd.startswith("attachment;")
     assert "filename*=UTF-8''" + urllib.parse.quote(doc["filename"]) in cd
-    text = _pdftext(resp.data, tmp_path)
-    assert "中山大学党委" in text and "培养推荐工作的函" in text
+    text = "".join(_pdftext(resp.data, tmp_path).split())
+    assert "中山大学党委" in text and "驻会执行主席人选的函" in text and inv.letter_number in text
     with_job = session.scalars(sa.select(JobRecord).where(JobRecord.kind == "documents.render")).all()
-    assert with_job == [] or all(j.status == JobStatus.finished for j in with_job)
-    # the requester is told in the inbox
-    assert client.get(f"/api/v1/{tenant.slug}/inbox/unread-count").get_json()["unread"] == 1
+    assert with_job and all(j.status == JobStatus.finished for j in with_job)
+    # the requester is told in the inbox, once per file (DOCX and PDF)
+    assert client.get(f"/api/v1/{tenant.slug}/inbox/unread-count").get_json()["unread"] == 2
 
 
 def test_other_tenant_and_other_roles_get_404(client, login_as, session):
@@ -75,52 +79,47 @@ def test_other_tenant_and_other_roles_get_404(client, login_as, session):
     chair = member(a, Role.chair)
     login_as(chair)
     assert client.get(f"/{a.slug}/documents/{doc['id']}/download").status_code == 404
-    # a chair cannot order the secretariat's letters either
-    resp = client.post(f"/{a.slug}/documents/", data={"kind": "party_committee_letter", "format": "pdf"})
+    # a chair cannot order the secretariat's exports either
+    resp = client.post(f"/{a.slug}/documents/", data={"kind": "schools_table", "format": "xlsx"})
     assert resp.status_code == 403
 
 
 def test_public_notice_pdf_counts_working_days_A6_5(client, login_as, session, tmp_path):
-    tenant = TenantFactory()
-    login_as(member(tenant))
-    resp = client.post(f"/api/v1/{tenant.slug}/documents",
-                       json={"kind": "public_notice", "format": "pdf", "params": {"start": "2025-09-29"},
-                             "filename": "拟任人选公示"})
-    assert resp.status_code == 202, resp.get_json()
-    assert resp.get_json()["status"] == "queued"  # accepted; the job runs after the commit
-    doc = client.get(f"/api/v1/{tenant.slug}/documents/{resp.get_json()['id']}").get_json()
-    assert doc["status"] == "ready" and doc["filename"] == "拟任人选公示.pdf"
-    data = client.get(f"/{tenant.slug}/documents/{doc['id']}/download").data
-    text = _pdftext(data, tmp_path)
-    # 5 working days counted from Monday 29 September 2025 (inclusive) span the National Day
-    # holiday and end on the adjusted working Saturday 11 October
-    assert "2025年9月29日至2025年10月11日" in "".join(text.split())
+    from portal.documents.render import chinese_date
+    from tests.selection import helpers as h
+    from tests.selection.test_workflow import _through_notice
+
+    w = h.world(1)
+    h.open_cycle(w)
+    noms, notice = _through_notice(w, 1)
+    session.commit()
+    login_as(w.admin)
+    doc = client.get(f"/api/v1/{w.tenant.slug}/documents/{notice.pdf_document_id}").get_json()
+    assert doc["status"] == "ready" and doc["filename"] == f"{notice.title}.pdf"
+    data = client.get(f"/{w.tenant.slug}/documents/{doc['id']}/download").data
+    text = "".join(_pdftext(data, tmp_path).split())
+    # 5 working days from Monday 1 June 2026, and the listed nominee from the records
+    assert f"{notice.starts_on:%Y年%m月%d日}至{notice.ends_on:%Y年%m月%d日}（5个工作日）" in text
+    assert text.endswith(f"{chinese_date(notice.starts_on)}第1页")  # dated the day the notice opens
+    assert notice.ends_on.isoformat() == "2026-06-05" and noms[0].name in text
     assert _pages(data, tmp_path) == 1
 
 
-def test_work_appraisal_three_pages_A17(client, login_as, session, tmp_path):
+def test_documents_page_offers_no_demo_documents_about_made_up_people(client, login_as, session):
     tenant = TenantFactory()
     login_as(member(tenant))
-    doc = _request(client, tenant, "work_appraisal", "pdf")
-    data = client.get(f"/{tenant.slug}/documents/{doc['id']}/download").data
-    assert _pages(data, tmp_path) == 3
-    assert "工作鉴定" in _pdftext(data, tmp_path)
-    docx = _request(client, tenant, "work_appraisal", "docx")
-    resp = client.get(f"/{tenant.slug}/documents/{docx['id']}/download")
-    assert resp.data[:2] == b"PK" and "wordprocessingml" in resp.headers["Content-Type"]
-
-
-def test_school_notice_docx_A18(client, login_as, session):
-    tenant = TenantFactory()
-    login_as(member(tenant))
-    doc = _request(client, tenant, "school_notice", "docx")
-    assert doc["status"] == "ready" and doc["filename"].endswith(".docx")
+    page = client.get(f"/{tenant.slug}/documents/").get_data(as_text=True)
+    for gone in ("work_appraisal", "school_notice", "party_committee_letter", "public_notice", "工作鉴定"):
+        assert gone not in page
+    for kind in ("work_appraisal", "school_notice", "party_committee_letter", "public_notice"):
+        resp = client.post(f"/api/v1/{tenant.slug}/documents", json={"kind": kind, "format": "pdf"})
+        assert resp.status_code == 400 and "未知的文件类型" in resp.get_json()["error"]["message"]
 
 
 def test_bad_requests_get_chinese_errors_and_write_nothing(client, login_as, session):
     tenant = TenantFactory()
     login_as(member(tenant))
-    resp = client.post(f"/api/v1/{tenant.slug}/documents", json={"kind": "public_notice", "format": "docx"})
+    resp = client.post(f"/api/v1/{tenant.slug}/documents", json={"kind": "schools_table", "format": "docx"})
     assert resp.status_code == 400 and "只能生成" in resp.get_json()["error"]["message"]
     resp = client.post(f"/api/v1/{tenant.slug}/documents", json={"kind": "nope"})
     assert resp.status_code == 400 and "未知的文件类型" in resp.get_json()["error"]["message"]
@@ -140,17 +139,21 @@ def test_documents_page_polls_with_static_script(client, login_as, session):
 def test_failed_render_is_recorded(app, session, as_tenant, fmt, monkeypatch):
     from portal.documents import jobs as doc_jobs
     from portal.documents.operations import request_document
+    from portal.selection.models import Route
+    from portal.selection import operations as sel_ops
+    from tests.selection import helpers as h
 
     def boom(*a, **k):
         raise RuntimeError("字体缺失")
 
-    monkeypatch.setattr(doc_jobs, "render_pdf" if fmt == "pdf" else "render_docx", boom)
-    tenant = TenantFactory()
-    admin = member(tenant)
-    with as_tenant(tenant):
-        doc = request_document(tenant.id, kind="party_committee_letter", fmt=fmt,
-                               builder="portal.documents.builders.party_committee_letter", params={},
-                               filename="函", requested_by=admin)
+    monkeypatch.setattr(doc_jobs, "render_kind", boom)
+    w = h.world(1)
+    h.open_cycle(w)
+    with as_tenant(w.tenant):
+        (inv,) = sel_ops.invite_schools(w.cycle, [w.schools[0].id], Route.selection, actor=w.admin)
+        doc = request_document(w.tenant.id, kind="selection.invitation_letter", fmt=fmt,
+                               builder="portal.selection.documents.invitation_letter",
+                               params={"invitation_id": inv.id}, filename="函", requested_by=w.admin)
         session.commit()
         doc = session.get(GeneratedDocument, doc.id)
         assert doc.status.value == "failed" and "字体缺失" in doc.error

@@ -57,3 +57,17 @@ def next_number(series: str, *, start_after: int | Callable[[], int] = 0) -> int
                                                "updated_at": utcnow()}, keys=("tenant_id", "series"))
         value = _bump(series)
     return value
+
+
+def year_of_issue_number(series: str, template: str, *, issued_on, numbered_before=None) -> str:
+    """A 文号 of ``series`` for the calendar year the document is issued in (never the
+    academic year it concerns): ``template`` has ``{year}`` and ``{n}``, for example
+    ``"学联驻〔{year}〕{n}号"``. Each year is its own counter (``series:year``) of the current
+    tenant, so numbers restart at 1 on 1 January, with no gaps and no repeats (see
+    :func:`next_number`). ``numbered_before(prefix)`` — asked only when the year's counter is
+    new — gives the highest number already issued under ``prefix`` (the text before ``{n}``)."""
+    year = int(issued_on.year)
+    prefix = template.split("{n}", 1)[0].format(year=year)
+    start = (lambda: numbered_before(prefix)) if numbered_before is not None else 0
+    n = next_number(f"{series}:{year}", start_after=start)
+    return template.format(year=year, n=n)

@@ -140,12 +140,13 @@ class _Deadline:
     """Stops the template's own frames (file ``<template>``) once ``seconds`` have passed."""
 
     def __init__(self, seconds: float):
+        self.seconds = seconds
         self.until = time.monotonic() + seconds
         self.previous = None
 
     def _local(self, frame, event, arg):
         if time.monotonic() > self.until:
-            raise RenderLimit(f"渲染超过 {TIME_LIMIT:g} 秒，已停止")
+            raise RenderLimit(f"渲染超过 {self.seconds:g} 秒，已停止")
         return self._local
 
     def _global(self, frame, event, arg):
@@ -178,3 +179,9 @@ def render_bounded(template: jinja2.Template, context: dict) -> str:
                 _too_big("渲染结果")
             out.append(piece)
     return "".join(out)
+
+
+def time_limit(seconds: float = TIME_LIMIT) -> _Deadline:
+    """A ``with`` block in which the templates' own frames stop after ``seconds`` (for renders
+    that drive Jinja themselves, such as docxtpl's)."""
+    return _Deadline(seconds)

@@ -1,7 +1,9 @@
 """Official documents (公文) and exports: rendered by jobs on the ``documents`` queue.
 
-``render.py`` holds the pure renderers; ``operations.request_document`` creates a
-:class:`GeneratedDocument` and its job; ``builders.py`` has the demo builders.
+``render/`` holds the pure renderers (spec, fonts, pdf, docx, xlsx); ``templating`` the
+DOCX templates of official documents (national by reference, or the tenant's own);
+``operations.request_document`` creates a :class:`GeneratedDocument` and its job;
+``builders.py`` the exports staff may order from the documents page.
 """
 
 
@@ -17,3 +19,4 @@ def init_app(app):
 
     register_object(app, "document", "portal.documents.models:GeneratedDocument", lambda d: d.filename,
                     "documents.download", "doc_id")
+    register_nav(app, "documents.templates_page", "公文模板", roles=("secretariat_admin",))

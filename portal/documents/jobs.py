@@ -8,6 +8,7 @@ from portal.core.db import utcnow
 from portal.documents.models import DocumentStatus, GeneratedDocument
 from portal.documents.operations import call_builder, store_bytes
 from portal.documents.render import render_docx, render_pdf, write_xlsx
+from portal.documents.templating import TemplatedDocument, render_kind
 from portal.extensions import db
 from portal.jobs import set_progress
 
@@ -36,7 +37,11 @@ def render_document(doc_id: int) -> dict:
     try:
         spec = call_builder(doc)
         fmt = doc.fmt.value
-        if fmt == "pdf":
+        if isinstance(spec, TemplatedDocument):  # the tenant's template, one context for docx and pdf
+            progress(0.1, "填写模板")
+            data = render_kind(doc.tenant_id, spec.kind, spec.context, fmt, progress)
+            progress(1.0, "已填写模板")
+        elif fmt == "pdf":
             data = render_pdf(spec, progress)
         elif fmt == "docx":
             data = render_docx(spec, progress)

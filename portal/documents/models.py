@@ -68,3 +68,27 @@ class GeneratedDocument(TenantScoped, db.Model):
     @property
     def content_type(self) -> str:
         return CONTENT_TYPES[self.fmt.value]
+
+
+class DocumentTemplateOverride(TenantScoped, db.Model):
+    """A tenant's own DOCX template for one document kind (A22: 参照执行). Without a row the
+    tenant adopts the national template shipped in the code, by reference."""
+
+    __tablename__ = "document_template_overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(80), nullable=False)
+    # The validated .docx itself (small: a letter's template), kept with the row it belongs to.
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+    filename: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    size: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    reason: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow, nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow, onupdate=utcnow, nullable=False)
+
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "kind"),
+        sa.CheckConstraint("length(reason) > 0", name="reason_required"),
+    )

@@ -10,6 +10,7 @@ import os
 import uuid
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask import current_app
 from werkzeug.utils import import_string
 
@@ -136,6 +137,55 @@ def can_download(doc: GeneratedDocument, user, roles) -> bool:
 
 def call_builder(doc: GeneratedDocument):
     return import_string(builder_by_path(doc.builder).path)(doc.tenant_id, **(doc.params or {}))
+
+
+# --- templates: a tenant's own, or the national one by reference (A22) ------------------------
+
+def set_template_override(tenant, key: str, data: bytes, filename: str | None, reason: str, *, actor):
+    """Store ``data`` as the tenant's template of ``key`` once it passes every check
+    (templating.check_template); a bad one raises TemplateProblem and nothing is stored."""
+    from portal.documents.models import DocumentTemplateOverride as O
+    from portal.documents.templating import check_template, document_kind, template_digest
+
+    kind = document_kind(key)
+    reason = (reason or "").strip()
+    if not reason:
+        msg = f"上传「{kind.label}」的本会模板须填写理由"
+        raise DocumentError(msg, status=422, code="reason_required", field="reason", details={"reason": msg})
+    check_template(kind, data, filename)
+    o = db.session.scalar(sa.select(O).where(O.tenant_id == tenant.id, O.kind == key))
+    before = ({"source": "own", "sha256": o.sha256, "filename": o.filename, "reason": o.reason} if o
+              else {"source": "national"})
+    name = _clean_filename(filename or kind.template_filename, "docx")
+    digest = template_digest(data)
+    if o is None:
+        o = O(tenant_id=tenant.id, kind=key, content=data, filename=name, sha256=digest, size=len(data),
+              reason=reason, updated_by_id=getattr(actor, "id", None))
+        db.session.add(o)
+    else:
+        o.content, o.filename, o.sha256, o.size, o.reason = data, name, digest, len(data), reason
+        o.updated_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    audit.record("document_template.override", "document_template", key, actor=actor, before=before,
+                 after={"source": "own", "sha256": digest, "filename": name, "size": len(data), "reason": reason},
+                 article=kind.article or "A22", tenant_id=tenant.id)
+    return o
+
+
+def clear_template_override(tenant, key: str, *, actor) -> None:
+    """Back to the national template (the tenant's own is deleted)."""
+    from portal.documents.models import DocumentTemplateOverride as O
+    from portal.documents.templating import document_kind
+
+    kind = document_kind(key)
+    o = db.session.scalar(sa.select(O).where(O.tenant_id == tenant.id, O.kind == key))
+    if o is None:
+        raise DocumentError(f"「{kind.label}」没有本会模板，已在采用全国模板", status=409, code="no_override")
+    before = {"source": "own", "sha256": o.sha256, "filename": o.filename, "reason": o.reason}
+    db.session.delete(o)
+    db.session.flush()
+    audit.record("document_template.override_cleared", "document_template", key, actor=actor, before=before,
+                 after={"source": "national"}, article=kind.article or "A22", tenant_id=tenant.id)
 
 
 __all__ = ["request_document", "document_builder", "BUILDERS", "DocumentError", "current_tenant_id", "utcnow"]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
+import io
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, send_file, url_for
@@ -12,7 +12,10 @@ from pydantic import Field
 from portal.api.common import api_blueprint
 from portal.api.schemas import Body, Out, operation, text
 from portal.core.errors import DomainError
+from portal.core.permissions import ROLE_ADMIN, require_roles
 from portal.documents.models import DocumentFormat, GeneratedDocument
+from portal.documents import operations as ops
+from portal.documents import templating
 from portal.documents.operations import BUILDERS, DocumentError, can_download, file_path, request_document
 from portal.documents.render import content_disposition
 from portal.extensions import db
@@ -162,3 +165,157 @@ def api_status(doc_id: int):
 @operation(responses={200: "binary"}, errors=(400, 401, 403, 404, 410, 422))
 def api_download(doc_id: int):
     return send_document(_get(doc_id))
+
+
+# --- templates (A22: the national one by reference, or the tenant's own) ----------------------
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _kind_or_404(key: str) -> templating.DocumentKind:
+    found = templating.KINDS.get(key)
+    if found is None:
+        abort(404)
+    return found
+
+
+def template_json(eff: templating.EffectiveDocTemplate) -> dict:
+    o = eff.override
+    return {"kind": eff.kind.key, "label": eff.kind.label, "article": eff.kind.article, "source": eff.source,
+            "placeholders": templating.placeholders(eff.kind),
+            "filename": o.filename if o else eff.kind.template_filename, "sha256": o.sha256 if o else None,
+            "size": o.size if o else None, "reason": o.reason if o else None,
+            "updated_at": o.updated_at.isoformat() + "Z" if o else None,
+            "download_url": url_for("documents.template_download", kind=eff.kind.key)}
+
+
+def _send_template(kind: templating.DocumentKind, national: bool):
+    eff = templating.effective_template(g.tenant.id, kind.key)
+    data = templating.national_template(kind.key) if national or not eff.own else eff.content
+    name = kind.template_filename if national or not eff.own else eff.override.filename
+    resp = send_file(io.BytesIO(data), mimetype=templating.DOCX_TYPE, as_attachment=False, max_age=0)
+    resp.headers["Content-Disposition"] = content_disposition(name)
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+def _templates_page(status: int = 200, problem: DomainError | None = None, failed_kind: str | None = None):
+    from tenants.operations import missing_contact_settings
+
+    return render_template("documents/templates.html", templates=templating.effective_templates(g.tenant.id),
+                           placeholders=templating.placeholders, missing=missing_contact_settings(g.tenant),
+                           problem=problem, failed_kind=failed_kind), status
+
+
+@bp.route("/templates/")
+@require_roles(*ROLE_ADMIN)
+def templates_page():
+    return _templates_page()[0]
+
+
+@bp.route("/templates/<kind>/download")
+@require_roles(*ROLE_ADMIN)
+def template_download(kind: str):
+    return _send_template(_kind_or_404(kind), request.args.get("source") == "national")
+
+
+@bp.route("/templates/<kind>", methods=["POST"])
+@require_roles(*ROLE_ADMIN)
+def template_upload(kind: str):
+    dk = _kind_or_404(kind)
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise templating.TemplateProblem("请选择要上传的 Word 模板（.docx）", code="missing_file")
+        ops.set_template_override(g.tenant, dk.key, upload.read(), upload.filename, request.form.get("reason", ""),
+                                  actor=_actor())
+    except DomainError as exc:
+        db.session.rollback()
+        g._no_commit = True
+        return _templates_page(422, exc, dk.key)
+    flash(gettext("已采用本会的「%(label)s」模板，此后生成的文件按此模板填写", label=dk.label), "success")
+    return redirect(url_for("documents.templates_page")), 303
+
+
+@bp.route("/templates/<kind>/revert", methods=["POST"])
+@require_roles(*ROLE_ADMIN)
+def template_revert(kind: str):
+    dk = _kind_or_404(kind)
+    try:
+        ops.clear_template_override(g.tenant, dk.key, actor=_actor())
+    except DomainError as exc:
+        g._no_commit = True
+        flash(exc.message, "error")
+        return redirect(url_for("documents.templates_page")), 303
+    flash(gettext("「%(label)s」已恢复为全国模板", label=dk.label), "success")
+    return redirect(url_for("documents.templates_page")), 303
+
+
+class TemplateOut(Out):
+    kind: str
+    label: str
+    article: str | None
+    source: str
+    placeholders: dict[str, str]
+    filename: str
+    sha256: str | None
+    size: int | None
+    reason: str | None
+    updated_at: str | None
+    download_url: str
+
+
+class TemplateList(Out):
+    items: list[TemplateOut]
+
+
+class TemplateUploadForm(Body):
+    reason: text(max_len=2000, min_len=1)
+
+
+class TemplateDownloadQuery(Body):
+    source: Literal["national", "effective"] = "effective"
+
+
+@api_bp.get("/templates")
+@require_roles(*ROLE_ADMIN)
+@operation(responses={200: TemplateList})
+def api_templates():
+    return jsonify({"items": [template_json(t) for t in templating.effective_templates(g.tenant.id)]})
+
+
+@api_bp.get("/templates/<kind>")
+@require_roles(*ROLE_ADMIN)
+@operation(responses={200: TemplateOut})
+def api_template(kind: str):
+    return jsonify(template_json(templating.effective_template(g.tenant.id, _kind_or_404(kind).key)))
+
+
+@api_bp.get("/templates/<kind>/download")
+@require_roles(*ROLE_ADMIN)
+@operation(query=TemplateDownloadQuery, responses={200: "binary"})
+def api_template_download(kind: str, query: TemplateDownloadQuery):
+    return _send_template(_kind_or_404(kind), query.source == "national")
+
+
+@api_bp.post("/templates/<kind>")
+@require_roles(*ROLE_ADMIN)
+@operation(form=TemplateUploadForm, files=("file",), responses={200: TemplateOut})
+def api_template_upload(kind: str, form: TemplateUploadForm):
+    dk = _kind_or_404(kind)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise templating.TemplateProblem("请上传 Word 模板（.docx，字段名 file）", code="missing_file")
+    ops.set_template_override(g.tenant, dk.key, upload.read(), upload.filename, form.reason, actor=_actor())
+    return jsonify(template_json(templating.effective_template(g.tenant.id, dk.key)))
+
+
+@api_bp.post("/templates/<kind>/revert")
+@require_roles(*ROLE_ADMIN)
+@operation(responses={200: TemplateOut})
+def api_template_revert(kind: str):
+    dk = _kind_or_404(kind)
+    ops.clear_template_override(g.tenant, dk.key, actor=_actor())
+    return jsonify(template_json(templating.effective_template(g.tenant.id, dk.key)))

@@ -17,6 +17,7 @@ TEMPLATES = [
 def init_app(app):
     from portal.core.templating import register_dashboard_block, register_nav, register_todo
     from portal.selection import home
+    import portal.selection.documents  # noqa: F401  (declares the A6.1 letter and A6.5 notice templates)
     from portal.selection import imports, outbox
     from portal.selection.views import bp
     from tenants.models import Role

@@ -1,43 +1,122 @@
 """Document builders for request_document (A6.1 letters, A6.5 notice, exports)."""
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 
 from portal.core import clock
-from portal.documents.render import DocumentSpec, SheetSpec, TableSpec
+from portal.documents.render import DocumentSpec, SheetSpec, TableSpec, chinese_date
+from portal.documents.templating import DocumentKind, TemplatedDocument, base_context, register_document_kind
 from portal.extensions import db
+from tenants.models import Tenant
 from portal.selection.models import Invitation, Nomination, PublicNotice, SelectionCycle
 
 
-def invitation_letter(tenant_id: int, invitation_id: int) -> DocumentSpec:
+LETTER = "selection.invitation_letter"
+NOTICE = "selection.public_notice"
+
+# The contact block of every letter: each line only when the tenant's settings give it.
+_CONTACT_NOTE = "\n".join([
+    "{%p if contact_person %}", "联系人：{{ contact_person }}", "{%p endif %}",
+    "{%p if contact_phone %}", "联系电话：{{ contact_phone }}", "{%p endif %}",
+    "{%p if contact_email %}", "电子邮箱：{{ contact_email }}", "{%p endif %}",
+    "{%p if contact_address %}", "通信地址：{{ contact_address }}", "{%p endif %}",
+])
+
+
+def _letter_template() -> DocumentSpec:
+    return DocumentSpec(
+        title="关于推荐{{ academic_year }}学年驻会执行主席人选的函", doc_number="{{ letter_number }}",
+        addressee="{{ school }}党委：",
+        paragraphs=[
+            "根据《全国学联驻会执行主席管理办法（试行）》第六条，{{ federation }}拟于{{ academic_year }}学年选拔驻会执行主席。"
+            "请贵校党委提前物色、培养人选，经审核后推荐。",
+            "贵校一般推荐 {{ nominees_per_school }} 名人选，推荐前须在校内公示不少于 {{ publicity_workdays }} 个工作日。",
+            "{%p if due %}", "请于{{ due }}前通过驻会执行主席管理平台报送推荐材料。", "{%p else %}", "请按时报送推荐材料。",
+            "{%p endif %}",
+        ],
+        signature="{{ secretariat }}", date="{{ date }}", footer_note=_CONTACT_NOTE)
+
+
+def _notice_template() -> DocumentSpec:
+    return DocumentSpec(
+        title="{{ title }}",
+        paragraphs=[
+            "{{ body }}",
+            "{%p if contact_phone or contact_email or contact_address %}",
+            "公示期间，也可通过以下方式向{{ secretariat }}反映：",
+            "{%p endif %}",
+            "{%p if contact_phone %}", "联系电话：{{ contact_phone }}", "{%p endif %}",
+            "{%p if contact_email %}", "电子邮箱：{{ contact_email }}", "{%p endif %}",
+            "{%p if contact_address %}", "通信地址：{{ contact_address }}", "{%p endif %}",
+        ],
+        tables=[TableSpec(["姓名", "性别", "学校", "学历层次", "政治面貌"],
+                          [["{%tr for n in nominees %}", "", "", "", ""],
+                           ["{{ n.name }}", "{{ n.gender }}", "{{ n.school }}", "{{ n.degree_level }}",
+                            "{{ n.political_status }}"],
+                           ["{%tr endfor %}", "", "", "", ""]], position=1)],
+        signature="{{ federation }}", date="{{ date }}")
+
+
+register_document_kind(DocumentKind(
+    LETTER, "驻会执行主席人选推荐函", "A6.1",
+    placeholders={"school": "受函学校", "academic_year": "选拔学年（如 2027-2028）", "letter_number": "文号（发函年度编号）",
+                  "nominees_per_school": "每校推荐人数（规则）", "publicity_workdays": "校内公示最少工作日（规则）",
+                  "due": "报送截止日期（未定时为空）", "date": "成文日期（发函日）"},
+    national=_letter_template,
+    sample={"school": "示例大学", "academic_year": "2027-2028", "letter_number": "学联驻〔2026〕1号",
+            "nominees_per_school": 1, "publicity_workdays": 5, "due": "2026年12月31日", "date": "2026年12月1日"},
+    filename="驻会执行主席人选推荐函"))
+
+register_document_kind(DocumentKind(
+    NOTICE, "拟任驻会执行主席人选公示", "A6.5",
+    placeholders={"title": "公示标题", "body": "公示正文（公示期、异议方式）", "starts_on": "公示开始日期",
+                  "ends_on": "公示结束日期", "workdays": "公示工作日数", "website": "发布网站",
+                  "nominees": "拟任人选（每人有 name 姓名、gender 性别、school 学校、degree_level 学历层次、"
+                              "political_status 政治面貌）",
+                  "date": "成文日期（公示开始日）"},
+    national=_notice_template,
+    sample={"title": "全国学联2027-2028学年驻会执行主席拟任人选公示", "body": "现将拟任人选予以公示。",
+            "starts_on": "2026年12月1日", "ends_on": "2026年12月7日", "workdays": 5, "website": "全国学联官方网站",
+            "nominees": [{"name": "王某", "gender": "女", "school": "示例大学", "degree_level": "本科生",
+                          "political_status": "共青团员"}],
+            "date": "2026年12月1日"},
+    filename="拟任驻会执行主席人选公示"))
+
+
+def _base(cycle: SelectionCycle) -> dict:
+    """The issuer: the tenant's settings, the federation as the cycle's pinned rules name it."""
+    ctx = base_context(db.session.get(Tenant, cycle.tenant_id))
+    fed = cycle.rule("federation.name")
+    return ctx | {"federation": fed, "secretariat": f"{fed}秘书处"}
+
+
+def invitation_letter(tenant_id: int, invitation_id: int, issued_on: str | None = None) -> TemplatedDocument:
+    """The A6.1 letter, dated the day it was issued (its 文号 counts in that year)."""
     inv = db.session.get(Invitation, invitation_id)
     cycle = inv.cycle
     due = cycle.step("nominations").due_on
-    fed = cycle.rule("federation.name")
-    n = cycle.rule("selection.nominees_per_school")
-    days = cycle.rule("selection.school_publicity_min_workdays")
-    return DocumentSpec(
-        title=f"关于推荐{cycle.academic_year}学年驻会执行主席人选的函", doc_number=inv.letter_number,
-        addressee=f"{inv.school.name}党委：",
-        paragraphs=[
-            f"根据《全国学联驻会执行主席管理办法（试行）》第六条，{fed}拟于{cycle.academic_year}学年选拔驻会执行主席。"
-            f"请贵校党委提前物色、培养人选，经审核后推荐。",
-            f"贵校一般推荐 {n} 名人选，推荐前须在校内公示不少于 {days} 个工作日。",
-            f"请于{due:%Y年%m月%d日}前通过驻会执行主席管理平台报送推荐材料。" if due else "请按时报送推荐材料。",
-        ],
-        signature=fed, date=clock.today())
+    issued = dt.date.fromisoformat(issued_on) if issued_on else clock.today()
+    return TemplatedDocument(LETTER, _base(cycle) | {
+        "school": inv.school.name, "academic_year": cycle.academic_year, "letter_number": inv.letter_number or "",
+        "nominees_per_school": cycle.rule("selection.nominees_per_school"),
+        "publicity_workdays": cycle.rule("selection.school_publicity_min_workdays"),
+        "due": chinese_date(due) if due else "", "date": chinese_date(issued)})
 
 
-def public_notice(tenant_id: int, notice_id: int) -> DocumentSpec:
+def public_notice(tenant_id: int, notice_id: int) -> TemplatedDocument:
+    """The A6.5 notice: its stored text, the listed nominees, where objections go."""
     notice = db.session.get(PublicNotice, notice_id)
     noms = db.session.scalars(sa.select(Nomination).where(Nomination.id.in_(notice.nomination_ids))
                               .order_by(Nomination.rank)).all()
-    return DocumentSpec(title=notice.title, paragraphs=[notice.body],
-                        tables=[TableSpec(["姓名", "性别", "学校", "学历层次", "政治面貌"],
-                                          [[n.name, n.gender, n.school.name, n.degree_level, n.political_status]
-                                           for n in noms])],
-                        signature=db.session.get(SelectionCycle, notice.cycle_id).rule("federation.name"),
-                        date=notice.starts_on)
+    cycle = db.session.get(SelectionCycle, notice.cycle_id)
+    return TemplatedDocument(NOTICE, _base(cycle) | {
+        "title": notice.title, "body": notice.body, "starts_on": chinese_date(notice.starts_on),
+        "ends_on": chinese_date(notice.ends_on), "workdays": notice.min_workdays, "website": notice.website_name,
+        "nominees": [{"name": n.name, "gender": n.gender, "school": n.school.name, "degree_level": n.degree_level,
+                      "political_status": n.political_status} for n in noms],
+        "date": chinese_date(notice.starts_on)})
 
 
 EXPORT_CHUNK = 2000  # rows per statement: memory stays flat at any cycle size

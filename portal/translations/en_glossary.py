@@ -470,6 +470,28 @@ EN = {
 "该对象的全部记录": "All records of this object",
 "菜单": "Menu", "主导航": "Main navigation",
 "本地值": "Local value",
+# document templates (issue 11 item 5) and the tenant's settings (issue 9 item 9)
+"公文模板": "Document templates", "本会设置": "Federation settings", "联系人": "Contact person",
+"通信地址": "Postal address", "驻会执行主席人选推荐函": "Letter inviting nominations of resident chairs",
+"拟任驻会执行主席人选公示": "Public notice of the proposed resident chairs", "文件类型": "Document type",
+"上传本会模板": "Upload our own template", "本会模板": "Our own template", "下载当前模板": "Download the template in use",
+"下载全国模板": "Download the national template", "可用占位符": "Placeholders available",
+"Word 模板（.docx）": "Word template (.docx)",
+"全国学联制定的公文模板按引用采用；本学联可以下载模板，在 Word 或 WPS 中修改后上传为本会模板（须说明理由），随时可恢复为全国模板（第二十二条“参照执行”）。PDF 与 Word 文件按同一模板、同一内容生成。":
+  "The national federation's document templates are adopted by reference; this federation may download a template, edit it in Word or WPS and upload it as its own (with a reason), and restore the national template at any time (Art. 22, applied by reference). The PDF and the Word file come from the same template and the same content.",
+"本会设置中尚未填写：%(fields)s。函件和公示中相应的联系方式将不出现。":
+  "Not yet filled in the federation settings: %(fields)s. Letters and notices will leave out those contact lines.",
+"填写本会设置": "Fill in the federation settings",
+"恢复后，本会上传的「%(label)s」模板将被删除，此后生成的文件按全国模板填写。确定恢复吗？":
+  "Restoring deletes this federation's own template for “%(label)s”; documents generated from now on use the national template. Restore?",
+"在模板中写作 {{ 名称 }}；整段只在有内容时出现，写作 {%%p if 名称 %%} … {%%p endif %%}。":
+  "Write a placeholder as {{ name }}; a paragraph shown only when it has content as {%%p if name %%} … {%%p endif %%}.",
+"已采用本会的「%(label)s」模板，此后生成的文件按此模板填写": "Our own template for “%(label)s” is in use; documents generated from now on follow it",
+"「%(label)s」已恢复为全国模板": "“%(label)s” is back on the national template",
+"本会设置已保存": "Federation settings saved",
+"公示期间，也可通过以下方式向秘书处反映：": "During the notice period you may also write to the secretariat:",
+"秘书处的联系方式印在本会发出的函件落款之下，公示中列为反映异议的渠道。未填写的项目不出现在文件中。":
+  "The secretariat's contact is printed under the signature of this federation's letters, and the public notice lists it as where to raise objections. Items left empty do not appear in the documents.",
 }
 # Msgids whose English depends on where they stand: pgettext(context, msgid) in the templates.
 EN_CONTEXT = {

@@ -52,7 +52,7 @@ def fuzz_world(app, session):
     db.session.commit()
     app.config["WTF_CSRF_ENABLED"] = True
     ids = {"tenant": w.tenant.slug, "cycle_id": w.cycle.id, "inv_id": inv.id, "school_id": w.schools[0].id,
-           "entry_id": entry.id, "nom_id": nom.id}
+           "entry_id": entry.id, "nom_id": nom.id, "kind": "selection.invitation_letter"}
     yield {"token": raw, "ids": ids}
     app.config["WTF_CSRF_ENABLED"] = False
 

@@ -107,7 +107,7 @@ def test_find_cjk_font_env_override(monkeypatch):
 
 def test_find_cjk_font_missing_names_debian_package(monkeypatch):
     monkeypatch.delenv("PORTAL_CJK_FONT", raising=False)
-    monkeypatch.setattr(R, "KNOWN_CJK_FONTS", [R.CJKFont("/nonexistent/a.ttc", 0)])
+    monkeypatch.setattr(R.fonts, "KNOWN_CJK_FONTS", [R.CJKFont("/nonexistent/a.ttc", 0)])
     with pytest.raises(RuntimeError) as exc:
         find_cjk_font()
     assert "fonts-wqy-microhei" in str(exc.value)
@@ -443,3 +443,20 @@ def test_render_timing_note(capsys, tmp_path):
         print(f"\n[timing] 1-page notice PDF: {t_pdf * 1000:.1f} ms ({len(pdf)} bytes); "
               f"~3-page DOCX: {t_docx * 1000:.1f} ms ({len(docx_bytes)} bytes); "
               f"same content as PDF: {t_pdf3 * 1000:.1f} ms ({pages} pages, {len(pdf3)} bytes)")
+
+
+def test_spec_from_docx_reads_a_rendered_document_back_part_by_part():
+    """The PDF of a templated document is made from its rendered DOCX: every part comes back."""
+    from portal.documents.render import spec_from_docx
+
+    spec = DocumentSpec(title="关于推荐人选的函", doc_number="学联驻〔2026〕12号", addressee="XX大学党委：",
+                        paragraphs=[BODY_1, BODY_2],
+                        tables=[TableSpec(["姓名", "学校"], [["王某", "示例大学"]], position=1, caption="名单")],
+                        signature="全国学联秘书处", date=dt.date(2026, 12, 1),
+                        footer_note="联系人：李老师\n联系电话：010-12345678")
+    back = spec_from_docx(render_docx(spec))
+    assert (back.title, back.doc_number, back.addressee, back.paragraphs) == (
+        spec.title, spec.doc_number, spec.addressee, spec.paragraphs)
+    assert (back.signature, back.date, back.footer_note) == (spec.signature, spec.date, spec.footer_note)
+    (t,) = back.tables
+    assert (t.headers, t.rows, t.position, t.caption) == (["姓名", "学校"], [["王某", "示例大学"]], 1, "名单")

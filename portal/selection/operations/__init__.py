@@ -34,7 +34,7 @@ from portal.selection.operations.cycles import (  # noqa: F401
     rotation_roster, move_rotation_entry, mark_rotation_served, unmark_rotation_served,
 )
 from portal.selection.operations.letters import (  # noqa: F401
-    invite_schools, INVITE_SCHOOLS, INVITE_INLINE, cycle_job, invite_many, LETTER_SERIES, send_invitation,
+    invite_schools, INVITE_SCHOOLS, INVITE_INLINE, cycle_job, invite_many, LETTER_SERIES, LETTER_NUMBER, send_invitation,
     SEND_LETTERS, letters_job, send_all_invitations, mark_invitation, invitation_delivered, DELIVERY_METHODS,
     beijing_to_utc, record_manual_delivery, allow_extra_nominees, nominee_limit,
 )

@@ -9,14 +9,14 @@ from portal.core import audit, clock
 from portal.core.concurrency import compare_and_set, lock_row
 from portal.core.db import utcnow
 from portal.core.errors import Conflict, DomainError
-from portal.core.numbering import next_number
+from portal.core.numbering import year_of_issue_number
 from portal.extensions import db
 from portal.reference.models import School
 from portal.selection import outbox, workflow
 from portal.selection.models import Invitation, Route, SelectionCycle
 from tenants.rules.registry import article_citation
 
-from portal.selection.operations.common import _liaisons
+from portal.selection.operations.common import _liaisons, _today
 
 
 def _check_invitable(cycle: SelectionCycle, ids: set[int]) -> None:
@@ -98,17 +98,13 @@ def invite_many(cycle: SelectionCycle, school_ids, route: Route, *, actor, send:
     return None, job, True
 
 
-LETTER_SERIES = "selection.invitation_letter:{year}"
+LETTER_SERIES = "selection.invitation_letter"
+LETTER_NUMBER = "学联驻〔{year}〕{n}号"  # the year is the calendar year of issue
 
 
-def _letter_prefix(cycle: SelectionCycle) -> str:
-    return f"学联驻〔{cycle.academic_year[:4]}〕"
-
-
-def _numbered_so_far(cycle: SelectionCycle) -> int:
-    """The highest letter number of the cycle's year already given (a counter created for a
+def _numbered_so_far(prefix: str) -> int:
+    """The highest letter number under ``prefix`` already given (a counter created for a
     year whose letters were numbered before the counter existed continues after them)."""
-    prefix = _letter_prefix(cycle)
     top = 0
     for number in db.session.scalars(sa.select(Invitation.letter_number).where(
             Invitation.letter_number.like(f"{prefix}%"))):
@@ -129,14 +125,14 @@ def send_invitation(inv: Invitation, *, actor) -> Invitation:
         db.session.refresh(inv)
         return inv
     if inv.letter_number is None:
-        n = next_number(LETTER_SERIES.format(year=cycle.academic_year[:4]),
-                        start_after=lambda: _numbered_so_far(cycle))
-        inv.letter_number = f"{_letter_prefix(cycle)}{n}号"
+        inv.letter_number = year_of_issue_number(LETTER_SERIES, LETTER_NUMBER, issued_on=_today(),
+                                                 numbered_before=_numbered_so_far)
     requested_by = None if isinstance(actor, str) else actor
     for fmt in ("docx", "pdf"):
         doc = outbox.request_document(
             cycle.tenant_id, kind="selection.invitation_letter", fmt=fmt,
-            builder="portal.selection.documents.invitation_letter", params={"invitation_id": inv.id},
+            builder="portal.selection.documents.invitation_letter",
+            params={"invitation_id": inv.id, "issued_on": _today().isoformat()},
             filename=f"{inv.school.name}-驻会执行主席人选推荐函.{fmt}", requested_by=requested_by)
         setattr(inv, f"{fmt}_document_id", outbox.document_id(doc))
     db.session.flush()
