@@ -30,9 +30,10 @@ from .errors import (  # noqa: F401
     MB, _q, _rebuild_upload_error, too_many_errors_note, UploadError,
 )
 from .attachments import (  # noqa: F401
-    attachment_filename, ATTACHMENT_MIME_TYPES, ATTACHMENT_TYPES, _describe_content, _detect_attachment,
-    FILENAME_MAX_CHARS, _KNOWN_EXTENSIONS, _looks_like_text, _OLE2_SIGNATURE, _PNG_SIGNATURE, _RAW_FILENAME,
-    safe_filename, sniff_attachment, _TYPE_ALIASES, _TYPE_EXTENSIONS, uploaded_filename,
+    attachment_filename, ATTACHMENT_MIME_TYPES, ATTACHMENT_TYPES, check_size, _describe_content,
+    _detect_attachment, FILENAME_MAX_CHARS, _KNOWN_EXTENSIONS, _looks_like_text, _OLE2_SIGNATURE,
+    _PNG_SIGNATURE, _RAW_FILENAME, safe_filename, sniff_attachment, _TYPE_ALIASES, _TYPE_EXTENSIONS,
+    uploaded_filename, wrong_type,
 )
 from .safety import (  # noqa: F401
     _canonical_chunk, _cell_too_long, _check_shared_strings, check_xlsx_safety, _CHUNK, _dtd_byte_pattern,

@@ -110,21 +110,29 @@ def sniff_attachment(
             allowed_norm.append(key)
     labels = "、".join(ATTACHMENT_TYPES[k] for k in allowed_norm)
 
+    check_size(data, max_size)
+    kind = _detect_attachment(data)
+    if kind in allowed_norm:
+        return kind
+    raise wrong_type(data, labels)
+
+
+def check_size(data: bytes | None, max_size: int | None) -> None:
+    """An empty file (``empty``) or one over ``max_size`` (``too_large``) is refused."""
     if data is None or len(data) == 0:
         raise UploadError("上传的文件是空的（0 字节），请重新选择文件", "empty")
     if max_size is not None and len(data) > max_size:
         raise UploadError(f"文件大小为 {_fmt_size(len(data))}，超过了 {_fmt_size(max_size)} 的上限", "too_large")
 
-    kind = _detect_attachment(data)
-    if kind in allowed_norm:
-        return kind
 
-    actual = _describe_content(data)
+def wrong_type(data: bytes, labels: str, actual: str | None = None) -> UploadError:
+    """The refusal of a file that is none of ``labels``, saying what it really is."""
+    actual = actual or _describe_content(data)
     msg = f"不支持的文件类型：只能上传 {labels} 格式的文件"
     if actual:
         msg += f"，而该文件的实际内容是{actual}"
     msg += "。注意：直接修改文件扩展名并不能改变文件格式"
-    raise UploadError(msg, "bad_type")
+    return UploadError(msg, "bad_type")
 
 
 # ---------------------------------------------------------------------------
