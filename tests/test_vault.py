@@ -228,6 +228,7 @@ def test_access_list_refuses_another_role_and_another_tenant_with_404(nom, app, 
     (f,) = nom.files()
     with tenant_context(nom.tenant_id, db.session):
         (att,) = db.session.scalars(sa.select(NominationAttachment))
+        att_id = att.id
     chair = member(nom.w.tenant, Role.chair)
     assert vault.granted_by(f, chair, {Role.chair}) is None
     assert vault.granted_by(f, nom.liaison, set()) == "owner"
@@ -235,15 +236,18 @@ def test_access_list_refuses_another_role_and_another_tenant_with_404(nom, app, 
         with pytest.raises(NotFound):
             vault.send(f, user=chair, roles={Role.chair})
     login_as(chair)
-    assert client.get(f"/{nom.slug}/selection/attachments/{att.id}").status_code == 404
+    assert client.get(f"/{nom.slug}/selection/attachments/{att_id}").status_code == 404
     other = NationalTenantFactory()
     outsider = member(other, Role.secretariat_admin)
+    with tenant_context(nom.tenant_id, db.session):
+        db.session.refresh(f)
     with app.test_request_context(), tenant_context(other.id, db.session):
-        with pytest.raises(NotFound):  # the other tenant's admin holds a listed role, not this tenant
+        assert db.session.get(vault.StoredFile, f.id) is None  # not found from the other tenant
+        with pytest.raises(NotFound):  # even handed the object, with a role its list names
             vault.send(f, user=outsider, roles={Role.secretariat_admin})
     login_as(outsider)
-    assert client.get(f"/{other.slug}/selection/attachments/{att.id}").status_code == 404
-    assert client.get(f"/{nom.slug}/selection/attachments/{att.id}").status_code in (403, 404)
+    assert client.get(f"/{other.slug}/selection/attachments/{att_id}").status_code == 404
+    assert client.get(f"/{nom.slug}/selection/attachments/{att_id}").status_code in (403, 404)
     assert _log(nom.tenant_id) == []
 
 
