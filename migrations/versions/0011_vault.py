@@ -164,6 +164,11 @@ def _adopt(bind, root: str, tid: int, *, src: str, name: str, table: str, row_id
     return True
 
 
+def _row(purpose: str, file_type: str, original_name: str, access: list, stored_by_id, stored_at) -> dict:
+    return {"purpose": purpose, "file_type": file_type, "original_name": original_name,
+            "access_level": "restricted", "access": access, "stored_by_id": stored_by_id, "stored_at": stored_at}
+
+
 def adopt_legacy_files(bind, root: str) -> dict:
     """Copy every legacy attachment and document file into the vault; returns the counts."""
     pg = bind.dialect.name == "postgresql"
@@ -177,20 +182,16 @@ def adopt_legacy_files(bind, root: str) -> dict:
                 "FROM selection_attachments WHERE tenant_id = :t AND file_id IS NULL ORDER BY id"), {"t": tid}):
             ok = _adopt(bind, root, tid, src=os.path.join(root, os.path.basename(a.stored_name)), name=a.stored_name,
                         table="selection_attachments", row_id=a.id,
-                        values={"purpose": "selection.attachment", "file_type": a.file_type,
-                                "original_name": a.original_name, "access_level": "restricted",
-                                "access": ATTACHMENT_ACCESS, "stored_by_id": a.uploaded_by_id,
-                                "stored_at": a.uploaded_at})
+                        values=_row("selection.attachment", a.file_type, a.original_name, ATTACHMENT_ACCESS,
+                                    a.uploaded_by_id, a.uploaded_at))
             done["attachments" if ok else "missing"] += 1
         for d in bind.execute(sa.text(
                 "SELECT id, storage_name, filename, fmt, requested_by_id, created_at FROM generated_documents "
                 "WHERE tenant_id = :t AND file_id IS NULL AND storage_name IS NOT NULL ORDER BY id"), {"t": tid}):
             src = os.path.join(root, "documents", str(tid), os.path.basename(d.storage_name))
             ok = _adopt(bind, root, tid, src=src, name=d.storage_name, table="generated_documents", row_id=d.id,
-                        values={"purpose": "documents.generated", "file_type": d.fmt,
-                                "original_name": d.filename[:255], "access_level": "restricted",
-                                "access": DOCUMENT_ACCESS, "stored_by_id": d.requested_by_id,
-                                "stored_at": d.created_at})
+                        values=_row("documents.generated", d.fmt, d.filename[:255], DOCUMENT_ACCESS,
+                                    d.requested_by_id, d.created_at))
             done["documents" if ok else "missing"] += 1
         for r in bind.execute(sa.text(
                 "SELECT id, scan_path, decided_by_id, decided_at, requested_at FROM approval_requests "
@@ -201,9 +202,8 @@ def adopt_legacy_files(bind, root: str) -> dict:
             ok = ext in ("pdf", "jpg", "png") and _adopt(
                 bind, root, tid, src=os.path.join(root, *r.scan_path.split("/")), name=os.path.basename(r.scan_path),
                 table="approval_requests", row_id=r.id,
-                values={"purpose": "approvals.scan", "file_type": ext, "original_name": f"批复扫描件.{ext}",
-                        "access_level": "restricted", "access": SCAN_ACCESS, "stored_by_id": r.decided_by_id,
-                        "stored_at": r.decided_at or r.requested_at})
+                values=_row("approvals.scan", ext, f"批复扫描件.{ext}", SCAN_ACCESS, r.decided_by_id,
+                            r.decided_at or r.requested_at))
             done["scans" if ok else "missing"] += 1
     if pg:
         bind.execute(sa.text("SELECT set_config('app.tenant_id', :t, true)"), {"t": previous or ""})
