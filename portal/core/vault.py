@@ -386,7 +386,9 @@ def sweep_tenant(tenant_id: int, *, grace: dt.timedelta = SWEEP_GRACE, now: dt.d
                         os.remove(entry.path)
                         out["files"] += 1
         old = [r for r in rows if r.stored_at < cutoff]
-        lost = [r for r in old if not os.path.exists(os.path.join(_root(), *r.storage_key.split("/")))]
+        # No folder at all (the shared storage not mounted) is not a tenant whose every write failed.
+        lost = [r for r in old if not os.path.exists(os.path.join(_root(), *r.storage_key.split("/")))
+                ] if os.path.isdir(folder) else []
         for r in lost:
             for ref in REFERRERS.get(r.purpose, ()):
                 t = sa.table(ref.table, sa.column(ref.column), sa.column("tenant_id"))
