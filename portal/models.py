@@ -20,3 +20,4 @@ from portal.members.models import MemberInvitation  # noqa: F401,E402
 from portal.core.approvals import ApprovalRequest  # noqa: F401,E402
 from portal.core.numbering import DocumentCounter  # noqa: F401,E402
 from portal.core.once import FormSubmission  # noqa: F401,E402
+from portal.core.vault import FileAccess, StoredFile  # noqa: F401,E402

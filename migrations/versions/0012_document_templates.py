@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
 import rls  # noqa: E402
 
 revision = '0012_document_templates'
-down_revision = '0010'
+down_revision = '0011_vault'
 branch_labels = None
 depends_on = None
 

@@ -64,7 +64,7 @@ class ApprovalRequest(TenantScoped, db.Model):
     reason: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     document_number: Mapped[str | None] = mapped_column(sa.String(60), nullable=True)
     decision_date: Mapped[dt.date | None] = mapped_column(sa.Date, nullable=True)
-    scan_path: Mapped[str | None] = mapped_column(sa.String(300), nullable=True)
+    scan_path: Mapped[str | None] = mapped_column(sa.String(300), nullable=True)  # the vault key (0011)
     scan_type: Mapped[str | None] = mapped_column(sa.String(80), nullable=True)
     scan_sha256: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
 
@@ -182,7 +182,7 @@ def decide(req: ApprovalRequest, approve: bool, *, actor, reason: str | None = N
         raise DomainError("批复日期应在报批之后、不晚于今天", field="decision_date")
     scan_fields = {}
     if scan is not None:
-        scan_fields = _store_scan(req, *scan)
+        scan_fields = _store_scan(req, kind, actor, *scan)
     to = ApprovalStatus.approved if approve else ApprovalStatus.refused
     _transition(req, to, decided_by_id=getattr(actor, "id", None), decided_at=utcnow(), reason=reason,
                 document_number=document_number, decision_date=decision_date, **scan_fields)
@@ -207,30 +207,21 @@ def withdraw(req: ApprovalRequest, *, actor, reason: str) -> ApprovalRequest:
     return req
 
 
-def _store_scan(req: ApprovalRequest, filename: str, data: bytes) -> dict:
-    """The decision's scan (PDF or image), judged by its content and hashed."""
-    import hashlib
-    import os
-    import uuid
-
-    from flask import current_app
-
-    from portal.core.transactions import write_file
-    from portal.core.uploads import UploadError, sniff_attachment
+def _store_scan(req: ApprovalRequest, kind: Kind, actor, filename: str, data: bytes) -> dict:
+    """The decision's scan (PDF or image), judged by its content and hashed, kept in the vault
+    (written once the decision commits) for the requesters and the deciders of its kind."""
+    from portal.core import vault
+    from portal.core.uploads import UploadError
 
     if len(data) > MAX_SCAN_BYTES:
         raise DomainError(f"批复扫描件不能超过 {MAX_SCAN_BYTES // (1024 * 1024)} MB", field="scan")
     try:
-        kind = sniff_attachment(data, ("pdf", "jpg", "png"), max_size=MAX_SCAN_BYTES)
+        f = vault.store(req.tenant_id, data, filename=filename, purpose="approvals.scan",
+                        allowed=("pdf", "jpg", "png"), max_size=MAX_SCAN_BYTES, stored_by=actor,
+                        access=("owner", *(f"role:{r}" for r in (*kind.requester_roles, *kind.decider_roles))))
     except UploadError as exc:
         raise DomainError(f"批复扫描件：{exc}", field="scan") from None
-    mime = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}[kind]
-    folder = os.path.join(current_app.config["UPLOAD_FOLDER"], str(req.tenant_id), "approvals")
-    os.makedirs(folder, exist_ok=True)
-    name = f"{req.id}-{uuid.uuid4().hex}.{kind}"
-    write_file(os.path.join(folder, name), data)  # removed again if the transaction rolls back
-    return {"scan_path": os.path.join(str(req.tenant_id), "approvals", name), "scan_type": mime,
-            "scan_sha256": hashlib.sha256(data).hexdigest()}
+    return {"scan_path": f.storage_key, "scan_type": f.content_type, "scan_sha256": f.sha256}
 
 
 def queue(status: ApprovalStatus | None = ApprovalStatus.pending):

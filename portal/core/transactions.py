@@ -49,12 +49,12 @@ def transaction():
 _FILES_KEY = "portal.files_written"
 
 
-def write_file(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` (via a temporary name, so no half-written file is ever seen) and
-    remember it in the session: a rollback of the transaction deletes it."""
+def write_atomically(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary name, so no half-written file is ever seen."""
     import os
+    import uuid
 
-    tmp = f"{path}.part"
+    tmp = f"{path}.{uuid.uuid4().hex[:8]}.part"
     try:
         with open(tmp, "wb") as fh:
             fh.write(data)
@@ -63,6 +63,13 @@ def write_file(path: str, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.remove(tmp)
         raise
+
+
+def write_file(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` (:func:`write_atomically`) and remember it in the session: a
+    rollback of the transaction deletes it. (The vault, ``portal.core.vault``, writes only after
+    the commit instead.)"""
+    write_atomically(path, data)
     db.session.info.setdefault(_FILES_KEY, []).append(path)
 
 

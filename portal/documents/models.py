@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.core import vault
 from portal.core.db import StrEnum, TenantScoped, enum_column, utcnow
 from portal.extensions import db
 
@@ -52,6 +53,9 @@ class GeneratedDocument(TenantScoped, db.Model):
     # Generated name under UPLOAD_FOLDER/documents/<tenant_id>/ (never user input).
     storage_name: Mapped[str | None] = mapped_column(sa.String(80), nullable=True)
     size: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    # The rendered file in the vault; storage_name is its generated name (kept for older rows).
+    file_id: Mapped[int | None] = mapped_column(sa.ForeignKey("vault_files.id", ondelete="SET NULL"),
+                                                nullable=True, index=True)
     requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True, index=True)
     job_id: Mapped[int | None] = mapped_column(sa.ForeignKey("job_records.id"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow, nullable=False, index=True)
@@ -92,3 +96,7 @@ class DocumentTemplateOverride(TenantScoped, db.Model):
         sa.UniqueConstraint("tenant_id", "kind"),
         sa.CheckConstraint("length(reason) > 0", name="reason_required"),
     )
+
+
+# A rendered file that never reached the disk leaves its document row without one (the sweep).
+vault.register_referrer(vault.Referrer("documents.generated", "generated_documents", on_lost="null"))

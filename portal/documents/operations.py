@@ -6,8 +6,6 @@ builders can be named (a dotted path from a request is never imported blindly).
 """
 from __future__ import annotations
 
-import os
-import uuid
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -105,27 +103,34 @@ def request_document(tenant_id: int, *, kind: str, fmt: str, builder: str, param
     return doc
 
 
-def storage_dir(tenant_id: int) -> str:
-    path = os.path.join(current_app.config["UPLOAD_FOLDER"], "documents", str(int(tenant_id)))
-    os.makedirs(path, exist_ok=True)
-    return path
+# The secretariat and whoever asked for it (as ``can_download``); a feature that hands a document
+# to someone else (the school a letter is addressed to) checks that itself and names its grant.
+DOCUMENT_ACCESS = ("owner", "role:secretariat_admin", "role:secretariat_staff")
 
 
 def store_bytes(doc: GeneratedDocument, data: bytes) -> None:
-    name = f"{uuid.uuid4().hex}.{doc.fmt.value}"
-    folder = storage_dir(doc.tenant_id)
-    tmp = os.path.join(folder, f".{name}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, os.path.join(folder, name))
-    doc.storage_name = name
-    doc.size = len(data)
+    """Keep the rendered bytes in the vault (judged by content against the format asked for);
+    written once the job's transaction commits."""
+    from portal.core import vault
+
+    f = vault.store(doc.tenant_id, data, filename=doc.filename, name=doc.filename, purpose="documents.generated",
+                    allowed=(doc.fmt.value,), stored_by=doc.requested_by_id, access=DOCUMENT_ACCESS)
+    doc.file_id = f.id
+    doc.storage_name = f.storage_key.rsplit("/", 1)[-1]
+    doc.size = f.size
+
+
+def stored_file(doc: GeneratedDocument):
+    from portal.core import vault
+
+    return db.session.get(vault.StoredFile, doc.file_id) if doc.file_id else None
 
 
 def file_path(doc: GeneratedDocument) -> str | None:
-    if not doc.storage_name:
-        return None
-    return os.path.join(storage_dir(doc.tenant_id), doc.storage_name)
+    from portal.core import vault
+
+    f = stored_file(doc)
+    return vault.path_of(f) if f is not None else None
 
 
 def can_download(doc: GeneratedDocument, user, roles) -> bool:

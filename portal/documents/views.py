@@ -16,7 +16,7 @@ from portal.core.permissions import ROLE_ADMIN, require_roles
 from portal.documents.models import DocumentFormat, GeneratedDocument
 from portal.documents import operations as ops
 from portal.documents import templating
-from portal.documents.operations import BUILDERS, DocumentError, can_download, file_path, request_document
+from portal.documents.operations import BUILDERS, DocumentError, can_download, request_document, stored_file
 from portal.documents.render import content_disposition
 from portal.extensions import db
 from tenants.context import has_role
@@ -99,19 +99,20 @@ def download(doc_id: int):
     return send_document(_get(doc_id))
 
 
-def send_document(doc: GeneratedDocument, *, inline: bool = False, public: bool = False):
-    """The file as an attachment, or ``inline`` (callers have checked access). A ``public``
-    file (the 公示 PDF) may be cached by browsers for a minute; nothing else is cached."""
-    path = file_path(doc)
-    if doc.status.value != "ready" or not path:
+def send_document(doc: GeneratedDocument, *, inline: bool = False, public: bool = False, grant: str | None = None):
+    """The file as an attachment, or ``inline``, through the vault (its access list, or the
+    caller's ``grant``; logged). A ``public`` file (the 公示 PDF, shown while its notice is
+    published) may be cached by browsers for a minute; nothing else is cached."""
+    from portal.core import vault
+
+    if doc.status.value != "ready" or not doc.storage_name:
         raise DomainError("文件尚未生成完成", status=409, code="not_ready")
-    try:
-        resp = send_file(path, mimetype=doc.content_type, as_attachment=False, max_age=0, conditional=False)
-    except FileNotFoundError:
-        raise DomainError("文件已丢失，请重新生成", status=410, code="gone") from None
+    f = stored_file(doc)
+    if f is None:
+        raise DomainError("文件已丢失，请重新生成", status=410, code="gone")
+    resp = vault.send(f, user=current_user, roles=g.get("roles", ()), inline=inline, public_cache=public,
+                      grant=grant or ("public.notice" if public else None))
     resp.headers["Content-Disposition"] = content_disposition(doc.filename, "inline" if inline else "attachment")
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    resp.headers["Cache-Control"] = "public, max-age=60" if public else "private, no-store"
     return resp
 
 

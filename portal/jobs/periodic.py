@@ -31,6 +31,7 @@ PERIODIC = [
     Periodic("stuck-jobs", "portal.jobs.operations.sweep_stuck_jobs", 300, "default"),
     Periodic("reminders", "portal.notifications.reminders.run_reminders", 3600, "default"),
     Periodic("form-tokens", "portal.core.once.purge_expired", 86400, "default"),
+    Periodic("vault-sweep", "portal.core.vault.sweep_orphans", 3600, "default"),
 ]
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core import vault
 from portal.core.db import StrEnum, TenantScoped, TimestampMixin, enum_column, utcnow
 from portal.core.idcard import mask_id_number
 from portal.extensions import db
@@ -337,6 +338,13 @@ class NominationAttachment(TenantScoped, db.Model):
     sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     uploaded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow, nullable=False)
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+    # The file itself, in the vault (None only for a legacy row whose file was missing when migrated).
+    file_id: Mapped[int | None] = mapped_column(sa.ForeignKey("vault_files.id", ondelete="CASCADE"),
+                                                nullable=True, index=True)
+
+
+# A file whose write never completed takes its attachment row with it (the sweep).
+vault.register_referrer(vault.Referrer("selection.attachment", "selection_attachments"))
 
 
 class CheckResult(StrEnum):

@@ -353,7 +353,7 @@ def letter(inv_id: int, fmt: str):
     doc = db.session.get(GeneratedDocument, doc_id)
     if doc is None:
         abort(404)
-    return send_document(doc)
+    return send_document(doc, grant="selection.letter")  # the school addressed, checked above
 
 
 @bp.route("/invitations/<int:inv_id>/extra", methods=["POST"])
@@ -628,12 +628,15 @@ def add_attachment(nom_id: int):
 @require_roles(*ALL_ROLES)
 def attachment(att_id: int):
     att = db.get_or_404(NominationAttachment, att_id)
-    get_nomination(att.nomination_id)  # access check
-    from portal.core.uploads import ATTACHMENT_MIME_TYPES, attachment_filename
+    get_nomination(att.nomination_id)  # which nominations this user sees (portal/selection/access.py)
+    from portal.core import vault
+    from portal.core.uploads import attachment_filename
 
-    # The name follows the content type (rows stored before names were cleaned included).
-    return send_file(ops.attachment_path(att), mimetype=ATTACHMENT_MIME_TYPES[att.file_type], as_attachment=True,
-                     download_name=attachment_filename(att.original_name, att.file_type))
+    f = db.session.get(vault.StoredFile, att.file_id) if att.file_id else None
+    # The vault checks its access list and logs the download; the name follows the content type
+    # (rows stored before names were cleaned included).
+    return vault.send(f, user=current_user, roles=g.roles,
+                      download_name=attachment_filename(att.original_name, att.file_type))
 
 
 @bp.route("/nominations/<int:nom_id>/transition/<name>", methods=["POST"])

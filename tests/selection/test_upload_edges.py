@@ -255,8 +255,9 @@ def _attachments(school) -> list[NominationAttachment]:
 
 
 def _stored_files(app) -> set[str]:
+    """Every file under UPLOAD_FOLDER (the vault keeps them in per-tenant folders)."""
     folder = app.config["UPLOAD_FOLDER"]
-    return set(os.listdir(folder)) if os.path.isdir(folder) else set()
+    return {os.path.relpath(os.path.join(d, f), folder) for d, _, fs in os.walk(folder) for f in fs}
 
 
 def test_A6_2_exe_renamed_pdf_is_refused_by_content(school):
@@ -275,7 +276,10 @@ def test_A6_2_png_named_pdf_is_stored_as_png_under_a_generated_name(school):
     # the name follows the content (issue 8, item 10): never a PNG served as image/png under a .pdf name
     assert att.file_type == "png" and att.original_name == "获奖证书.png" and att.size == len(PNG)
     assert re.fullmatch(r"[0-9a-f]{32}\.png", att.stored_name)
-    with open(os.path.join(school.app.config["UPLOAD_FOLDER"], att.stored_name), "rb") as fh:
+    with school.app.test_request_context(), tenant_context(school.tenant_id, db.session):
+        path = ops.attachment_path(att)  # in the tenant's folder of the vault, under the generated name
+    assert os.path.basename(path) == att.stored_name
+    with open(path, "rb") as fh:
         assert fh.read() == PNG
     got = school.client.get(f"/{school.slug}/selection/attachments/{att.id}")
     assert got.status_code == 200 and got.mimetype == "image/png" and got.data == PNG

@@ -179,8 +179,9 @@ def _atts(school) -> list[NominationAttachment]:
 
 
 def _files(app) -> set[str]:
+    """Every file under UPLOAD_FOLDER (the vault keeps them in per-tenant folders)."""
     folder = app.config["UPLOAD_FOLDER"]
-    return {f for f in os.listdir(folder) if not os.path.isdir(os.path.join(folder, f))} if os.path.isdir(folder) else set()
+    return {os.path.relpath(os.path.join(d, f), folder) for d, _, fs in os.walk(folder) for f in fs}
 
 
 def test_attachment_refused_after_the_nomination_is_submitted(school):
@@ -222,20 +223,23 @@ def test_attachment_from_a_windows_path_keeps_its_base_name(school, raw):
 
 
 def test_attachment_file_is_written_after_the_row_and_removed_on_rollback(school, app):
-    """The row is flushed before the file exists; a rollback of the transaction removes the file
-    (nothing orphaned when a later step or the commit fails)."""
+    """The row is flushed first; the file is written only once the transaction commits (the vault),
+    so a rollback of the transaction leaves no file (nothing orphaned when a later step or the
+    commit fails)."""
     before = _files(app)
     with app.test_request_context(), tenant_context(school.tenant_id, db.session):
         nom = db.session.get(Nomination, school.draft_id)
         att = ops.store_attachment(nom, "evidence", "a.png", PNG, actor=None)
-        assert att.id is not None and _files(app) - before == {att.stored_name}
+        assert att.id is not None and _files(app) == before
         db.session.rollback()
     assert _files(app) == before
     with app.test_request_context(), tenant_context(school.tenant_id, db.session):
         nom = db.session.get(Nomination, school.draft_id)
         att = ops.store_attachment(nom, "evidence", "b.png", PNG, actor=None)
         db.session.commit()
-    assert att.stored_name in _files(app)
+        path = ops.attachment_path(att)
+    assert {os.path.relpath(path, app.config["UPLOAD_FOLDER"])} == _files(app) - before
+    assert os.path.basename(path) == att.stored_name
 
 
 # --- should fix: what schools type ---------------------------------------------------------------

@@ -24,6 +24,7 @@ from portal.selection.models import (
     NominationStatus as S, POLITICAL_STATUS_ALIASES, POLITICAL_STATUSES, PRESIDIUM_POSITIONS, Review,
     SelectionCycle,
 )
+from tenants.models import Role
 from tenants.rules.registry import article_citation
 
 from portal.selection.operations.common import COUNTED, _today
@@ -422,12 +423,12 @@ def withdraw_nomination(nom: Nomination, *, actor, roles, reason: str) -> Nomina
 
 
 def store_attachment(nom: Nomination, kind: str, filename: str, data: bytes, *, actor) -> NominationAttachment:
-    """Checked by content (PDF/JPG/PNG), stored under a generated name; the original name kept,
-    cleaned (no control characters, base name only, extension following the content). Only a
-    draft takes attachments (A6.2: what was submitted is what the secretariat reviews). The row is
-    flushed before the file is written, and a rollback removes the file."""
-    from portal.core.transactions import write_file
-    from portal.core.uploads import attachment_filename, sniff_attachment
+    """Checked by content (PDF/JPG/PNG), kept in the vault under a generated name; the original
+    name kept, cleaned (no control characters, base name only, extension following the content).
+    Only a draft takes attachments (A6.2: what was submitted is what the secretariat reviews). The
+    file is written once the transaction commits; a rollback writes nothing."""
+    from portal.core import vault
+    from portal.core.uploads import UploadError
 
     if kind not in ("photo", "publicity", "evidence"):
         raise DomainError("附件类型无效", field="kind")
@@ -435,25 +436,31 @@ def store_attachment(nom: Nomination, kind: str, filename: str, data: bytes, *, 
                                 .with_for_update()).scalar_one()
     if status != S.draft:
         raise Conflict("推荐已报送，不能再上传附件；如需补充材料请联系秘书处")
-    allowed = ("jpg", "png") if kind == "photo" else ("pdf", "jpg", "png")
     try:
-        ftype = sniff_attachment(data, allowed, max_size=current_app.config.get("MAX_CONTENT_LENGTH"))
-    except ValueError as exc:
-        raise DomainError(getattr(exc, "message", str(exc)), field="file") from None
-    stored = f"{uuid.uuid4().hex}.{ftype}"
-    original = attachment_filename(filename, ftype)
-    att = NominationAttachment(tenant_id=nom.tenant_id, nomination_id=nom.id, kind=kind, original_name=original,
-                               stored_name=stored, file_type=ftype, size=len(data),
-                               sha256=hashlib.sha256(data).hexdigest(), uploaded_by_id=getattr(actor, "id", None))
+        f = vault.store(nom.tenant_id, data, filename=filename, purpose="selection.attachment",
+                        allowed=("jpg", "png") if kind == "photo" else ("pdf", "jpg", "png"),
+                        stored_by=actor, access=ATTACHMENT_ACCESS,
+                        max_size=current_app.config.get("MAX_CONTENT_LENGTH"))
+    except UploadError as exc:
+        raise DomainError(exc.message, field="file") from None
+    att = NominationAttachment(tenant_id=nom.tenant_id, nomination_id=nom.id, kind=kind, original_name=f.original_name,
+                               stored_name=f.storage_key.rsplit("/", 1)[-1], file_type=f.file_type, size=f.size,
+                               sha256=f.sha256, uploaded_by_id=f.stored_by_id, file_id=f.id)
     db.session.add(att)
     db.session.flush()
-    folder = current_app.config["UPLOAD_FOLDER"]
-    os.makedirs(folder, exist_ok=True)
-    write_file(os.path.join(folder, stored), data)
     audit.record("nomination.attachment", "nomination", nom.id, actor=actor, article="A6.2",
-                 after={"kind": kind, "name": original, "sha256": att.sha256})
+                 after={"kind": kind, "name": f.original_name, "sha256": f.sha256})
     return att
 
 
+# Who may have an attachment at all (which nomination, the access rule of portal/selection/access.py
+# decides before): every role that sees nominations, and the uploader; not a chair.
+ATTACHMENT_ACCESS = ("owner", *(f"role:{r}" for r in Role if r != Role.chair))
+
+
 def attachment_path(att: NominationAttachment) -> str:
-    return os.path.join(current_app.config["UPLOAD_FOLDER"], att.stored_name)
+    from portal.core import vault
+
+    if att.file_id is None:
+        raise LookupError(f"attachment {att.id} has no file in the vault")
+    return vault.path_of(db.session.get(vault.StoredFile, att.file_id))
