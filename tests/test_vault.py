@@ -20,7 +20,7 @@ from portal.core.uploads import UploadError
 from portal.extensions import db
 from portal.jobs.periodic import PERIODIC
 from portal.selection import operations as ops
-from portal.selection.models import NominationAttachment
+from portal.selection.models import Nomination, NominationAttachment
 from tenants.models import Role
 from tests.factories import NationalTenantFactory, member
 from tests.selection.helpers import draft, invite, world
@@ -154,7 +154,7 @@ def _age(path: str, hours: float) -> None:
 
 def test_the_sweep_removes_orphans_and_keeps_what_is_in_use(nom, app):
     with app.test_request_context(), tenant_context(nom.tenant_id, db.session):
-        nomination = db.session.get(ops.Nomination, nom.draft_id)
+        nomination = db.session.get(Nomination, nom.draft_id)
         kept = ops.store_attachment(nomination, "evidence", "kept.png", PNG, actor=nom.liaison)
         lost = ops.store_attachment(nomination, "evidence", "lost.png", PNG, actor=nom.liaison)
         dropped = ops.store_attachment(nomination, "evidence", "dropped.pdf", PDF, actor=nom.liaison)
