@@ -92,6 +92,7 @@ FEATURES = [
     "portal.public",
     "portal.members",
     "portal.approvals",
+    "portal.residency",
     "portal.admin",
 ]
 

@@ -7,7 +7,7 @@ from tenants.models import Membership, Tenant  # noqa: F401
 from tenants.rules.models import RuleOverride, RulesetVersion, RuleValue  # noqa: F401
 from portal.core.calendar import HolidayDay, HolidayYear  # noqa: F401
 from portal.selection.models import (  # noqa: F401
-    Approval, Chair, CycleStep, Disqualification, EligibilityCheck, InterviewPanel, InterviewScore, Invitation,
+    Approval, CycleStep, Disqualification, EligibilityCheck, InterviewPanel, InterviewScore, Invitation,
     Nomination, NominationAttachment, Objection, PanelConflict, Panelist, PublicNotice, Review, RotationEntry,
     SelectionCycle,
 )
@@ -20,3 +20,5 @@ from portal.members.models import MemberInvitation  # noqa: F401,E402
 from portal.core.approvals import ApprovalRequest  # noqa: F401,E402
 from portal.core.numbering import DocumentCounter  # noqa: F401,E402
 from portal.core.once import FormSubmission  # noqa: F401,E402
+from portal.residency.models import Chair, Residency  # noqa: F401,E402
+from portal.core.obligations import ObligationRecord  # noqa: F401,E402

@@ -23,6 +23,7 @@ from portal.core import audit, clock
 from portal.core.calendar import calendar
 from portal.core.concurrency import compare_and_set, lock_row
 from portal.core.numbering import next_number
+from portal.core.signals import chair_appointed
 from portal.core.db import check_tenant_write, utcnow
 from portal.core.errors import Conflict, DomainError
 from portal.core.idcard import IdNumberError, mask_id_number, validate_id_number
@@ -1494,6 +1495,7 @@ def confirm_appointments(cycle: SelectionCycle, *, actor, roles, term_start: dt.
     for c, n in zip(chairs, [n for n in noms if n.id not in blocked]):
         audit.record("chair.appointed", "chair", c.id, actor=actor, article="A6.5",
                      after={"nomination_id": n.id, "name": c.name, "term_start": c.term_start, "term_end": c.term_end})
+        chair_appointed.send(c, cycle=cycle, nomination=n, actor=actor)
         for m in _liaisons(n.school_id):
             outbox.notify(cycle.tenant_id, template_key="selection.appointment",
                           context={"name": n.name, "school": n.school.name, "term_start": c.term_start.isoformat(),

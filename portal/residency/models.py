@@ -1,0 +1,93 @@
+"""Chapter 3 (A8–A14): the chair's record and the year in residence.
+
+Foreign keys to selection's tables are named by table, so this module imports nothing of
+selection (selection re-exports :class:`Chair`; residency hears of appointments by signal).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.db import StrEnum, TenantScoped, TimestampMixin, enum_column
+from portal.extensions import db
+
+
+class Chair(TenantScoped, TimestampMixin, db.Model):
+    """A confirmed resident executive chair (驻会执行主席), created by the appointment (A6.5)."""
+
+    __tablename__ = "chairs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("selection_cycles.id"), nullable=False, index=True)
+    nomination_id: Mapped[int] = mapped_column(sa.ForeignKey("selection_nominations.id"), nullable=False, unique=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id"), nullable=False)
+    name: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    term_start: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    term_end: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+
+    school = relationship("School", lazy="joined")
+
+    __table_args__ = (sa.CheckConstraint("term_end > term_start", name="term_order"),)
+
+
+class ResidencyStatus(StrEnum):
+    in_residence = "in_residence"
+    completed = "completed"
+    removed = "removed"   # A18: 取消驻会资格
+    left = "left"         # A21: 劝退 or leaving early
+
+
+STATUS_LABELS = {"in_residence": "驻会中", "completed": "已期满", "removed": "已取消驻会资格", "left": "已离会"}
+ENDED = (ResidencyStatus.completed, ResidencyStatus.removed, ResidencyStatus.left)
+
+
+class Residency(TenantScoped, TimestampMixin, db.Model):
+    """One chair's year in residence (A8), under the rules pinned by its selection cycle (A23)."""
+
+    __tablename__ = "residencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chair_id: Mapped[int] = mapped_column(sa.ForeignKey("chairs.id", ondelete="CASCADE"), nullable=False, unique=True)
+    cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("selection_cycles.id"), nullable=False, index=True)
+    cohort: Mapped[str] = mapped_column(sa.String(9), nullable=False, index=True)  # the academic year
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id"), nullable=False)
+    union_id: Mapped[int | None] = mapped_column(sa.ForeignKey("student_unions.id"), nullable=True)
+    post: Mapped[str | None] = mapped_column(sa.String(60), nullable=True)           # A12: current post
+    working_group: Mapped[str | None] = mapped_column(sa.String(60), nullable=True)  # A13
+    term_start: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    term_end: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    appointed_term_end: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    status: Mapped[ResidencyStatus] = enum_column(ResidencyStatus, nullable=False,
+                                                  default=ResidencyStatus.in_residence, index=True)
+    ended_on: Mapped[dt.date | None] = mapped_column(sa.Date, nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    rules_version: Mapped[str] = mapped_column(sa.String(20), nullable=False)
+    rules_snapshot: Mapped[Any] = mapped_column(sa.JSON, nullable=False)
+
+    chair = relationship("Chair", lazy="joined")
+    school = relationship("School", lazy="joined")
+    union = relationship("StudentUnion", lazy="joined")
+
+    __table_args__ = (sa.CheckConstraint("term_end >= term_start", name="term_order"),)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status.value]
+
+    @property
+    def name(self) -> str:
+        return self.chair.name
+
+    def rule(self, key: str):
+        """A rule value as pinned by the cycle (A23); a rule added later reads its default."""
+        from tenants.rules.registry import REGISTRY
+
+        REGISTRY[key]
+        if key in (self.rules_snapshot or {}):
+            return self.rules_snapshot[key]
+        return REGISTRY[key].default
