@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.core import audit
 from portal.core.db import StrEnum, TenantScoped, enum_column, utcnow
 from portal.core.errors import Conflict, DomainError
+from portal.core.workdays import NoCalendarData
 from portal.extensions import db
 
 ROLE_LABELS = {"chair": "驻会执行主席", "department_head": "部门负责同志", "secretariat_admin": "秘书处管理员",
@@ -210,14 +211,15 @@ class PeriodStatus:
     index: int
     start: dt.date
     end: dt.date
-    due: dt.date
-    remind_from: dt.date
-    escalate_on: dt.date
+    due: dt.date | None          # None: the calendar lacks ``missing_year``
+    remind_from: dt.date | None
+    escalate_on: dt.date | None
     required: int
+    missing_year: int | None = None
     done: int = 0        # submitted or accepted (not returned)
     accepted: int = 0
     returned: int = 0
-    state: str = "upcoming"  # met | submitted | due | overdue | upcoming | future
+    state: str = "upcoming"  # met | submitted | due | overdue | upcoming | future | no_calendar
 
     @property
     def met(self) -> bool:
@@ -225,7 +227,7 @@ class PeriodStatus:
 
 
 STATE_LABELS = {"met": "已完成", "submitted": "待确认", "due": "即将到期", "overdue": "已逾期", "upcoming": "进行中",
-                "future": "未开始"}
+                "future": "未开始", "no_calendar": "工作日安排未导入"}
 
 
 @dataclass
@@ -252,7 +254,7 @@ class ObligationStatus:
 
     @property
     def next_open(self) -> PeriodStatus | None:
-        return next((p for p in self.periods if not p.met and p.state != "overdue"), None)
+        return next((p for p in self.periods if not p.met and p.state not in ("overdue", "no_calendar")), None)
 
     @property
     def returned_records(self) -> list[ObligationRecord]:
@@ -274,11 +276,17 @@ def compute(subject: Subject, specs: Iterable[ObligationSpec], records: Iterable
         periods = []
         recs = sorted(by_key.get(spec.key, []), key=lambda r: (r.occurred_on, r.id or 0))
         for i, (s, e) in enumerate(period_bounds(spec, subject)):
-            due = due_date(spec, s, e, cal)
-            p = PeriodStatus(index=i, start=s, end=e, due=due,
-                             remind_from=cal.add_workdays(due, -spec.remind_workdays) if spec.remind_workdays else due,
-                             escalate_on=cal.add_workdays(due, max(1, spec.escalate_workdays)),
-                             required=spec.min_count)
+            try:
+                due = due_date(spec, s, e, cal)
+                p = PeriodStatus(index=i, start=s, end=e, due=due,
+                                 remind_from=cal.add_workdays(due, -spec.remind_workdays) if spec.remind_workdays
+                                 else due, escalate_on=cal.add_workdays(due, max(1, spec.escalate_workdays)),
+                                 required=spec.min_count)
+            except NoCalendarData as exc:
+                # A year without the State Council's notice: no due date is guessed (never Monday
+                # to Friday); the period shows which year is missing and sends nothing.
+                p = PeriodStatus(index=i, start=s, end=e, due=None, remind_from=None, escalate_on=None,
+                                 required=spec.min_count, missing_year=exc.year)
             for r in recs:
                 if s <= r.occurred_on <= e:
                     p.done += r.counts
@@ -288,6 +296,8 @@ def compute(subject: Subject, specs: Iterable[ObligationSpec], records: Iterable
                 p.state = "met"
             elif p.done >= p.required:
                 p.state = "submitted"
+            elif p.due is None:
+                p.state = "no_calendar"
             elif today > p.due:
                 p.state = "overdue"
             elif today >= p.remind_from:
@@ -318,7 +328,7 @@ def alerts(statuses: Iterable[ObligationStatus], today: dt.date) -> list[Alert]:
     out = []
     for st in statuses:
         for p in st.periods:
-            if p.done >= p.required:
+            if p.done >= p.required or p.due is None:
                 continue
             if p.remind_from <= today <= p.due:
                 out.append(Alert("remind", st.spec, p, p.remind_from))

@@ -12,6 +12,11 @@ bp = Blueprint("dashboard", __name__, url_prefix="/<tenant>", template_folder="t
 
 @bp.route("/")
 def index():
+    roles = {str(r) for r in g.get("roles", ())}
+    if roles == {"chair"}:  # a chair's home is their own year in residence (A8)
+        from flask import redirect, url_for
+
+        return redirect(url_for("residency.mine"))
     counts = {
         "schools": db.session.scalar(sa.select(sa.func.count()).select_from(School)),
         "presidium": db.session.scalar(sa.select(sa.func.count()).select_from(PresidiumMembership)),

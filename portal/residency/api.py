@@ -31,11 +31,12 @@ class RosterQuery(Body):
 class PeriodOut(Out):
     start: dt.date
     end: dt.date
-    due: dt.date
+    due: dt.date | None = None
     required: int
     done: int
     accepted: int
     state: str
+    missing_year: int | None = None
 
 
 class ObligationOut(Out):
@@ -128,8 +129,8 @@ def detail_json(res: Residency) -> dict:
         "period": st.spec.period, "required": st.required, "done": st.done, "accepted": st.accepted,
         "recorded_by": list(st.spec.recorded_by), "reviewed_by": list(st.spec.reviewed_by),
         "evidence": st.spec.evidence, "evidence_required": st.spec.evidence_required,
-        "periods": [{"start": p.start.isoformat(), "end": p.end.isoformat(), "due": p.due.isoformat(),
-                     "required": p.required, "done": p.done, "accepted": p.accepted, "state": p.state}
+        "periods": [{"start": p.start.isoformat(), "end": p.end.isoformat(), "due": p.due.isoformat() if p.due else None,
+                     "missing_year": p.missing_year, "required": p.required, "done": p.done, "accepted": p.accepted, "state": p.state}
                     for p in st.periods]} for st in s.statuses]
     out["records"] = [record_json(r) for st in s.statuses for r in st.records]
     return out

@@ -156,10 +156,11 @@ class Summary:
 
 
 def summarize(res: Residency, sts, today: dt.date) -> Summary:
-    due_so_far = [(st, p) for st in sts for p in st.periods if p.due <= today]
+    due_so_far = [(st, p) for st in sts for p in st.periods if p.due is not None and p.due <= today]
     met = sum(1 for _, p in due_so_far if p.met)
     overdue = [(st.spec, p) for st in sts for p in st.overdue]
-    upcoming = sorted(((p.due, st.spec, p) for st in sts for p in st.periods if not p.met and p.due >= today),
+    upcoming = sorted(((p.due, st.spec, p) for st in sts for p in st.periods
+                       if not p.met and p.due is not None and p.due >= today),
                       key=lambda x: (x[0], x[1].key))
     return Summary(res, sts, len(due_so_far), met, overdue, upcoming[0] if upcoming else None)
 
@@ -302,7 +303,7 @@ def _open_alerts(tenant):
     for res in residencies:
         for st in statuses(res, today, recs[res.id]):
             for p in st.periods:
-                if p.done < p.required:
+                if p.done < p.required and p.due is not None:
                     out.append((res, st.spec, p))
     return out, by_role
 
