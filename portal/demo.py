@@ -157,10 +157,12 @@ def _load_demo() -> list[tuple[str, str]]:
         from portal.selection.demo import load_selection_demo
 
         load_selection_demo(tenants, schools)
-        # Chapter 3: last year's cohort in residence (portal/residency/demo.py).
+        # Chapter 3: last year's cohort, confirmed (A6.5) and in residence with its records.
         from portal.residency.demo import load_residency_demo
+        from portal.selection.demo import load_cohort_in_residence
 
-        load_residency_demo(tenants, schools)
+        load_cohort_in_residence(acsf, list(schools["acsf"].values())[12:19])
+        load_residency_demo(tenants)
     load_demo_notifications_and_documents()
     return [(u[1], u[0]) for u in USERS]
 

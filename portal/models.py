@@ -20,5 +20,5 @@ from portal.members.models import MemberInvitation  # noqa: F401,E402
 from portal.core.approvals import ApprovalRequest  # noqa: F401,E402
 from portal.core.numbering import DocumentCounter  # noqa: F401,E402
 from portal.core.once import FormSubmission  # noqa: F401,E402
-from portal.residency.models import Chair, Residency  # noqa: F401,E402
+from portal.residency.models import Chair, Residency, Talk, TalkReader  # noqa: F401,E402
 from portal.core.obligations import ObligationRecord  # noqa: F401,E402

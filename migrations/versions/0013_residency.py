@@ -90,14 +90,51 @@ def upgrade():
     with op.batch_alter_table('obligation_records', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_obligation_records_tenant_id'), ['tenant_id'], unique=False)
     op.create_index('ix_obligation_records_subject', 'obligation_records', ['tenant_id', 'subject_type', 'subject_id'])
+    op.create_table(
+        'residency_talks',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('residency_id', sa.Integer(), nullable=False),
+        sa.Column('record_id', sa.Integer(), nullable=False),
+        sa.Column('talked_by_id', sa.Integer(), nullable=True),
+        sa.Column('place', sa.String(length=100), nullable=False),
+        sa.Column('others_present', sa.String(length=200), nullable=True),
+        sa.Column('topic', sa.String(length=200), nullable=False),
+        sa.Column('follow_up', sa.Text(), nullable=True),
+        sa.Column('tenant_id', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['residency_id'], ['residencies.id'], ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['record_id'], ['obligation_records.id'], ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['talked_by_id'], ['users.id']),
+        sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], ondelete='RESTRICT'),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('record_id'),
+    )
+    with op.batch_alter_table('residency_talks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_residency_talks_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_residency_talks_residency_id'), ['residency_id'], unique=False)
+    op.create_table(
+        'residency_talk_readers',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('designated_by_id', sa.Integer(), nullable=True),
+        sa.Column('tenant_id', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['designated_by_id'], ['users.id']),
+        sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], ondelete='RESTRICT'),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('tenant_id', 'user_id'),
+    )
+    with op.batch_alter_table('residency_talk_readers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_residency_talk_readers_tenant_id'), ['tenant_id'], unique=False)
     if rls.is_postgres():
-        for table in ('residencies', 'obligation_records'):
+        for table in ('residencies', 'obligation_records', 'residency_talks', 'residency_talk_readers'):
             rls.enable_tenant_rls(table)
             rls.grant_table(table)
         rls.grant_sequences()
 
 
 def downgrade():
+    op.drop_table('residency_talk_readers')
+    op.drop_table('residency_talks')
     op.drop_index('ix_obligation_records_subject', table_name='obligation_records')
     op.drop_table('obligation_records')
     op.drop_table('residencies')

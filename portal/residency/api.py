@@ -16,6 +16,7 @@ from portal.residency import operations as ops
 from portal.residency.models import Residency
 from portal.residency.views import ROSTER_ROLES, VIEW_ROLES, get_residency, roster_filters
 from portal.core.permissions import require_roles
+from tenants.models import Role
 
 api_bp = api_blueprint("residency_api", __name__, "/api/v1/<tenant>/residency")
 PER_PAGE = 100
@@ -52,13 +53,23 @@ class ObligationOut(Out):
     periods: list[PeriodOut]
 
 
+class TalkOut(Out):
+    place: str
+    topic: str
+    others_present: str | None = None
+    follow_up: str | None = None
+
+
 class RecordOut(Out):
     id: int
     obligation: str
     occurred_on: dt.date
     title: str
     status: str
+    redacted: bool
+    content: str | None = None
     review_note: str | None = None
+    talk: TalkOut | None = None
 
 
 class ResidencyOut(Out):
@@ -92,8 +103,13 @@ class RosterPage(Out):
 class RecordForm(Body):
     obligation: text(max_len=80)
     occurred_on: dt.date
-    title: text(ObligationRecord.title)
+    title: text(ObligationRecord.title) | None = None
     content: text(max_len=20000) | None = None
+    # A9 talks (obligation residency.obligation.a9_talk)
+    place: text(max_len=100) | None = None
+    topic: text(max_len=200) | None = None
+    others_present: text(max_len=200) | None = None
+    follow_up: text(max_len=20000) | None = None
 
 
 class ReviewIn(Body):
@@ -112,12 +128,20 @@ def summary_json(s: ops.Summary) -> dict:
             "overdue": [f"{spec.key}@{p.due.isoformat()}" for spec, p in s.overdue]}
 
 
-def record_json(rec: ObligationRecord) -> dict:
-    return {"id": rec.id, "obligation": rec.obligation_key, "occurred_on": rec.occurred_on.isoformat(),
-            "title": rec.title, "content": rec.content, "status": rec.status.value, "status_label": rec.status_label,
-            "recorded_role": rec.recorded_role, "review_note": rec.review_note,
-            "evidence": {"name": rec.evidence_name, "type": rec.evidence_type, "sha256": rec.evidence_sha256}
-            if rec.evidence_stored else None}
+def record_json(rec: ObligationRecord, *, readable: bool = True, talk=None) -> dict:
+    """A talk's content is left out for a viewer who may not read it (A9): its date stays."""
+    out = {"id": rec.id, "obligation": rec.obligation_key, "occurred_on": rec.occurred_on.isoformat(),
+           "title": rec.title, "status": rec.status.value, "status_label": rec.status_label,
+           "recorded_role": rec.recorded_role, "redacted": not readable}
+    if not readable:
+        return out
+    out.update({"content": rec.content, "review_note": rec.review_note,
+                "evidence": {"name": rec.evidence_name, "type": rec.evidence_type, "sha256": rec.evidence_sha256}
+                if rec.evidence_stored else None})
+    if talk is not None:
+        out["talk"] = {"place": talk.place, "talked_by_id": talk.talked_by_id, "others_present": talk.others_present,
+                       "topic": talk.topic, "follow_up": talk.follow_up}
+    return out
 
 
 def detail_json(res: Residency) -> dict:
@@ -132,7 +156,12 @@ def detail_json(res: Residency) -> dict:
         "periods": [{"start": p.start.isoformat(), "end": p.end.isoformat(), "due": p.due.isoformat() if p.due else None,
                      "missing_year": p.missing_year, "required": p.required, "done": p.done, "accepted": p.accepted, "state": p.state}
                     for p in st.periods]} for st in s.statuses]
-    out["records"] = [record_json(r) for st in s.statuses for r in st.records]
+    user = current_user._get_current_object()
+    readers = ops.talk_readers()
+    records = [r for st in s.statuses for r in st.records]
+    readable = {r.id for r in records if ops.may_read(r, res, user, readers)}
+    talks = ops.talks_by_record(readable)
+    out["records"] = [record_json(r, readable=r.id in readable, talk=talks.get(r.id)) for r in records]
     return out
 
 
@@ -173,9 +202,15 @@ def api_add_record(res_id: int, form: RecordForm):
     res = get_residency(res_id)
     upload = request.files.get("evidence")
     evidence = (upload.filename, upload.read()) if upload is not None and upload.filename else None
-    rec = ops.record(res, form.obligation, actor=current_user._get_current_object(), roles=_roles(),
-                     occurred_on=form.occurred_on, title=form.title, content=form.content, evidence=evidence)
-    return jsonify(record_json(rec)), 201
+    actor = current_user._get_current_object()
+    if form.obligation == ops.TALK_KEY:
+        rec = ops.record_talk(res, actor=actor, roles=_roles(), occurred_on=form.occurred_on, place=form.place,
+                              topic=form.topic, content=form.content, others_present=form.others_present,
+                              follow_up=form.follow_up)
+    else:
+        rec = ops.record(res, form.obligation, actor=actor, roles=_roles(), occurred_on=form.occurred_on,
+                         title=form.title, content=form.content, evidence=evidence)
+    return jsonify(record_json(rec, talk=ops.talks_by_record([rec.id]).get(rec.id))), 201
 
 
 @api_bp.post("/records/<int:rec_id>/review")
@@ -190,6 +225,31 @@ def api_review(rec_id: int, body: ReviewIn):
     ops.review(rec, body.decision == "accept", actor=current_user._get_current_object(), roles=_roles(),
                note=body.note)
     return jsonify(record_json(rec))
+
+
+class TalkReaderIn(Body):
+    email: text(max_len=200)
+
+
+class TalkReaderOut(Out):
+    user_id: int
+
+
+@api_bp.post("/talk-readers")
+@require_roles(Role.secretariat_admin)
+@operation(body=TalkReaderIn, responses={201: TalkReaderOut})
+def api_add_talk_reader(body: TalkReaderIn):
+    """指定可查阅谈心谈话内容的秘书处人员（A9）"""
+    from flask import g
+
+    from portal.auth.operations import find_user
+    from portal.core.obligations import FieldError
+
+    user = find_user(body.email.strip().lower())
+    if user is None:
+        raise FieldError("找不到该邮箱对应的用户", "email")
+    reader = ops.designate_talk_reader(g.tenant, user, actor=current_user._get_current_object())
+    return jsonify({"user_id": reader.user_id}), 201
 
 
 def _roles():

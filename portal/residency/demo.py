@@ -1,8 +1,8 @@
 """Demo data for Chapter 3 (issue 12 item 10): last year's cohort in residence.
 
-The cohort is selected the real way (portal.selection.demo's pipeline, the A6.5 confirmation,
-the ``chair.appointed`` signal opening each residency), about seven months before the demo's
-day; then the chairs, the department head and the secretariat record their obligations, some
+The cohort is selected the real way by portal.selection.demo (its pipeline, the A6.5
+confirmation, the ``chair.appointed`` signal opening each residency), about seven months
+before the demo's day; here the chairs, the department head and the secretariat record their obligations, some
 met, some due, some overdue, one returned for changes. The demo chair (chair@acsf.demo.cn)
 holds the first residency and lands on 我的驻会.
 """
@@ -14,55 +14,28 @@ import sqlalchemy as sa
 
 from portal.auth.operations import find_user
 from portal.core import clock
-from portal.core.calendar import calendar
 from portal.core.db import tenant_context
-from portal.core.workdays import NoCalendarData
+from portal.core.obligations import ObligationRecord
 from portal.extensions import db
 from portal.residency import operations as rops
 from portal.residency.models import Residency
 from tenants.models import Role, Tenant
 
-DEMO_CHAIR = "chair@acsf.demo.cn"
 POSTS = ["全国学联秘书处", "团中央学校部", "全国学联秘书处", "团中央宣传部", "全国学联秘书处"]
 
 
-def load_residency_demo(tenants: dict[str, Tenant], schools) -> None:
-    from portal.selection import operations as sops
-    from portal.selection.demo import _run_cycle
-    from portal.selection.models import Nomination, NominationStatus
-    from portal.selection.workflow import SYSTEM
-
+def load_residency_demo(tenants: dict[str, Tenant]) -> None:
+    """Each residency of the demo's cohort (opened by the A6.5 confirmation in
+    portal.selection.demo) gets its post, group and the year's records so far."""
     acsf = tenants["acsf"]
     today = clock.today()
-    cal = calendar()
-    try:
-        opened = cal.add_workdays(today, -150)
-        term_start = cal.add_workdays(opened, 20)
-    except NoCalendarData:
-        return
-    year = f"{opened.year - 1}-{opened.year}"
-    admin, approver = find_user("admin@acsf.demo.cn"), find_user("approver@acsf.demo.cn")
+    admin, head = find_user("admin@acsf.demo.cn"), find_user("head@acsf.demo.cn")
     with tenant_context(acsf.id, db.session):
-        if db.session.scalar(sa.select(sa.func.count()).select_from(Residency)):
+        residencies = list(db.session.scalars(sa.select(Residency).order_by(Residency.id)))
+        if not residencies or db.session.scalar(sa.select(sa.func.count()).select_from(ObligationRecord)):
             return
-        picked = list(schools["acsf"].values())[12:19]
-        with clock.pinned(opened):
-            cycle = _run_cycle(acsf, year, picked, admin, approver, stages=["ranked"] * len(picked),
-                               open_notice=True)
-        publicized = list(db.session.scalars(sa.select(Nomination).where(
-            Nomination.cycle_id == cycle.id, Nomination.status == NominationStatus.publicized)
-            .order_by(Nomination.rank)))
-        if not publicized:
-            return
-        publicized[0].email = DEMO_CHAIR  # the demo's chair login holds the first residency
-        confirm_on = cal.add_workdays(opened, 10)
-        with clock.pinned(confirm_on):
-            sops.confirm_appointments(cycle, actor=admin, roles=SYSTEM, term_start=term_start, today=confirm_on)
-        residencies = list(db.session.scalars(sa.select(Residency).where(Residency.cycle_id == cycle.id)
-                                              .order_by(Residency.id)))
-        head = find_user("head@acsf.demo.cn")
-        groups = list(cycle.rule("residency.working_groups"))
         for i, res in enumerate(residencies):
+            groups = list(res.rule("residency.working_groups"))
             rops.set_post(res, post=POSTS[i % len(POSTS)], working_group=groups[i % len(groups)], actor=admin)
             _fill(res, i, today, admin=admin, head=head)
 

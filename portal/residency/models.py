@@ -91,3 +91,38 @@ class Residency(TenantScoped, TimestampMixin, db.Model):
         if key in (self.rules_snapshot or {}):
             return self.rules_snapshot[key]
         return REGISTRY[key].default
+
+
+class Talk(TenantScoped, db.Model):
+    """A9: a one-to-one talk (谈心谈话) by a department head, the details of an a9_talk record.
+    Its content (the record's content, the topic, the follow-up) is read only by the head who
+    held it, the chair, and the secretariat officers the tenant designates (:class:`TalkReader`)."""
+
+    __tablename__ = "residency_talks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    residency_id: Mapped[int] = mapped_column(sa.ForeignKey("residencies.id", ondelete="CASCADE"), nullable=False,
+                                              index=True)
+    record_id: Mapped[int] = mapped_column(sa.ForeignKey("obligation_records.id", ondelete="CASCADE"),
+                                           nullable=False, unique=True)
+    talked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+    place: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    others_present: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    topic: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    follow_up: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+
+    talked_by = relationship("User", lazy="joined")
+
+
+class TalkReader(TenantScoped, db.Model):
+    """A secretariat officer the tenant designates to read talk content (A9)."""
+
+    __tablename__ = "residency_talk_readers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    designated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+
+    user = relationship("User", foreign_keys=[user_id], lazy="joined")
+
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "user_id"),)

@@ -19,7 +19,7 @@ from portal.core.obligations import FieldError, ObligationRecord, ObligationSpec
 from portal.core.signals import residency_ended
 from portal.extensions import db
 from portal.reference.models import School
-from portal.residency.models import ENDED, Chair, Residency, ResidencyStatus
+from portal.residency.models import ENDED, Chair, Residency, ResidencyStatus, Talk, TalkReader
 from tenants.models import Membership, Role, Tenant
 
 OBLIGATION_PREFIX = "residency.obligation."
@@ -229,13 +229,88 @@ def review(rec: ObligationRecord, accept: bool, *, actor, roles, note=None) -> O
 def residency_of(rec: ObligationRecord) -> Residency:
     res = db.session.scalar(sa.select(Residency).where(Residency.id == rec.subject_id))
     if rec.subject_type != SUBJECT_TYPE or res is None:
-        raise FieldError("该记录不属于驻会执行主席", status=404)
+        raise DomainError("该记录不属于驻会执行主席", status=404)
     return res
 
 
 def get_record(rec_id: int) -> ObligationRecord | None:
     return db.session.scalar(sa.select(ObligationRecord).where(ObligationRecord.id == rec_id,
                                                                ObligationRecord.subject_type == SUBJECT_TYPE))
+
+
+# --- talks (A9): the head's record, read only by those it concerns ----------------------------
+
+TALK_KEY = OBLIGATION_PREFIX + "a9_talk"
+
+
+def record_talk(res: Residency, *, actor, roles, occurred_on, place, topic, content, others_present=None,
+                follow_up=None, today: dt.date | None = None) -> ObligationRecord:
+    """A9: the department head records a one-to-one talk (date, place, who talked, who was
+    talked to, who else was present, topic, content, follow-up); counted as an a9_talk."""
+    spec = spec_for(res, TALK_KEY)
+    if not set(spec.recorded_by) & roles_toward(res, actor, roles):  # the role first: 403 before any field
+        raise obligations.WrongRole(f"「{spec.label}」由{spec.recorder_label}记录（{spec.citation}）")
+    place, topic = (place or "").strip(), (topic or "").strip()
+    others = (others_present or "").strip() or None
+    if not place:
+        raise FieldError("请填写谈话地点", "place")
+    if len(place) > 100:
+        raise FieldError("谈话地点不能超过100字", "place")
+    if not topic:
+        raise FieldError("请填写谈话主题", "topic")
+    if len(topic) > 200:
+        raise FieldError("谈话主题不能超过200字", "topic")
+    if others and len(others) > 200:
+        raise FieldError("其他在场人员不能超过200字", "others_present")
+    if not (content or "").strip():
+        raise FieldError("请填写谈话内容", "content")
+    rec = record(res, TALK_KEY, actor=actor, roles=roles, occurred_on=occurred_on, title="谈心谈话",
+                 content=content, today=today)
+    db.session.add(Talk(tenant_id=res.tenant_id, residency_id=res.id, record_id=rec.id,
+                        talked_by_id=getattr(actor, "id", None), place=place, others_present=others, topic=topic,
+                        follow_up=(follow_up or "").strip() or None))
+    db.session.flush()
+    return rec
+
+
+def talk_readers() -> set[int]:
+    return set(db.session.scalars(sa.select(TalkReader.user_id)))
+
+
+def may_read(rec: ObligationRecord, res: Residency, user, readers: set[int] | None = None) -> bool:
+    """A talk's content: the head who held it, the chair, the designated officers; any other
+    record: whoever may see the residency."""
+    if rec.obligation_key != TALK_KEY:
+        return True
+    uid = getattr(user, "id", None)
+    if uid is None:
+        return False
+    if uid in (rec.recorded_by_id, res.chair.user_id):
+        return True
+    return uid in (talk_readers() if readers is None else readers)
+
+
+def talks_by_record(record_ids) -> dict[int, Talk]:
+    ids = list(record_ids)
+    if not ids:
+        return {}
+    return {t.record_id: t for t in db.session.scalars(sa.select(Talk).where(Talk.record_id.in_(ids)))}
+
+
+def designate_talk_reader(tenant, user, *, actor) -> TalkReader:
+    """A secretariat officer allowed to read talk content (A9)."""
+    held = {m.role.value for m in db.session.scalars(sa.select(Membership).where(
+        Membership.user_id == user.id, Membership.active.is_(True)))}
+    if not held & set(STAFF):
+        raise FieldError("只能指定本学联秘书处工作人员", "user")
+    found = db.session.scalar(sa.select(TalkReader).where(TalkReader.user_id == user.id))
+    if found is not None:
+        return found
+    reader = TalkReader(tenant_id=tenant.id, user_id=user.id, designated_by_id=getattr(actor, "id", None))
+    db.session.add(reader)
+    db.session.flush()
+    audit.record("residency.talk_reader", "user", user.id, actor=actor, article="A9", after={"user_id": user.id})
+    return reader
 
 
 # --- the end of the term (A18, A21, or the term's end) -----------------------------------------

@@ -105,7 +105,16 @@ def mine():
     today = clock.today()
     summary = ops.summarize(res, ops.statuses(res, today), today)
     return render_template("residency/mine.html", res=res, summary=summary, today=today,
-                           recordable=_recordable(res), record_status=obligations.RECORD_STATUS_LABELS)
+                           recordable=_recordable(res), record_status=obligations.RECORD_STATUS_LABELS,
+                           **_talk_view(res, summary))
+
+
+def _talk_view(res: Residency, summary) -> dict:
+    """Which records' content this viewer may not read (A9 talks), and each talk's details."""
+    records = [r for st in summary.statuses for r in st.records]
+    readers = ops.talk_readers()
+    hidden = {r.id for r in records if not ops.may_read(r, res, _user(), readers)}
+    return {"hidden": hidden, "talks": ops.talks_by_record(r.id for r in records if r.id not in hidden)}
 
 
 def _recordable(res: Residency) -> list:
@@ -127,7 +136,7 @@ def profile(res_id: int):
     return render_template("residency/profile.html", res=res, summary=summary, today=today,
                            recordable=_recordable(res), reviewable=_reviewable(res),
                            groups=list(res.rule("residency.working_groups")),
-                           may_manage=bool(set(map(str, _roles())) & set(ops.STAFF)))
+                           may_manage=bool(set(map(str, _roles())) & set(ops.STAFF)), **_talk_view(res, summary))
 
 
 def _date(value, field="occurred_on") -> dt.date | None:
@@ -163,9 +172,14 @@ def add_record(res_id: int):
     upload = request.files.get("evidence")
     evidence = (upload.filename, upload.read()) if upload is not None and upload.filename else None
     try:
-        rec = ops.record(res, f.get("obligation", ""), actor=_user(), roles=_roles(),
-                         occurred_on=_date(f.get("occurred_on")), title=f.get("title"), content=f.get("content"),
-                         evidence=evidence)
+        if f.get("obligation") == ops.TALK_KEY:
+            rec = ops.record_talk(res, actor=_user(), roles=_roles(), occurred_on=_date(f.get("occurred_on")),
+                                  place=f.get("place"), topic=f.get("topic"), content=f.get("content"),
+                                  others_present=f.get("others_present"), follow_up=f.get("follow_up"))
+        else:
+            rec = ops.record(res, f.get("obligation", ""), actor=_user(), roles=_roles(),
+                             occurred_on=_date(f.get("occurred_on")), title=f.get("title"),
+                             content=f.get("content"), evidence=evidence)
     except DomainError as exc:
         return _refused(res, exc)
     flash(f"已记录：{rec.title}（{rec.status_label}）", "success")
@@ -195,7 +209,9 @@ def evidence(rec_id: int):
     rec = ops.get_record(rec_id)
     if rec is None or not rec.evidence_stored:
         abort(404)
-    get_residency(rec.subject_id)  # the viewer may see this chair's record
+    res = get_residency(rec.subject_id)  # the viewer may see this chair's record
+    if not ops.may_read(rec, res, _user()):
+        abort(404)
     mime = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}[rec.evidence_type]
     return send_file(obligations.evidence_path(rec.evidence_stored), mimetype=mime, as_attachment=True,
                      download_name=rec.evidence_name or f"evidence.{rec.evidence_type}")
@@ -227,3 +243,24 @@ def end(res_id: int):
         return _refused(res, exc)
     flash(f"驻会已结束：{res.status_label}", "success")
     return _back(res)
+
+
+@bp.route("/talk-readers", methods=["POST"])
+@require_roles(Role.secretariat_admin)
+@once
+def add_talk_reader():
+    """A9: designate a secretariat officer who may read talk content."""
+    from portal.auth.operations import find_user
+
+    user = find_user((request.form.get("email") or "").strip().lower())
+    try:
+        if user is None:
+            raise obligations.FieldError("找不到该邮箱对应的用户", "email")
+        ops.designate_talk_reader(g.tenant, user, actor=_user())
+    except DomainError as exc:
+        db.session.rollback()
+        g._no_commit = True
+        flash(exc.message, "error")
+        return redirect(url_for("residency.roster"), 303)
+    flash(f"已指定 {user.name} 可查阅谈心谈话内容", "success")
+    return redirect(url_for("residency.roster"), 303)

@@ -115,3 +115,36 @@ def load_selection_demo(tenants: dict[str, Tenant], schools: dict[str, dict[str,
         picked = list(schools["gd"].values())
         _run_cycle(gd, year, picked, gd_admin, gd_admin, stages=["ranked", "ranked", "reviewed", "submitted", "draft"],
                    open_notice=True)
+
+
+DEMO_CHAIR = "chair@acsf.demo.cn"
+
+
+def load_cohort_in_residence(acsf: Tenant, schools: list[School]) -> None:
+    """Chapter 3's demo cohort: last year's cycle, selected about seven months before the demo's
+    day and confirmed (A6.5); the ``chair.appointed`` signal opens each residency. The demo
+    chair login (chair@acsf.demo.cn) is the first appointee's."""
+    from portal.core.workdays import NoCalendarData
+    from portal.selection.models import Nomination, NominationStatus
+
+    cal = calendar()
+    try:
+        opened = cal.add_workdays(clock.today(), -150)
+        term_start = cal.add_workdays(opened, 20)
+    except NoCalendarData:
+        return
+    admin, approver = find_user("admin@acsf.demo.cn"), find_user("approver@acsf.demo.cn")
+    with tenant_context(acsf.id, db.session):
+        with clock.pinned(opened):
+            cycle = _run_cycle(acsf, f"{opened.year - 1}-{opened.year}", schools, admin, approver,
+                               stages=["ranked"] * len(schools), open_notice=True)
+        publicized = list(db.session.scalars(sa.select(Nomination).where(
+            Nomination.cycle_id == cycle.id, Nomination.status == NominationStatus.publicized)
+            .order_by(Nomination.rank)))
+        if not publicized:
+            return
+        publicized[0].email = DEMO_CHAIR
+        confirm_on = cal.add_workdays(opened, 10)
+        with clock.pinned(confirm_on):
+            ops.confirm_appointments(cycle, actor=admin, roles=SYSTEM, term_start=term_start, today=confirm_on)
+        db.session.flush()  # written inside the tenant

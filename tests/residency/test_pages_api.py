@@ -125,8 +125,13 @@ def test_A9_department_head_records_a_talk_on_the_profile_page(app, client, logi
     login_as(head)
     page = client.get(f"/{w.tenant.slug}/residency/{res.id}").get_data(as_text=True)
     assert 'value="residency.obligation.a9_talk"' in page and 'value="residency.obligation.a9_report"' not in page
+    assert 'id="talk-form"' in page
     resp = client.post(f"/{w.tenant.slug}/residency/{res.id}/records", data={
-        "obligation": "residency.obligation.a9_talk", "occurred_on": "2026-03-12", "title": "谈心谈话"})
+        "obligation": "residency.obligation.a9_talk", "occurred_on": "2026-03-12", "place": "会议室"})
+    assert resp.status_code == 303 and _count_records(w.tenant.id) == 0   # the topic is missing
+    resp = client.post(f"/{w.tenant.slug}/residency/{res.id}/records", data={
+        "obligation": "residency.obligation.a9_talk", "occurred_on": "2026-03-12", "place": "会议室",
+        "topic": "驻会以来的收获", "content": "谈了学习和工作安排"})
     assert resp.status_code == 303
     (rec,) = db.session.scalars(sa.select(ObligationRecord)).all()
     assert rec.recorded_role == "department_head" and rec.status.value == "accepted"
