@@ -20,5 +20,7 @@ from portal.members.models import MemberInvitation  # noqa: F401,E402
 from portal.core.approvals import ApprovalRequest  # noqa: F401,E402
 from portal.core.numbering import DocumentCounter  # noqa: F401,E402
 from portal.core.once import FormSubmission  # noqa: F401,E402
-from portal.residency.models import Chair, Residency, Talk, TalkReader  # noqa: F401,E402
+from portal.residency.models import (  # noqa: F401,E402
+    Chair, LeadershipMeeting, MeetingAttendee, Residency, Talk, TalkReader,
+)
 from portal.core.obligations import ObligationRecord  # noqa: F401,E402

@@ -125,14 +125,49 @@ def upgrade():
     )
     with op.batch_alter_table('residency_talk_readers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_residency_talk_readers_tenant_id'), ['tenant_id'], unique=False)
+    op.create_table(
+        'residency_meetings',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('held_on', sa.Date(), nullable=False),
+        sa.Column('place', sa.String(length=100), nullable=False),
+        sa.Column('leaders', sa.String(length=200), nullable=False),
+        sa.Column('minutes', sa.Text(), nullable=False),
+        sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+        sa.Column('tenant_id', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id']),
+        sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], ondelete='RESTRICT'),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    with op.batch_alter_table('residency_meetings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_residency_meetings_tenant_id'), ['tenant_id'], unique=False)
+    op.create_table(
+        'residency_meeting_attendees',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('meeting_id', sa.Integer(), nullable=False),
+        sa.Column('residency_id', sa.Integer(), nullable=False),
+        sa.Column('tenant_id', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['meeting_id'], ['residency_meetings.id'], ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['residency_id'], ['residencies.id'], ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], ondelete='RESTRICT'),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('meeting_id', 'residency_id'),
+    )
+    with op.batch_alter_table('residency_meeting_attendees', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_residency_meeting_attendees_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_residency_meeting_attendees_meeting_id'), ['meeting_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_residency_meeting_attendees_residency_id'), ['residency_id'],
+                              unique=False)
     if rls.is_postgres():
-        for table in ('residencies', 'obligation_records', 'residency_talks', 'residency_talk_readers'):
+        for table in ('residencies', 'obligation_records', 'residency_talks', 'residency_talk_readers',
+                      'residency_meetings', 'residency_meeting_attendees'):
             rls.enable_tenant_rls(table)
             rls.grant_table(table)
         rls.grant_sequences()
 
 
 def downgrade():
+    op.drop_table('residency_meeting_attendees')
+    op.drop_table('residency_meetings')
     op.drop_table('residency_talk_readers')
     op.drop_table('residency_talks')
     op.drop_index('ix_obligation_records_subject', table_name='obligation_records')

@@ -4,11 +4,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
+from pydantic import Field
+
 from flask import abort, jsonify, request
 from flask_login import current_user
 
 from portal.api.common import api_blueprint
-from portal.api.schemas import Body, Out, operation, text
+from portal.api.schemas import Body, Id, Out, PageQuery, operation, text
 from portal.core import clock
 from portal.core.obligations import ObligationRecord
 from portal.extensions import db
@@ -26,7 +28,7 @@ class RosterQuery(Body):
     cohort: text(max_len=9) | None = None
     status: Literal["in_residence", "completed", "removed", "left"] | None = None
     province: text(max_len=2) | None = None
-    page: int = 1
+    page: int = Field(1, ge=1, le=1_000_000)
 
 
 class PeriodOut(Out):
@@ -256,3 +258,51 @@ def _roles():
     from flask import g
 
     return g.get("roles", frozenset())
+
+
+class MeetingIn(Body):
+    held_on: dt.date
+    place: text(max_len=100)
+    leaders: text(max_len=200)
+    minutes: text(max_len=20000)
+    residency_ids: list[Id]
+
+
+class MeetingOut(Out):
+    id: int
+    held_on: dt.date
+    place: str
+    leaders: str
+    minutes: str
+    residency_ids: list[int]
+
+
+class MeetingPage(Out):
+    items: list[MeetingOut]
+    total: int
+    page: int
+
+
+def meeting_json(m) -> dict:
+    return {"id": m.id, "held_on": m.held_on.isoformat(), "place": m.place, "leaders": m.leaders,
+            "minutes": m.minutes, "residency_ids": [a.residency_id for a in m.attendees]}
+
+
+@api_bp.get("/meetings")
+@require_roles(Role.secretariat_admin, Role.secretariat_staff)
+@operation(query=PageQuery, responses={200: MeetingPage})
+def api_meetings(query: PageQuery):
+    """书记处同志与驻会执行主席座谈（A9）"""
+    page = max(1, query.page)
+    p = db.paginate(ops.meetings_query(), page=page, per_page=PER_PAGE, error_out=False)
+    return jsonify({"items": [meeting_json(m) for m in p.items], "total": p.total, "page": page})
+
+
+@api_bp.post("/meetings")
+@require_roles(Role.secretariat_admin, Role.secretariat_staff)
+@operation(body=MeetingIn, responses={201: MeetingOut})
+def api_add_meeting(body: MeetingIn):
+    """记录一次座谈（A9）"""
+    m = ops.record_meeting(held_on=body.held_on, place=body.place, leaders=body.leaders, minutes=body.minutes,
+                           residency_ids=body.residency_ids, actor=current_user._get_current_object())
+    return jsonify(meeting_json(m)), 201

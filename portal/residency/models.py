@@ -126,3 +126,32 @@ class TalkReader(TenantScoped, db.Model):
     user = relationship("User", foreign_keys=[user_id], lazy="joined")
 
     __table_args__ = (sa.UniqueConstraint("tenant_id", "user_id"),)
+
+
+class LeadershipMeeting(TenantScoped, db.Model):
+    """A9: a meeting between the approving body's leaders (团中央书记处同志) and the chairs."""
+
+    __tablename__ = "residency_meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    held_on: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    place: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    leaders: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    minutes: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+
+    attendees = relationship("MeetingAttendee", lazy="selectin", cascade="all, delete-orphan")
+
+
+class MeetingAttendee(TenantScoped, db.Model):
+    __tablename__ = "residency_meeting_attendees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("residency_meetings.id", ondelete="CASCADE"),
+                                            nullable=False, index=True)
+    residency_id: Mapped[int] = mapped_column(sa.ForeignKey("residencies.id", ondelete="CASCADE"), nullable=False,
+                                              index=True)
+
+    residency = relationship("Residency", lazy="joined")
+
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "residency_id"),)

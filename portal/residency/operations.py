@@ -19,7 +19,8 @@ from portal.core.obligations import FieldError, ObligationRecord, ObligationSpec
 from portal.core.signals import residency_ended
 from portal.extensions import db
 from portal.reference.models import School
-from portal.residency.models import ENDED, Chair, Residency, ResidencyStatus, Talk, TalkReader
+from portal.residency.models import (ENDED, Chair, LeadershipMeeting, MeetingAttendee, Residency, ResidencyStatus,
+                                    Talk, TalkReader)
 from tenants.models import Membership, Role, Tenant
 
 OBLIGATION_PREFIX = "residency.obligation."
@@ -311,6 +312,53 @@ def designate_talk_reader(tenant, user, *, actor) -> TalkReader:
     db.session.flush()
     audit.record("residency.talk_reader", "user", user.id, actor=actor, article="A9", after={"user_id": user.id})
     return reader
+
+
+# --- meetings with the leadership (A9) ------------------------------------------------------
+
+def record_meeting(*, held_on, place, leaders, minutes, residency_ids, actor,
+                   today: dt.date | None = None) -> LeadershipMeeting:
+    """A9: the secretariat records a meeting between the leaders and the chairs present; each
+    chair present must have been in residence that day."""
+    today = today or clock.today()
+    place, leaders, minutes = (place or "").strip(), (leaders or "").strip(), (minutes or "").strip()
+    if held_on is None:
+        raise FieldError("请填写座谈日期", "held_on")
+    if held_on > today:
+        raise FieldError(f"座谈日期 {held_on.isoformat()} 晚于今天", "held_on")
+    for field, value, limit, label in (("place", place, 100, "地点"), ("leaders", leaders, 200, "出席的领导同志"),
+                                       ("minutes", minutes, 20000, "纪要")):
+        if not value:
+            raise FieldError(f"请填写{label}", field)
+        if len(value) > limit:
+            raise FieldError(f"{label}不能超过{limit}字", field)
+    ids = list(dict.fromkeys(int(i) for i in residency_ids or []))
+    if not ids:
+        raise FieldError("请选择参加座谈的驻会执行主席", "residency_ids")
+    found = {r.id: r for r in db.session.scalars(sa.select(Residency).where(Residency.id.in_(ids)))}
+    for rid in ids:
+        r = found.get(rid)
+        if r is None:
+            raise FieldError(f"驻会执行主席 {rid} 不存在", "residency_ids")
+        if not r.term_start <= held_on <= r.term_end:
+            raise FieldError(f"{r.chair.name}在 {held_on.isoformat()} 不在驻会期间", "residency_ids")
+    m = LeadershipMeeting(tenant_id=found[ids[0]].tenant_id, held_on=held_on, place=place, leaders=leaders,
+                          minutes=minutes, recorded_by_id=getattr(actor, "id", None))
+    m.attendees = [MeetingAttendee(tenant_id=m.tenant_id, residency_id=rid) for rid in ids]
+    db.session.add(m)
+    db.session.flush()
+    audit.record("residency.meeting", "residency_meeting", m.id, actor=actor, article="A9",
+                 after={"held_on": held_on, "place": place, "leaders": leaders, "residency_ids": ids})
+    return m
+
+
+def meetings_of(res: Residency) -> list[LeadershipMeeting]:
+    return list(db.session.scalars(sa.select(LeadershipMeeting).join(MeetingAttendee).where(
+        MeetingAttendee.residency_id == res.id).order_by(LeadershipMeeting.held_on)))
+
+
+def meetings_query():
+    return sa.select(LeadershipMeeting).order_by(LeadershipMeeting.held_on.desc(), LeadershipMeeting.id.desc())
 
 
 # --- the end of the term (A18, A21, or the term's end) -----------------------------------------

@@ -136,7 +136,8 @@ def profile(res_id: int):
     return render_template("residency/profile.html", res=res, summary=summary, today=today,
                            recordable=_recordable(res), reviewable=_reviewable(res),
                            groups=list(res.rule("residency.working_groups")),
-                           may_manage=bool(set(map(str, _roles())) & set(ops.STAFF)), **_talk_view(res, summary))
+                           may_manage=bool(set(map(str, _roles())) & set(ops.STAFF)), meetings=ops.meetings_of(res),
+                           **_talk_view(res, summary))
 
 
 def _date(value, field="occurred_on") -> dt.date | None:
@@ -264,3 +265,28 @@ def add_talk_reader():
         return redirect(url_for("residency.roster"), 303)
     flash(f"已指定 {user.name} 可查阅谈心谈话内容", "success")
     return redirect(url_for("residency.roster"), 303)
+
+
+@bp.route("/meetings", methods=["GET", "POST"])
+@require_roles(Role.secretariat_admin, Role.secretariat_staff)
+@once
+def meetings():
+    """A9: meetings between the leaders and the chairs (date, place, leaders, chairs present, minutes)."""
+    if request.method == "POST":
+        f = request.form
+        try:
+            ops.record_meeting(held_on=_date(f.get("held_on"), "held_on"), place=f.get("place"),
+                               leaders=f.get("leaders"), minutes=f.get("minutes"),
+                               residency_ids=[int(i) for i in f.getlist("residency_ids") if str(i).isdigit()],
+                               actor=_user())
+        except DomainError as exc:
+            db.session.rollback()
+            g._no_commit = True
+            flash(exc.message, "error")
+            return redirect(url_for("residency.meetings"), 303)
+        flash("已记录座谈", "success")
+        return redirect(url_for("residency.meetings"), 303)
+    page = db.paginate(ops.meetings_query(), page=max(1, request.args.get("page", 1, type=int)), per_page=50,
+                       error_out=False)
+    chairs = list(db.session.scalars(ops.roster_query(status="in_residence")))
+    return render_template("residency/meetings.html", pagination=page, chairs=chairs)

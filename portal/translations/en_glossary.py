@@ -368,6 +368,13 @@ EN = {
 "待确认": "Awaiting confirmation", "即将到期": "Due soon", "进行中": "In progress", "未开始": "Not started",
 "工作日安排未导入": "Working-day calendar not imported", "驻会中": "In residence", "已期满": "Completed",
 "已取消驻会资格": "Removed", "已离会": "Left", "已退回修改": "Returned for changes",
+"主题": "Topic", "书记处同志与驻会执行主席座谈": "Meetings of the leadership with the chairs",
+"其他在场人员": "Others present", "出席的领导同志": "Leaders present", "参加座谈的驻会执行主席": "Chairs present",
+"后续跟进": "Follow-up", "地点": "Place", "指定": "Designate",
+"指定可查阅谈心谈话内容的秘书处人员": "Designate secretariat officers who may read talk content",
+"暂无座谈记录": "No meetings recorded", "纪要": "Minutes", "记录座谈": "Record the meeting", "记录谈话": "Record the talk",
+"谈心谈话": "One-to-one talk", "谈话人": "Talked with by", "谈话内容": "What was said",
+"谈话内容仅谈话人、本人及指定人员可查阅": "Only the head who held the talk, the chair and designated officers may read it",
 }
 # Msgids whose English depends on where they stand: pgettext(context, msgid) in the templates.
 EN_CONTEXT = {

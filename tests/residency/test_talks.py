@@ -102,3 +102,22 @@ def test_A9_talk_by_a_chair_is_403_and_a_missing_place_names_the_field(session):
     with tenant_context(w.tenant.id, db.session):
         talk = rops.talks_by_record([rec.id])
     assert [t.place for t in talk.values()] == ["团中央机关 302 会议室"]
+
+
+def test_A9_meeting_with_the_leaders_records_the_chairs_present_in_their_term(app, client, login_as, session):
+    app.config["FIXED_TODAY"] = "2026-03-16"
+    w, (a, b) = cohort(2)
+    login_as(w.admin)
+    url = f"/api/v1/{w.tenant.slug}/residency/meetings"
+    body = {"held_on": "2026-03-13", "place": "团中央机关", "leaders": "书记处同志", "minutes": "听取驻会以来的工作汇报",
+            "residency_ids": [a.id, b.id]}
+    resp = client.post(url, json={**body, "held_on": "2026-09-13"})
+    assert resp.status_code == 422 and "held_on" in resp.get_json()["error"]["details"]
+    resp = client.post(url, json={**body, "residency_ids": [a.id, 999999]})
+    assert resp.status_code == 422 and "residency_ids" in resp.get_json()["error"]["details"]
+    resp = client.post(url, json=body)
+    assert resp.status_code == 201 and resp.get_json()["residency_ids"] == [a.id, b.id]
+    assert client.get(url).get_json()["total"] == 1
+    html = client.get(f"/{w.tenant.slug}/residency/{a.id}").get_data(as_text=True)
+    assert "书记处同志" in html and "2026年3月13日" in html
+    assert "听取驻会以来的工作汇报" in client.get(f"/{w.tenant.slug}/residency/meetings").get_data(as_text=True)
