@@ -23,12 +23,10 @@ install-test: $(BIN)/python
 translations:
 	$(BIN)/pybabel compile -f -d portal/translations >/dev/null
 
-# Debian packages: a CJK font for PDFs, pdftotext for tests, Chromium for the browser test,
-# faketime for running the suite with the clock moved (.ci/run).
+# Debian packages: a CJK font for PDFs, pdftotext for tests, Chromium for the browser test.
 system-deps:
 	@command -v pdftotext >/dev/null && fc-list 2>/dev/null | grep -qi wqy && command -v chromium >/dev/null \
-	  && command -v faketime >/dev/null \
-	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei poppler-utils chromium faketime >/dev/null)
+	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei poppler-utils chromium >/dev/null)
 
 db: install
 	mkdir -p instance
@@ -39,7 +37,7 @@ db: install
 run: db
 	@echo ""
 	@echo "  驻会执行主席管理平台: http://$(HOST):$(PORT)/   (全国学联 /acsf/  广东省学联 /gd/  北京市学联 /bj/)"
-	@echo "  公示页面（无需登录）: http://$(HOST):$(PORT)/acsf/public/"
+	@echo "  公示页面（无需登录）: http://$(HOST):$(PORT)/gd/public/   （全国学联往期公示 /acsf/public/）"
 	@echo ""
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 

@@ -53,6 +53,10 @@ class Config:
         self.DATABASE_OWNER_URL = env_str("DATABASE_OWNER_URL", None)
         self.DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE", "portal_app")
         self.REDIS_URL = env_str("REDIS_URL", None)
+        # Seconds before the web gives up on Redis (portal/core/redis.py); the worker's
+        # blocking wait for work keeps only the connect timeout.
+        self.REDIS_CONNECT_TIMEOUT = float(env_str("REDIS_CONNECT_TIMEOUT", "2"))
+        self.REDIS_SOCKET_TIMEOUT = float(env_str("REDIS_SOCKET_TIMEOUT", "5"))
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.UPLOAD_FOLDER = env_str("UPLOAD_FOLDER", str(instance / "uploads"))
         self.MAX_CONTENT_LENGTH = env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)

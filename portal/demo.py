@@ -65,7 +65,7 @@ def _add_schools(tenant: Tenant, rows) -> dict[str, School]:
                 db.session.flush()
                 # Most unions sit on the presidium; a few have lapsed terms or none (A5.2).
                 if kind == UnionKind.undergraduate or i % 3 == 0:
-                    end = dt.date(2028, 8, 31) if i % 7 else dt.date(2024, 8, 31)
+                    end = dt.date(2028, 8, 31) if i % 7 != 3 else dt.date(2024, 8, 31)
                     db.session.add(PresidiumMembership(tenant_id=tenant.id, union_id=union.id,
                                                        term_label="第二十七届", term_start=dt.date(2023, 8, 21),
                                                        term_end=end))
@@ -75,9 +75,9 @@ def _add_schools(tenant: Tenant, rows) -> dict[str, School]:
 
 
 # How far, in working days, the demo's dates reach from its planning day: back to the
-# schools' publicity and the letters (about 12), ahead to the nomination window's and the
+# finished cycle's letters and schools' publicity (about 75), ahead to the nomination window's and the
 # public notice's ends (15 and 7 by the rules, with room for the dashboards' look-ahead).
-DEMO_REACH_BACK, DEMO_REACH_AHEAD = 30, 40
+DEMO_REACH_BACK, DEMO_REACH_AHEAD = 90, 40
 
 
 def demo_planning_day(today: dt.date | None = None) -> tuple[dt.date, str | None]:
@@ -157,11 +157,9 @@ def _load_demo() -> list[tuple[str, str]]:
         from portal.selection.demo import load_selection_demo
 
         load_selection_demo(tenants, schools)
-        # Chapter 3: last year's cohort, confirmed (A6.5) and in residence with its records.
+        # Chapter 3: the finished cycle's chairs in residence, with the year's records so far.
         from portal.residency.demo import load_residency_demo
-        from portal.selection.demo import load_cohort_in_residence
 
-        load_cohort_in_residence(acsf, list(schools["acsf"].values())[12:19])
         load_residency_demo(tenants)
     load_demo_notifications_and_documents()
     return [(u[1], u[0]) for u in USERS]

@@ -7,6 +7,8 @@ migrations run as the owner and the app connects as the RLS-bound role ``portal_
 """
 from __future__ import annotations
 
+from tests.suite_clock import SUITE_TODAY, describe, extra_tables  # first: it may move the wall clock
+
 import contextlib
 import os
 import tempfile
@@ -20,7 +22,6 @@ from flask.testing import FlaskClient
 from portal import create_app
 from portal.core.db import activate_tenant, tenant_context
 from portal.extensions import db
-from tests.suite_clock import SUITE_TODAY, describe, extra_tables
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/portal_test"
 _tmpdir = tempfile.mkdtemp(prefix="portal-test-")

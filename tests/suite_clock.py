@@ -12,6 +12,11 @@ into 2027 and is refused, rightly. The suite therefore runs at ``SUITE_TODAY``:
 as `flask workdays import` reads) adds years to the test database and to this choice:
 ``TEST_HOLIDAY_TABLES=tests/data/holidays-2027-synthetic.csv`` runs the suite as if the 2027
 notice had been imported.
+
+``TEST_WALL_CLOCK`` (ISO timestamp, UTC unless it names a zone) moves the wall clock of the
+whole run there, ticking, with time-machine: ``TEST_WALL_CLOCK=2027-06-01T02:00:00Z`` is the
+suite on that morning, as CI runs it. (libfaketime did the same from outside the process, but
+slowed the run twenty-fold and stalled CI.)
 """
 from __future__ import annotations
 
@@ -21,6 +26,23 @@ import os
 
 from portal.core.clock import BEIJING
 from portal.core.workdays import WorkdayCalendar, YearData, parse_year_table
+
+
+def _travel():
+    value = os.environ.get("TEST_WALL_CLOCK")
+    if not value:
+        return None
+    import time_machine
+
+    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    traveller = time_machine.travel(moment, tick=True)
+    traveller.start()
+    return traveller
+
+
+WALL_CLOCK = _travel()  # before anything reads the date
 
 REACH = 80  # working days either side of the suite's today that the tests may count
 
@@ -49,6 +71,11 @@ SUITE_TODAY, REAL_TODAY, MISSING_YEAR = _choose()
 
 
 def describe() -> str:
+    moved = f"wall clock moved to {os.environ['TEST_WALL_CLOCK']}; " if WALL_CLOCK else ""
+    return moved + _describe()
+
+
+def _describe() -> str:
     if MISSING_YEAR is None:
         return f"suite clock: {SUITE_TODAY.isoformat()} (Beijing today {REAL_TODAY.isoformat()})"
     return (f"suite clock: {SUITE_TODAY.isoformat()} — Beijing today is {REAL_TODAY.isoformat()}, but the "

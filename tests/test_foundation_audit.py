@@ -169,7 +169,7 @@ def test_admin_browses_and_filters_the_trail_A7(client, login_as, session, as_te
     login_as(admin)
     page = client.get(f"/{t.slug}/audit/?action=rule.").get_data(as_text=True)
     rows = page.split("<table>")[1]
-    assert "rule.override" in rows and "test.changed" not in rows
+    assert "调整了规则" in rows and "changed" not in rows  # a sentence, not the raw code
     page = client.get(f"/{t.slug}/audit/?verify=1").get_data(as_text=True)
     assert "哈希链完整" in page
     data = client.get(f"/api/v1/{t.slug}/audit?article=A7").json

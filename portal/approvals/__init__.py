@@ -3,13 +3,14 @@
 
 def init_app(app):
     from portal.approvals.views import api_bp, bp
-    from portal.core.templating import register_nav
+    from portal.core.templating import register_nav, register_todo
     from portal.notifications.catalog import register_default_template
 
     app.register_blueprint(bp)
     app.register_blueprint(api_bp)
     register_nav(app, "approvals.index", "待审批", roles=("approver", "secretariat_admin", "secretariat_staff"),
                  badge="portal.approvals.views:badge")
+    register_todo(app, "portal.approvals.views:todo")
     register_default_template(
         "approvals.requested", "报请审批", article=None,
         subject="请审批：{{ title }}",

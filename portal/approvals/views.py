@@ -6,6 +6,7 @@ from typing import Literal
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.api.common import api_blueprint
@@ -28,6 +29,16 @@ PER_PAGE = 50
 def badge() -> int:
     """Pending requests this user may decide (the navigation's badge)."""
     return approvals.pending_count(g.get("roles", frozenset()))
+
+
+def todo(memberships):
+    """The approver's home: requests waiting for its decision."""
+    from portal.core.todo import Todo
+
+    roles = frozenset(m.role for m in memberships if getattr(m, "active", True))
+    if "approver" not in {str(r) for r in roles}:
+        return []
+    return [Todo("approver", _("待审批的请示"), count=approvals.pending_count(roles), url=url_for("approvals.index"))]
 
 
 def _get(request_id: int) -> ApprovalRequest:

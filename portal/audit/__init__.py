@@ -2,6 +2,8 @@
 
 
 def init_app(app):
+    from portal.core.audit import register_object
     from portal.audit.views import bp
 
     app.register_blueprint(bp)
+    register_object(app, "user", "portal.auth.models:User", lambda u: f"{u.name}（{u.email}）")

@@ -22,7 +22,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -283,3 +283,18 @@ def _walk_chain(tenant_id: int) -> ChainProblem | None:
 
 def snapshot(obj, fields: list[str]) -> dict:
     return {f: _jsonable(getattr(obj, f)) for f in fields}
+
+
+@dataclass(frozen=True)
+class ObjectKind:
+    """How the audit trail names one kind of object and links to it (portal/audit/readable.py)."""
+
+    model: str                      # "module:Model"
+    name: Callable[[Any], str]
+    endpoint: str | None = None     # the page showing one, the id passed as ``id_arg``
+    id_arg: str = "id"
+
+
+def register_object(app, object_type: str, model: str, name: Callable[[Any], str],
+                    endpoint: str | None = None, id_arg: str = "id") -> None:
+    app.extensions.setdefault("audit_objects", {})[object_type] = ObjectKind(model, name, endpoint, id_arg)

@@ -88,3 +88,10 @@ def register_nav(app, endpoint: str, label: str, roles=(), badge: str | None = N
 
 def register_dashboard_block(app, template: str):
     app.extensions.setdefault("portal_dashboard_blocks", []).append(template)
+
+
+def register_todo(app, provider: str):
+    """Features list the work waiting for the signed-in user on the home page: ``provider``
+    names a function (``"module:function"``) taking the request's memberships and returning
+    ``portal.core.todo.Todo`` items (each counted within what that user may see)."""
+    app.extensions.setdefault("portal_todo", []).append(provider)

@@ -13,3 +13,7 @@ def init_app(app):
     app.register_blueprint(bp)
     app.register_blueprint(api_bp)
     register_nav(app, "documents.index", "文件")
+    from portal.core.audit import register_object
+
+    register_object(app, "document", "portal.documents.models:GeneratedDocument", lambda d: d.filename,
+                    "documents.download", "doc_id")

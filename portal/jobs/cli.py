@@ -31,7 +31,7 @@ def worker(queues, burst, simple, no_periodic, name):
     unknown = [q for q in names if q not in QUEUES]
     if unknown:
         raise click.ClickException(f"未知的队列：{'、'.join(unknown)}（可用：{'、'.join(QUEUES)}）")
-    conn = get_redis()
+    conn = get_redis(worker=True)  # blocks while waiting for work: RQ sets its socket timeout
     stop = threading.Event()
     if not no_periodic:
         from portal.jobs.periodic import start_ticker

@@ -1,8 +1,7 @@
 """Demo data for Chapter 3 (issue 12 item 10): last year's cohort in residence.
 
-The cohort is selected the real way by portal.selection.demo (its pipeline, the A6.5
-confirmation, the ``chair.appointed`` signal opening each residency), about seven months
-before the demo's day; here the chairs, the department head and the secretariat record their obligations, some
+The cohort is this year's finished cycle of portal.selection.demo (its pipeline, the A6.5
+confirmation, the ``chair.appointed`` signal opening each residency); here the chairs, the department head and the secretariat record their obligations, some
 met, some due, some overdue, one returned for changes. The demo chair (chair@acsf.demo.cn)
 holds the first residency and lands on 我的驻会.
 """
@@ -21,6 +20,7 @@ from portal.residency import operations as rops
 from portal.residency.models import Residency
 from tenants.models import Role, Tenant
 
+DEMO_CHAIR = "chair@acsf.demo.cn"
 POSTS = ["全国学联秘书处", "团中央学校部", "全国学联秘书处", "团中央宣传部", "全国学联秘书处"]
 
 
@@ -34,6 +34,10 @@ def load_residency_demo(tenants: dict[str, Tenant]) -> None:
         residencies = list(db.session.scalars(sa.select(Residency).order_by(Residency.id)))
         if not residencies or db.session.scalar(sa.select(sa.func.count()).select_from(ObligationRecord)):
             return
+        demo_chair = find_user(DEMO_CHAIR)
+        if demo_chair is not None:  # the demo's chair login holds the first residency
+            residencies[0].chair.user_id = demo_chair.id
+            db.session.flush()
         for i, res in enumerate(residencies):
             groups = list(res.rule("residency.working_groups"))
             rops.set_post(res, post=POSTS[i % len(POSTS)], working_group=groups[i % len(groups)], actor=admin)

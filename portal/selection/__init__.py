@@ -15,7 +15,8 @@ TEMPLATES = [
 
 
 def init_app(app):
-    from portal.core.templating import register_dashboard_block, register_nav
+    from portal.core.templating import register_dashboard_block, register_nav, register_todo
+    from portal.selection import home
     from portal.selection import imports, outbox
     from portal.selection.views import bp
     from tenants.models import Role
@@ -31,3 +32,15 @@ def init_app(app):
     outbox.on_sent("invitation", invitation_delivered)  # A6.1: 送达 once the letter's notice went out
     register_nav(app, "selection.index", "选拔任用", roles=tuple(Role))
     register_dashboard_block(app, "selection/_dashboard_block.html")
+    register_todo(app, "portal.selection.home:todo")
+    from portal.core.audit import register_object
+
+    register_object(app, "selection_cycle", "portal.selection.models:SelectionCycle", lambda c: c.title,
+                    "selection.cycle", "cycle_id")
+    register_object(app, "invitation", "portal.selection.models:Invitation",
+                    lambda i: f"{i.school.name}" + (f"（{i.letter_number}）" if i.letter_number else ""),
+                    "selection.invitation", "inv_id")
+    register_object(app, "nomination", "portal.selection.models:Nomination", lambda n: f"{n.name}（{n.school.name}）",
+                    "selection.nomination", "nom_id")
+    register_object(app, "chair", "portal.selection.models:Chair", lambda c: c.name)
+    app.add_template_global(home.charts, "selection_charts")

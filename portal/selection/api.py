@@ -118,10 +118,13 @@ def invitations(cycle_id: int):
 
 @bp.post("/cycles/<int:cycle_id>/invitations")
 @require_roles(*ROLE_STAFF)
-@operation(body=sc.InvitationsIn, responses={201: sc.InvitationList})
+@operation(body=sc.InvitationsIn, responses={201: sc.InvitationList, 202: sc.JobStartedOut})
 @once
 def create_invitations(cycle_id: int, body: sc.InvitationsIn):
-    """Invite schools by id, by province or from the rotation roster (A4, A6.1)."""
+    """Invite schools by id, by province or from the rotation roster (A4, A6.1).
+
+    Up to 200 schools are invited at once (201, the invitations); more (a province, the
+    nation) by a background job (202, the job: poll ``/jobs/<id>``)."""
     c = v.get_cycle(cycle_id)
     mode = body.mode
     if mode == "rotation":
@@ -135,11 +138,11 @@ def create_invitations(cycle_id: int, body: sc.InvitationsIn):
         route = body.route
     else:
         ids, route = set(body.school_ids), body.route
-    created = ops.invite_schools(c, ids, route, actor=_actor())
+    created, job, started = ops.invite_many(c, ids, route, actor=_actor(), send=body.send)
+    if created is None:
+        return jsonify({"job": job.as_json(), "started": started}), 202
     out = {"items": [invitation_json(i) for i in created]}
-    if body.send and created:
-        # A6.1: the letters go out in a background job (thousands would outlast the request).
-        job, _started = ops.send_all_invitations(c, actor=_actor(), invitation_ids=[i.id for i in created])
+    if job is not None:  # A6.1: the letters go out in a background job
         out["job"] = job.as_json()
     return jsonify(out), 201
 

@@ -1,5 +1,10 @@
-"""Demo data for Chapter 2: a national cycle with nominations at every stage, a provincial
-cycle under gd's overridden rules, and a public notice window open (called by load_demo)."""
+"""Demo data for Chapter 2, the whole year at once (called by load_demo):
+
+* 全国学联: this academic year's cycle finished (chairs appointed, in residence) and next
+  year's open for nominations, where the demo liaison (北京大学) can nominate;
+* 广东省学联: a cycle in 公示, under gd's overridden rules (A22);
+* 北京市学联: a cycle in review (审查考察).
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -50,6 +55,8 @@ def _run_cycle(tenant: Tenant, year: str, schools: list[School], actor, approver
     ms = list(db.session.scalars(sa.select(Membership).where(Membership.user_id == actor.id)))
     noms = []
     for i, (inv, stage) in enumerate(zip(invs, stages)):
+        if stage == "letter":
+            continue  # the letter is out; the school has not answered yet
         values, errors = ops.clean_nomination(
             inv, _nominee(i, today, cycle.rule("selection.school_publicity_min_workdays")))  # A6.2
         if errors:
@@ -96,55 +103,45 @@ def _run_cycle(tenant: Tenant, year: str, schools: list[School], actor, approver
     return cycle
 
 
+def academic_years(today: dt.date) -> tuple[str, str]:
+    """The academic year under way (September to August) and the next one."""
+    y = today.year if today.month >= 9 else today.year - 1
+    return f"{y}-{y + 1}", f"{y + 1}-{y + 2}"
+
+
+FINISHED_BACK = 60   # working days before today that the finished cycle opened
+APPOINTED_BACK = 30  # ... and that its chairs were confirmed, their notice long over
+
+
 def load_selection_demo(tenants: dict[str, Tenant], schools: dict[str, dict[str, School]]) -> None:
     admin = find_user("admin@acsf.demo.cn")
     approver = find_user("approver@acsf.demo.cn")
     acsf = tenants["acsf"]
-    year = f"{clock.today().year}-{clock.today().year + 1}"
+    today = clock.today()
+    cal = calendar()
+    current, upcoming = academic_years(today)
     with tenant_context(acsf.id, db.session):
         picked = list(schools["acsf"].values())[:12]
-        stages = ["draft", "submitted", "eligibility_checked", "under_review", "reviewed",
-                  "ranked", "ranked", "ranked", "ranked", "submitted", "ranked", "draft"]
-        _run_cycle(acsf, year, picked, admin, approver, stages=stages, open_notice=True)
+        # This year's cycle, run some weeks ago and finished: its chairs are in residence.
+        with clock.pinned(cal.add_workdays(today, -FINISHED_BACK)):
+            done = _run_cycle(acsf, current, picked[4:12], admin, approver, stages=["ranked"] * 8, open_notice=True)
+        with clock.pinned(cal.add_workdays(today, -APPOINTED_BACK)):
+            ops.confirm_appointments(done, actor=admin, roles=SYSTEM, term_start=clock.today())
+        # Next year's cycle, open for nominations: 北京大学's letter waits for its liaison.
+        stages = ["letter", "draft", "submitted", "eligibility_checked", "under_review", "letter", "draft", "submitted",
+                  "letter", "submitted", "letter", "draft"]
+        _run_cycle(acsf, upcoming, picked, admin, approver, stages=stages, open_notice=False)
         # A4: organizations that sent chairs by rotation in earlier years (the roster shows who, when)
         for entry, served in zip(ops.rotation_roster()[:2], ("2023-2024", "2024-2025")):
             ops.mark_rotation_served(entry, served, actor=admin, note="往年轮值")
     gd = tenants["gd"]
     gd_admin = find_user("admin@gd.demo.cn")
     with tenant_context(gd.id, db.session):
-        picked = list(schools["gd"].values())
-        _run_cycle(gd, year, picked, gd_admin, gd_admin, stages=["ranked", "ranked", "reviewed", "submitted", "draft"],
-                   open_notice=True)
-
-
-DEMO_CHAIR = "chair@acsf.demo.cn"
-
-
-def load_cohort_in_residence(acsf: Tenant, schools: list[School]) -> None:
-    """Chapter 3's demo cohort: last year's cycle, selected about seven months before the demo's
-    day and confirmed (A6.5); the ``chair.appointed`` signal opens each residency. The demo
-    chair login (chair@acsf.demo.cn) is the first appointee's."""
-    from portal.core.workdays import NoCalendarData
-    from portal.selection.models import Nomination, NominationStatus
-
-    cal = calendar()
-    try:
-        opened = cal.add_workdays(clock.today(), -150)
-        term_start = cal.add_workdays(opened, 20)
-    except NoCalendarData:
-        return
-    admin, approver = find_user("admin@acsf.demo.cn"), find_user("approver@acsf.demo.cn")
-    with tenant_context(acsf.id, db.session):
-        with clock.pinned(opened):
-            cycle = _run_cycle(acsf, f"{opened.year - 1}-{opened.year}", schools, admin, approver,
-                               stages=["ranked"] * len(schools), open_notice=True)
-        publicized = list(db.session.scalars(sa.select(Nomination).where(
-            Nomination.cycle_id == cycle.id, Nomination.status == NominationStatus.publicized)
-            .order_by(Nomination.rank)))
-        if not publicized:
-            return
-        publicized[0].email = DEMO_CHAIR
-        confirm_on = cal.add_workdays(opened, 10)
-        with clock.pinned(confirm_on):
-            ops.confirm_appointments(cycle, actor=admin, roles=SYSTEM, term_start=term_start, today=confirm_on)
-        db.session.flush()  # written inside the tenant
+        _run_cycle(gd, upcoming, list(schools["gd"].values()), gd_admin, gd_admin,
+                   stages=["ranked", "ranked", "reviewed", "submitted", "draft"], open_notice=True)
+    bj = tenants["bj"]
+    bj_admin = find_user("admin@bj.demo.cn")
+    with tenant_context(bj.id, db.session):
+        _run_cycle(bj, upcoming, list(schools["bj"].values()), bj_admin, bj_admin,
+                   stages=["under_review", "reviewed", "eligibility_checked", "submitted", "under_review"],
+                   open_notice=False)

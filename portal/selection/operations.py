@@ -244,15 +244,20 @@ def unmark_rotation_served(entry: RotationEntry, academic_year: str, *, actor) -
 
 # --- invitations (A6.1) ----------------------------------------------------------------------
 
-def invite_schools(cycle: SelectionCycle, school_ids, route: Route, *, actor) -> list[Invitation]:
+def _check_invitable(cycle: SelectionCycle, ids: set[int]) -> None:
     if cycle.status != CycleStatus.open:
         raise Conflict(f"选拔已进入「{cycle.status_label}」阶段，不能再发函（{article_citation('A6.1')}）")
-    ids = {int(i) for i in school_ids}
     if not ids:
         raise DomainError("请至少选择一所学校")
-    schools = db.session.scalars(sa.select(School).where(School.id.in_(ids))).all()
-    if len(schools) != len(ids):
+    found = db.session.scalar(sa.select(sa.func.count()).select_from(School).where(School.id.in_(ids)))
+    if found != len(ids):
         raise DomainError("所选学校中有不属于本学联的学校")
+
+
+def invite_schools(cycle: SelectionCycle, school_ids, route: Route, *, actor) -> list[Invitation]:
+    ids = {int(i) for i in school_ids}
+    _check_invitable(cycle, ids)
+    schools = db.session.scalars(sa.select(School).where(School.id.in_(ids))).all()
     existing = set(db.session.scalars(sa.select(Invitation.school_id).where(Invitation.cycle_id == cycle.id)))
     created = []
     for s in sorted(schools, key=lambda s: s.code):
@@ -267,6 +272,53 @@ def invite_schools(cycle: SelectionCycle, school_ids, route: Route, *, actor) ->
                                    after={"school_id": inv.school_id, "route": route.value}) for inv in created],
                       actor=actor)
     return created
+
+
+INVITE_SCHOOLS = "selection.invite_schools"
+INVITE_INLINE = 200  # A6.1: more schools than this (a province, the nation) are invited by a job
+
+
+def cycle_job(cycle: SelectionCycle, kind: str):
+    """The latest background job of this kind for the cycle (its page shows the progress)."""
+    from portal.jobs.models import JobRecord
+
+    return db.session.scalar(sa.select(JobRecord).where(
+        JobRecord.subject == f"selection_cycle:{cycle.id}", JobRecord.kind == kind)
+        .order_by(JobRecord.id.desc()).limit(1))
+
+
+def _active(job) -> bool:
+    from portal.jobs.models import JobStatus
+
+    return job is not None and job.status in (JobStatus.queued, JobStatus.started, JobStatus.retrying)
+
+
+def invite_many(cycle: SelectionCycle, school_ids, route: Route, *, actor, send: bool = False):
+    """Invite schools (A6.1): a few at once, many (a province's thousands) in a background job
+    with progress, so the request answers at once. Returns ``(created, job, started)``: the
+    invitations made now (None when a job makes them) and the job, if any; a job already
+    inviting for this cycle is returned rather than a second one started."""
+    from portal.jobs import enqueue
+
+    ids = {int(i) for i in school_ids}
+    if len(ids) <= INVITE_INLINE:
+        created = invite_schools(cycle, ids, route, actor=actor)
+        job = None
+        if send and created:
+            job, _started = send_all_invitations(cycle, actor=actor, invitation_ids=[i.id for i in created])
+        return created, job, job is not None
+    _check_invitable(cycle, ids)  # refused at once, in the request, not later in the job
+    lock_row(SelectionCycle, cycle.id)
+    running = cycle_job(cycle, INVITE_SCHOOLS)
+    if _active(running):
+        return None, running, False
+    job = enqueue("portal.selection.jobs.invite_schools", cycle.id, getattr(actor, "id", None), sorted(ids),
+                  route.value, send, queue="default", tenant_id=cycle.tenant_id, kind=INVITE_SCHOOLS,
+                  label=f"添加学校（{len(ids)} 所）", created_by=None if isinstance(actor, str) else actor,
+                  subject=f"selection_cycle:{cycle.id}")
+    audit.record("invitation.bulk_invite_started", "selection_cycle", cycle.id, actor=actor, article="A6.1",
+                 after={"job_id": job.id, "schools": len(ids), "route": route.value, "send": send})
+    return None, job, True
 
 
 LETTER_SERIES = "selection.invitation_letter:{year}"
@@ -327,11 +379,7 @@ SEND_LETTERS = "selection.send_invitations"
 
 def letters_job(cycle: SelectionCycle):
     """The latest job sending this cycle's letters (its page shows the progress), or None."""
-    from portal.jobs.models import JobRecord
-
-    return db.session.scalar(sa.select(JobRecord).where(
-        JobRecord.subject == f"selection_cycle:{cycle.id}", JobRecord.kind == SEND_LETTERS)
-        .order_by(JobRecord.id.desc()).limit(1))
+    return cycle_job(cycle, SEND_LETTERS)
 
 
 def send_all_invitations(cycle: SelectionCycle, *, actor, invitation_ids: list[int] | None = None):
@@ -340,11 +388,10 @@ def send_all_invitations(cycle: SelectionCycle, *, actor, invitation_ids: list[i
     Returns (job, started): a job already sending this cycle's letters is returned rather
     than a second one started (two clicks, two staff members: one job)."""
     from portal.jobs import enqueue
-    from portal.jobs.models import JobStatus
 
     lock_row(SelectionCycle, cycle.id)
     running = letters_job(cycle) if invitation_ids is None else None
-    if running is not None and running.status in (JobStatus.queued, JobStatus.started, JobStatus.retrying):
+    if _active(running):
         return running, False
     pending = sa.select(sa.func.count()).select_from(Invitation).where(
         Invitation.cycle_id == cycle.id, Invitation.sent_at.is_(None))
@@ -489,6 +536,16 @@ FIELDS = [
     ("publicity_end", "校内公示结束日期", "date", "day"),  # "day": a month alone (2026年11月) is refused
 ]
 LABELS = {k: label for k, label, _, _ in FIELDS}
+# The nominee form's sections (the 推荐表's own grouping); every field belongs to one.
+FIELD_SECTIONS = [
+    ("基本信息", ("name", "gender", "ethnicity", "birth_date", "id_number", "political_status")),
+    ("学生组织任职", ("union", "presidium_position", "elected_on")),
+    ("学业与能力", ("degree_level", "major", "grade_rank", "grade_cohort", "baoyan_eligible", "languages",
+                  "computer_skills")),
+    ("品行与联系方式", ("discipline_record", "phone", "email")),
+    ("校内公示（第六条第（二）项）", ("publicity_start", "publicity_end")),
+]
+OPTIONAL_FIELDS = frozenset({"discipline_record"})
 CHOICE_ALIASES = {POLITICAL_STATUSES: POLITICAL_STATUS_ALIASES}
 # Fields whose other ways of writing are read as the canonical value; the reading is shown back.
 READ_AS_FIELDS = frozenset({"phone", "political_status"})
@@ -909,6 +966,30 @@ def _set_check(nom, item, result, reason, *, automatic, evidence=None, actor=Non
     audit.record("eligibility.checked", "nomination", nom.id, actor=actor, article=item, before=before,
                  after={"item": item, "result": result.value, "reason": reason})
     return c
+
+
+def presidium_warning(school_id: int, on: dt.date | None = None) -> str | None:
+    """A5.2 said at entry rather than after 报送: the school's student organizations that have
+    no presidium term running on ``on`` (a nominee from them would fail the check), or None."""
+    on = on or _today()
+    unions = db.session.scalars(sa.select(StudentUnion).where(StudentUnion.school_id == school_id)
+                                .order_by(StudentUnion.id)).all()
+    terms: dict[int, list[PresidiumMembership]] = {}
+    for t in db.session.scalars(sa.select(PresidiumMembership).where(
+            PresidiumMembership.union_id.in_([u.id for u in unions]))):
+        terms.setdefault(t.union_id, []).append(t)
+    lapsed = []
+    for u in unions:
+        mine = terms.get(u.id, [])
+        if any(t.valid_on(on) for t in mine):
+            continue
+        last = max(mine, key=lambda t: t.term_start) if mine else None
+        lapsed.append(f"{u.name}的主席团成员团体任期（{last.term_label}）至{last.term_end:%Y-%m-%d}已届满"
+                      if last and last.term_end else f"{u.name}不是本学联主席团成员团体")
+    if not lapsed:
+        return None
+    return (f"{'；'.join(lapsed)}。由其推荐的人选将不能通过资格条件核查（{article_citation('A5.2')}），"
+            f"请推荐有效任期内的主席团成员团体的主席团成员，或先请秘书处更新主席团名册。")
 
 
 def run_eligibility(nom: Nomination, cycle: SelectionCycle, *, actor) -> list[EligibilityCheck]:

@@ -183,6 +183,7 @@ def cycle(cycle_id: int):
                            conflicts=conflicts, conflict_names=conflict_names, open_noms=open_noms,
                            chairs=chairs, schools=schools, reachable=reachable, PIPELINE=PIPELINE,
                            STATUS_LABELS=STATUS_LABELS, letters_job=ops.letters_job(c) if staff else None,
+                           invite_job=ops.cycle_job(c, ops.INVITE_SCHOOLS) if staff else None,
                            today=clock.today())
 
 
@@ -201,8 +202,13 @@ def invite(cycle_id: int):
         ids = set(db.session.scalars(sa.select(School.id).where(School.province_code == request.form.get("province"))))
     else:
         ids = {int(i) for i in request.form.getlist("school_id") if i.isdigit()}
-    created = ops.invite_schools(c, ids, route, actor=actor())
-    return _done(_("已添加 %(n)s 所学校", n=len(created)), url_for("selection.cycle", cycle_id=c.id))
+    created, job, started = ops.invite_many(c, ids, route, actor=actor())
+    if created is not None:
+        return _done(_("已添加 %(n)s 所学校", n=len(created)), url_for("selection.cycle", cycle_id=c.id))
+    # A6.1: a province's thousands of schools are added by a background job; the page shows it.
+    flash(_("正在后台添加 %(n)s 所学校，进度见本页", n=len(ids)) if started
+          else _("学校正在后台添加中，未重复提交"), "success" if started else "info")
+    return redirect(url_for("selection.cycle", cycle_id=c.id, _anchor="invite-job"))
 
 
 @bp.route("/invitations/<int:inv_id>/send", methods=["POST"])
@@ -305,6 +311,7 @@ def invitation(inv_id: int):
     ids = [i for i in (inv.pdf_document_id, inv.docx_document_id) if i]
     docs = {d.id: d for d in db.session.scalars(sa.select(GeneratedDocument).where(GeneratedDocument.id.in_(ids)))}
     return render_template("selection/invitation.html", inv=inv, noms=noms, limit=ops.nominee_limit(inv),
+                           presidium_warning=ops.presidium_warning(inv.school_id, on=inv.cycle.opened_on),
                            delivery_methods=ops.DELIVERY_METHODS, now_local=clock.now().strftime("%Y-%m-%dT%H:%M"),
                            cycle=inv.cycle, letters=[(fmt, docs.get(i)) for fmt, i in
                                                      (("pdf", inv.pdf_document_id), ("docx", inv.docx_document_id))
@@ -331,7 +338,10 @@ def new_nomination(inv_id: int):
                 ops.store_attachment(nom, "photo", uploaded_filename(photo), photo.read(), actor=actor())
             return _done(_("已保存为草稿，确认无误后请报送"), url_for("selection.nomination", nom_id=nom.id))
         g._no_commit = True
-    return render_template("selection/nomination_form.html", inv=inv, fields=ops.FIELDS, errors=errors, data=data,
+    return render_template("selection/nomination_form.html", inv=inv, errors=errors, data=data,
+                           by_key={k: (label, kind, extra) for k, label, kind, extra in ops.FIELDS},
+                           sections=ops.FIELD_SECTIONS, optional=ops.OPTIONAL_FIELDS, labels=ops.LABELS,
+                           presidium_warning=ops.presidium_warning(inv.school_id, on=inv.cycle.opened_on),
                            unions=[u.kind.value for u in _unions(inv.school_id)]), (400 if errors else 200)
 
 

@@ -1,7 +1,10 @@
-// Forms that cannot be undone ask first: <form data-confirm="what will happen">.
+// What cannot be undone asks first: <form data-confirm="..."> or <button data-confirm="...">
+// (the button that submits wins, so one form can hold a safe and an irreversible choice).
 document.addEventListener("submit", function (event) {
   var form = event.target;
-  var message = form && form.getAttribute && form.getAttribute("data-confirm");
+  var button = event.submitter;
+  var message = (button && button.getAttribute && button.getAttribute("data-confirm")) ||
+    (form && form.getAttribute && form.getAttribute("data-confirm"));
   if (message && !window.confirm(message)) {
     event.preventDefault();
   }

@@ -154,6 +154,13 @@ def test_A6_national_cycle_from_letter_to_chair_in_the_browser(live, browser):
     errors = []  # script errors and CSP violations (failed loads such as a 400 form page are expected)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
+    asked = []  # what cannot be undone asks first (issue 9 item 4): the walk reads and accepts
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
 
     def said(text):
         expect(page.locator(".flash", has_text=text)).to_be_visible()
@@ -407,3 +414,28 @@ def test_A6_national_cycle_from_letter_to_chair_in_the_browser(live, browser):
     # Reported, not asserted: speed belongs in the benchmarks, and a loaded CI machine is slower.
     elapsed = time.monotonic() - started
     print(f"\n[timing] browser walk of the national cycle: {elapsed:.1f} s")
+
+
+def test_phone_header_folds_into_a_menu_and_pages_do_not_overflow(live, browser):
+    """Issue 9, item 7: at 390×844 the navigation is a menu, the header stays small, and wide
+    tables scroll inside their frame instead of pushing the page sideways."""
+    from playwright.sync_api import expect
+
+    _app, base = live
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page.goto(f"{base}/login")
+    page.fill("#email", ADMIN)
+    page.fill("#password", PASSWORD)
+    page.locator("main").get_by_role("button", name="登录").click()
+    expect(page.locator("h1")).to_contain_text("中华全国学生联合会")
+    assert page.evaluate("document.querySelector('header.top').getBoundingClientRect().height") < 120
+    nav = page.locator("#main-nav")
+    expect(nav).to_be_hidden()
+    page.click("label.nav-toggle-label")
+    expect(nav).to_be_visible()
+    expect(nav.get_by_role("link", name="规则对照")).to_be_visible()
+    for path in ("/acsf/", "/acsf/rules/", "/acsf/selection/", "/acsf/audit/"):
+        page.goto(base + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, (path, overflow)
+    page.close()
