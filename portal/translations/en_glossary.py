@@ -354,14 +354,14 @@ EN = {
 "%(year)s年": "%(year)s", "下一期限": "Next deadline", "下一项": "Next", "义务": "Obligation",
 "任用依据": "appointed under", "全部届别": "All cohorts", "内容": "Content", "原定至 %(end)s": "appointed until %(end)s",
 "周期": "Period", "届别": "Cohort", "岗位": "Post", "岗位和工作小组": "Post and working group",
-"工作小组": "Working group", "已完成 / 应完成": "Met / due so far", "已记录": "Recorded", "已逾期": "Overdue",
+"工作小组": "Working group", "已完成 / 应完成": "Met / due so far", "已记录": "Recorded",
 "应完成": "Required", "必须上传": "required", "派出学校": "Sending school",
 "您还没有驻会记录。任用确认后，这里会显示您的任期和驻会义务。":
     "You have no residency yet. Once your appointment is confirmed, your term and obligations appear here.",
 "意见：": "Comment: ", "截至今日应完成 %(req)s 项，已完成 %(met)s 项。期限按国务院公布的工作日计算。":
     "%(met)s of %(req)s items due so far are met. Deadlines count the State Council's working days.",
 "日期": "Date", "暂无驻会执行主席": "No resident executive chairs yet", "期限：%(due)s": "Due: %(due)s",
-"目前没有待完成的事项": "Nothing is waiting for you now", "记录": "Records", "记录人": "Recorded by",
+"目前没有待完成的事项": "Nothing is waiting for you now", "记录人": "Recorded by",
 "记录（%(n)s）": "Records (%(n)s)", "证明材料（PDF、JPG、PNG）": "Evidence (PDF, JPG, PNG)",
 "证明材料：": "Evidence: ", "退回修改": "Returned for changes",
 "退回时请写明需要修改的内容": "When returning, say what must change", "逾期": "Overdue", "需提交：": "To submit: ",
