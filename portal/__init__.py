@@ -93,6 +93,7 @@ FEATURES = [
     "portal.members",
     "portal.settings",
     "portal.approvals",
+    "portal.residency",
     "portal.admin",
 ]
 

@@ -157,6 +157,10 @@ def _load_demo() -> list[tuple[str, str]]:
         from portal.selection.demo import load_selection_demo
 
         load_selection_demo(tenants, schools)
+        # Chapter 3: the finished cycle's chairs in residence, with the year's records so far.
+        from portal.residency.demo import load_residency_demo
+
+        load_residency_demo(tenants)
     load_demo_notifications_and_documents()
     return [(u[1], u[0]) for u in USERS]
 

@@ -7,7 +7,7 @@ from tenants.models import Membership, Tenant  # noqa: F401
 from tenants.rules.models import RuleOverride, RulesetVersion, RuleValue  # noqa: F401
 from portal.core.calendar import HolidayDay, HolidayYear  # noqa: F401
 from portal.selection.models import (  # noqa: F401
-    Chair, CycleStep, Disqualification, EligibilityCheck, InterviewPanel, InterviewScore, Invitation,
+    CycleStep, Disqualification, EligibilityCheck, InterviewPanel, InterviewScore, Invitation,
     Nomination, NominationAttachment, Objection, PanelConflict, Panelist, PublicNotice, Review, RotationEntry,
     SelectionCycle,
 )
@@ -21,3 +21,7 @@ from portal.core.approvals import ApprovalRequest  # noqa: F401,E402
 from portal.core.numbering import DocumentCounter  # noqa: F401,E402
 from portal.core.once import FormSubmission  # noqa: F401,E402
 from portal.core.vault import FileAccess, StoredFile  # noqa: F401,E402
+from portal.residency.models import (  # noqa: F401,E402
+    Chair, LeadershipMeeting, MeetingAttendee, Residency, Talk, TalkReader,
+)
+from portal.core.obligations import ObligationRecord  # noqa: F401,E402

@@ -106,6 +106,7 @@ ARG_TABLES = {
     "record_id": "audit_records", "notice_id": "selection_public_notices", "nid": "notifications",
     "token_id": "api_tokens", "message_id": "mailbox_messages", "item_id": "inbox_items",
     "att_id": "selection_attachments", "obj_id": "selection_objections", "entry_id": "selection_rotation_entries",
+    "res_id": "residencies", "rec_id": "obligation_records",
 }
 PER_ARG = 6
 

@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
 import rls  # noqa: E402
 
 revision = '0014_workflow_approvals'
-down_revision = '0012_document_templates'
+down_revision = '0013_residency'
 branch_labels = None
 depends_on = None
 

@@ -11,6 +11,11 @@ bp = Blueprint("dashboard", __name__, url_prefix="/<tenant>", template_folder="t
 @bp.route("/")
 def index():
     """Each role's home: the work waiting for this user, with counts and links (issue 9)."""
+    roles = {str(r) for r in g.get("roles", ())}
+    if roles == {"chair"}:  # a chair's home is their own year in residence (A8)
+        from flask import redirect, url_for
+
+        return redirect(url_for("residency.mine"))
     rules = effective_rules(g.tenant)
     overridden = [r for r in rules if r.overridden]
     home = todo.collect(g.get("memberships") or [])

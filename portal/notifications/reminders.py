@@ -31,6 +31,10 @@ class Deadline:
     context: dict = field(default_factory=dict)
     # None: the reminder's roles; else only these user ids (e.g. one chair).
     user_ids: tuple[int, ...] | None = None
+    # A deadline with its own window (an obligation's reminder offset, an escalation after the
+    # due date): it fires from this day on, up to ``until`` when given, whatever workdays_before.
+    fires_from: dt.date | None = None
+    until: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,8 @@ def _deadlines(reminder: Reminder, tenant) -> list[Deadline]:
 def due_today(reminder: Reminder, deadline: Deadline, today: dt.date) -> bool:
     from portal.core.calendar import calendar
 
+    if deadline.fires_from is not None:
+        return deadline.fires_from <= today and (deadline.until is None or today <= deadline.until)
     if today > deadline.due:
         return False
     try:

@@ -526,21 +526,5 @@ class Disqualification(TenantScoped, db.Model):
     decided_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow, nullable=False)
 
 
-class Chair(TenantScoped, TimestampMixin, db.Model):
-    """A confirmed resident executive chair (驻会执行主席); chapter 3 builds on it."""
-
-    __tablename__ = "chairs"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("selection_cycles.id"), nullable=False, index=True)
-    nomination_id: Mapped[int] = mapped_column(sa.ForeignKey("selection_nominations.id"), nullable=False, unique=True)
-    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
-    school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id"), nullable=False)
-    name: Mapped[str] = mapped_column(sa.String(40), nullable=False)
-    term_start: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
-    term_end: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
-    active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
-
-    school = relationship("School", lazy="joined")
-
-    __table_args__ = (sa.CheckConstraint("term_end > term_start", name="term_order"),)
+# Chapter 3 owns the chair's record (portal.residency); the name stays importable from here.
+from portal.residency.models import Chair  # noqa: E402,F401

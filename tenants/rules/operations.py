@@ -119,13 +119,20 @@ def effective_rules(tenant: Tenant, version: RulesetVersion | None = None) -> Ef
         result[rule.key] = EffectiveRule(
             rule=rule,
             national_value=national[rule.key],
-            value=o.value if o else national[rule.key],
+            value=_overridden(rule, national[rule.key], o.value) if o else national[rule.key],
             source="override" if o else "national",
             reason=o.reason if o else None,
             version_code=version.code,
             refused=refused,
         )
     return EffectiveRules(result, version)
+
+
+def _overridden(rule: RuleDef, national: Any, local: Any) -> Any:
+    # An obligation override names only what the province changes; the rest follows the nation.
+    if rule.type == "obligation" and isinstance(national, dict) and isinstance(local, dict):
+        return {**national, **local}
+    return local
 
 
 def set_override(tenant: Tenant, key: str, raw_value: Any, reason: str, actor) -> RuleOverride:

@@ -101,6 +101,10 @@ class RuleDef:
             return
         name = f"「{self.label}」"
         why = f"{self.citation}规定“{b.wording}”，地方学联参照执行（第二十二条）只能从严，不能放宽"
+        if self.type == "obligation":  # the floor binds the obligation's minimum count
+            if b.kind == "floor" and "min_count" in v and v["min_count"] < b.value:
+                raise RuleError(f"{name}的最少次数不能少于{_fmt(b.value)}次：{why}", self.key)
+            return
         if b.kind in ("floor", "range") and _num(v) < b.value:
             raise RuleError(f"{name}不能少于{_fmt(b.value)}{self.unit}：{why}", self.key)
         if b.kind == "ceiling" and _num(v) > b.value:
@@ -197,6 +201,8 @@ class RuleDef:
             if self.max_items is not None and len(items) > self.max_items:
                 raise RuleError(f"{name}最多{self.max_items}项", self.key)
             return items
+        if self.type == "obligation":
+            return clean_obligation(value, name, self.key)
         raise RuleError(f"未知的规则类型 {self.type}", self.key)
 
     def _check_bounds(self, v, name: str) -> None:
@@ -204,6 +210,97 @@ class RuleDef:
             raise RuleError(f"{name}不能小于{_fmt(self.min)}{self.unit}", self.key)
         if self.max is not None and v > self.max:
             raise RuleError(f"{name}不能大于{_fmt(self.max)}{self.unit}", self.key)
+
+
+# --- obligations (issue 11 item 4): minimum counts with working-day due dates --------------------
+# An "obligation" rule's value declares one duty of a subject (a chair's residency): what it is,
+# how often, who records it, who accepts it, what evidence it needs, and its working-day offsets.
+# A province overrides only what it changes ("次数:2、提醒:10"); the rest follows the national value.
+OBLIGATION_PERIODS = ("term", "segment", "month", "months")
+OBLIGATION_ROLES = ("chair", "department_head", "secretariat_admin", "secretariat_staff")
+OBLIGATION_INTS = {  # field: (Chinese name in an override, minimum, maximum)
+    "min_count": ("次数", 1, 50),
+    "every_months": ("间隔月数", 1, 12),
+    "due_workdays": ("期限", 0, 120),
+    "due_months_before_end": ("提前月数", 0, 11),
+    "remind_workdays": ("提醒", 0, 60),
+    "escalate_workdays": ("上报", 0, 60),
+}
+OBLIGATION_TEXTS = {"label": 60, "evidence": 60, "min_count_rule": 80, "every_months_rule": 80}
+_OBLIGATION_BY_NAME = {v[0]: k for k, v in OBLIGATION_INTS.items()}
+
+
+def clean_obligation(value: Any, name: str, key: str | None) -> dict:
+    """A whole or partial obligation: a dict, a JSON object, or 「次数:2、提醒:10」 (numbers only)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("{"):
+            import json
+
+            try:
+                value = json.loads(text)
+            except ValueError:
+                raise RuleError(f"{name}应为 JSON 对象或「次数:2、提醒:10」", key) from None
+        else:
+            parsed = {}
+            for part in (p.strip() for p in text.replace("，", ",").replace("、", ",").split(",")):
+                if not part:
+                    continue
+                label, sep, num = part.replace("：", ":").partition(":")
+                field_name = _OBLIGATION_BY_NAME.get(label.strip(), label.strip())
+                if not sep or field_name not in OBLIGATION_INTS:
+                    raise RuleError(f"{name}中的「{part[:30]}」应写作「次数:2」「提醒:10」「上报:5」「期限:0」", key)
+                parsed[field_name] = num.strip()
+            value = parsed
+    if not isinstance(value, dict) or not value:
+        raise RuleError(f"{name}应为义务的设置（如「次数:2、提醒:10」）", key)
+    out: dict = {}
+    for k, v in value.items():
+        if k in OBLIGATION_INTS:
+            label, lo, hi = OBLIGATION_INTS[k]
+            if v is None and k == "every_months":
+                out[k] = None
+                continue
+            try:
+                if isinstance(v, bool) or (isinstance(v, float) and not v.is_integer()):
+                    raise ValueError
+                iv = int(str(v).strip()) if isinstance(v, str) else int(v)
+            except (TypeError, ValueError):
+                raise RuleError(f"{name}的{label}应为整数，收到「{str(v)[:20]}」", key) from None
+            if not lo <= iv <= hi:
+                raise RuleError(f"{name}的{label}应在 {lo} 到 {hi} 之间", key)
+            out[k] = iv
+        elif k in OBLIGATION_TEXTS:
+            if v is None and k.endswith("_rule"):
+                out[k] = None
+                continue
+            if not isinstance(v, str) or not v.strip() or len(v.strip()) > OBLIGATION_TEXTS[k]:
+                raise RuleError(f"{name}的 {k} 应为不超过 {OBLIGATION_TEXTS[k]} 字的文字", key)
+            if k.endswith("_rule") and v.strip() not in REGISTRY:
+                raise RuleError(f"{name}引用了未知的规则「{v[:80]}」", key)
+            out[k] = v.strip()
+        elif k == "period":
+            if v not in OBLIGATION_PERIODS:
+                raise RuleError(f"{name}的周期只能是：{'、'.join(OBLIGATION_PERIODS)}", key)
+            out[k] = v
+        elif k == "anchor":
+            if v not in ("start", "end"):
+                raise RuleError(f"{name}的期限起算点只能是 start 或 end", key)
+            out[k] = v
+        elif k in ("recorded_by", "reviewed_by"):
+            if not isinstance(v, (list, tuple)) or any(r not in OBLIGATION_ROLES for r in v) or (
+                    k == "recorded_by" and not v):
+                raise RuleError(f"{name}的 {k} 只能从以下角色中选择：{'、'.join(OBLIGATION_ROLES)}", key)
+            out[k] = list(dict.fromkeys(v))
+        elif k == "evidence_required":
+            if not isinstance(v, bool):
+                raise RuleError(f"{name}的 evidence_required 应为 true 或 false", key)
+            out[k] = v
+        else:
+            raise RuleError(f"{name}没有「{str(k)[:30]}」这一项", key)
+    if out.get("period") == "months" and not (out.get("every_months") or out.get("every_months_rule")):
+        raise RuleError(f"{name}按月数周期时须有间隔月数", key)
+    return out
 
 
 def parse_weights(value) -> list[tuple[str, int]]:
@@ -341,6 +438,60 @@ _R(RuleDef("residency.rotation_period_months", "A12", "轮岗周期", "Post rota
 _R(RuleDef("residency.working_groups", "A13", "工作小组", "Working groups", "list",
            ["宣传思想小组", "组织建设小组", "权益服务小组", "合作交流小组"], min_items=1, max_items=10,
            measures=Bound("norm", None, "分组牵头全国学联委员会宣传思想小组、组织建设小组、权益服务小组、合作交流小组相关工作")))
+# --- Chapter 3: the obligations of the year in residence (portal.core.obligations) ----------
+# Each obligation is one rule: the national value declares it whole; a province overrides what
+# it changes. Minimum counts are floors (A22: a province may only be stricter).
+SECRETARIAT = ["secretariat_admin", "secretariat_staff"]
+
+
+def _obligation(key, article, label, label_en, wording, *, period, min_count=1, recorded_by=("chair",),
+                reviewed_by=tuple(SECRETARIAT), evidence="", evidence_required=False, due_workdays=0,
+                remind_workdays=10, escalate_workdays=5, **extra):
+    value = {"label": label, "period": period, "min_count": min_count, "recorded_by": list(recorded_by),
+             "reviewed_by": list(reviewed_by), "evidence": evidence or "记录", "evidence_required": evidence_required,
+             "due_workdays": due_workdays, "remind_workdays": remind_workdays,
+             "escalate_workdays": escalate_workdays, **extra}
+    _R(RuleDef(f"residency.obligation.{key}", article, label, label_en, "obligation", value,
+               help="周期 term 驻会期间、segment 每个轮岗阶段、month 每月、months 每若干个月；"
+                    "期限、提醒、上报均以工作日计。",
+               measures=Bound("floor", min_count, wording)))
+
+
+_obligation("a9_report", "A9", "向团中央书记处汇报思想、学习和工作情况", "Report to the CYL Central Secretariat",
+            "驻会执行主席驻会期间至少向书记处汇报1次思想、学习和工作情况", period="term",
+            min_count_rule="residency.min_reports_to_leadership", due_months_before_end=1,
+            evidence="汇报材料", evidence_required=False)
+_obligation("a9_talk", "A9", "部门主要负责同志谈心谈话", "One-to-one talk by the department head",
+            "参与工作所在部门主要负责同志应当定期与驻会执行主席谈心谈话", period="months",
+            every_months_rule="residency.talk_interval_months", recorded_by=("department_head",),
+            reviewed_by=(), evidence="谈话记录", remind_workdays=5)
+_obligation("a10_1_study", "A10.1", "集体学习", "Collective study", "开展集体学习", period="month",
+            recorded_by=SECRETARIAT, reviewed_by=(), evidence="签到表（出勤记录）", remind_workdays=5)
+_obligation("a10_2_course", "A10.2", "深入高校参加课程并形成研学心得", "University course and study reflection",
+            "深入高校参加思政课程或专业课程，与同学交流研学感悟，形成研学心得", period="segment",
+            evidence="研学心得", evidence_required=True)
+_obligation("a10_3_topic", "A10.3", "确定课题研究选题", "Research topic chosen",
+            "结合专业特长和驻会工作实际，形成课题研究成果", period="term", anchor="start", due_workdays=20,
+            evidence="选题报告")
+_obligation("a10_3_result", "A10.3", "形成课题研究成果", "Research result",
+            "结合专业特长和驻会工作实际，形成课题研究成果", period="term", due_workdays=10,
+            evidence="课题研究成果", evidence_required=True)
+_obligation("a11_1_survey", "A11.1", "以观察员身份参与高校学生思想动态调研", "Observer in student-opinion surveys",
+            "发挥驻会执行主席“观察员”作用，主动参与高校学生思想动态调研", period="segment", evidence="调研记录")
+_obligation("a11_2_forum", "A11.2", "与同学、团学骨干面对面座谈（纳入研学成果）", "Forums with students",
+            "与同学、团学骨干经常性开展面对面座谈，了解同学思想动态和学生会工作开展情况，纳入研学成果",
+            period="months", every_months=2, evidence="座谈纪要")
+_obligation("a11_3_joint_survey", "A11.3", "会同地方学联开展热点问题调研并形成调研成果",
+            "Joint surveys with local federations", "常态化会同各级学联学生会开展高校青年学生热点问题调研，形成调研成果",
+            period="segment", evidence="调研成果", evidence_required=True)
+_obligation("a11_4_exchange", "A11.4", "参加青年外事和对港澳台青年交流活动并形成成果报告",
+            "Foreign-affairs and HK/Macao/Taiwan exchanges", "积极参加青年外事活动和对港澳台青年交流活动，形成成果报告",
+            period="term", due_workdays=10, evidence="成果报告", evidence_required=True)
+_obligation("a14_org_life", "A14", "按规定参加组织生活", "Organizational life attended",
+            "驻会期间按规定参加组织生活", period="month", evidence="组织生活记录", remind_workdays=5,
+            escalate_workdays=3)
+_obligation("a14_dues", "A14", "及时、足额缴纳党（团）费", "Membership dues paid",
+            "及时、足额缴纳党（团）费", period="month", evidence="缴费凭证", remind_workdays=5, escalate_workdays=3)
 # --- Chapter 4: incentives and guarantees -------------------------------------------------
 _R(RuleDef("incentives.allowance_standard", "A15", "补贴标准", "Allowance standard", "str",
            "按国家规定的毕业参加工作的初期工资或见习期工资标准发放（人薪发〔1990〕20号）", max=200))

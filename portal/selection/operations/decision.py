@@ -9,6 +9,7 @@ from portal.core import audit
 from portal.core.concurrency import lock_row
 from portal.core.db import utcnow
 from portal.core.errors import Conflict, DomainError
+from portal.core.signals import chair_appointed
 from portal.extensions import db
 from portal.selection import consent, outbox, workflow
 from portal.selection.models import (
@@ -111,6 +112,7 @@ def confirm_appointments(cycle: SelectionCycle, *, actor, roles, term_start: dt.
     for c, n in zip(chairs, [n for n in noms if n.id not in blocked]):
         audit.record("chair.appointed", "chair", c.id, actor=actor, article="A6.5",
                      after={"nomination_id": n.id, "name": c.name, "term_start": c.term_start, "term_end": c.term_end})
+        chair_appointed.send(c, cycle=cycle, nomination=n, actor=actor)  # residency opens the year (A8)
         for m in _liaisons(n.school_id):
             outbox.notify(cycle.tenant_id, template_key="selection.appointment",
                           context={"name": n.name, "school": n.school.name, "term_start": c.term_start.isoformat(),
