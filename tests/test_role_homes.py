@@ -90,3 +90,20 @@ def test_home_in_english(client, session, login_as):
     client.get("/lang/en")
     page = client.get(f"/{w.tenant.slug}/").get_data(as_text=True)
     assert "未发出的推荐函" not in page and "秘书处待办" not in page
+
+
+def test_A9_secretariat_home_counts_residency_records_waiting_for_confirmation(client, session, login_as):
+    from portal.core.obligations import ObligationRecord, RecordStatus
+    from portal.residency import operations as rops
+    from tests.factories_residency import cohort
+
+    w, (res,) = cohort(1)
+    with tenant_context(w.tenant.id, db.session):
+        spec = next(s for s in rops.specs_for(res) if s.reviewed_by)  # one the secretariat confirms
+        db.session.add(ObligationRecord(tenant_id=w.tenant.id, subject_type=rops.SUBJECT_TYPE, subject_id=res.id,
+                                        obligation_key=spec.key, occurred_on=res.term_start, title="思想汇报",
+                                        status=RecordStatus.submitted, recorded_role="chair"))
+        db.session.flush()
+    login_as(w.admin)
+    page = client.get(f"/{w.tenant.slug}/").get_data(as_text=True)
+    assert _item(page, "待确认的驻会记录") == "1"

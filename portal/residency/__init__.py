@@ -3,7 +3,7 @@
 
 def init_app(app):
     from portal.core.signals import chair_appointed
-    from portal.core.templating import register_nav
+    from portal.core.templating import register_nav, register_todo
     from portal.notifications.catalog import register_default_template
     from portal.notifications.reminders import Reminder, register_reminder
     from portal.residency.api import api_bp
@@ -17,6 +17,7 @@ def init_app(app):
     register_nav(app, "residency.roster", "驻会名册",
                  roles=("secretariat_admin", "secretariat_staff", "department_head"))
     register_nav(app, "residency.mine", "我的驻会", roles=("chair",))
+    register_todo(app, "portal.residency.home:todo")
     register_reminder(Reminder("residency-obligation-due", "驻会义务即将到期", "residency.obligation_due", roles=(),
                                workdays_before=0, deadlines="portal.residency.operations.reminder_deadlines",
                                article="A9"))

@@ -1,0 +1,43 @@
+"""Chapter 3's part of each role's home (issue 9 item 2, issue 12 item 1): the chair's next
+deadline, what is overdue and what was returned; the department head's and the secretariat's
+records waiting for confirmation (A9-A14)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.core import clock
+from portal.core.obligations import ObligationRecord, RecordStatus
+from portal.core.todo import Todo
+from portal.extensions import db
+from portal.residency import operations as ops
+
+STAFF = {"secretariat_admin", "secretariat_staff"}
+
+
+def todo(memberships) -> list[Todo]:
+    roles = {str(m.role) for m in memberships if getattr(m, "active", True)}
+    items: list[Todo] = []
+    today = clock.today()
+    if "chair" in roles:
+        res = ops.own_residency(current_user._get_current_object())
+        if res is not None:
+            summary = ops.summarize(res, ops.statuses(res, today), today)
+            mine = url_for("residency.mine")
+            if summary.next_due:
+                due, spec, _period = summary.next_due
+                items.append(Todo("chair", _("下一项：%(label)s", label=spec.label), url=mine, due=due,
+                                  article=spec.article))
+            items.append(Todo("chair", _("已逾期的义务"), count=len(summary.overdue), url=mine,
+                              urgent=bool(summary.overdue), article="A9"))
+            returned = sum(len(st.returned_records) for st in summary.statuses)
+            items.append(Todo("chair", _("退回修改的记录"), count=returned, url=mine, urgent=returned > 0))
+    if roles & (STAFF | {"department_head"}):
+        section = "secretariat" if roles & STAFF else "department_head"
+        waiting = db.session.scalar(sa.select(sa.func.count()).select_from(ObligationRecord).where(
+            ObligationRecord.subject_type == ops.SUBJECT_TYPE, ObligationRecord.status == RecordStatus.submitted)) or 0
+        items.append(Todo(section, _("待确认的驻会记录"), count=waiting, url=url_for("residency.roster"), article="A9"))
+        items.append(Todo(section, _("驻会执行主席名册：各项义务完成情况"), url=url_for("residency.roster"), article="A8"))
+    return items
