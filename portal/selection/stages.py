@@ -3,9 +3,9 @@ cycle-level actions the workflow allows now.
 
 Nothing here decides a rule twice. A stage's nominations are the sources of its transitions in
 ``workflow.TRANSITIONS``; who may act is the transition's roles; an action is offered only
-while the cycle's status still lets its operation run (``invite_schools`` refuses letters
-after 推荐中; ranking moves the cycle to 研究决定; the notice moves it to 公示中) and only when
-the transition it makes has a nomination to make it on (letters: ``workflow.NOMINATING``). The counts come from the funnel the
+while the cycle's status still lets its operation run (letters and nominations while the cycle
+is in ``workflow.NOMINATING``; ranking moves it to 研究决定; the notice to 公示中) and only when
+the transition it makes has a nomination to make it on. The counts come from the funnel the
 page already has (one grouped count), so the decision costs no statement.
 """
 from __future__ import annotations
