@@ -1,7 +1,7 @@
 """list indexes (issue 10): the nomination list's orders and the stage lists walk indexes
 
 Revision ID: 0015_list_indexes
-Revises: 0010
+Revises: 0014_workflow_approvals
 Create Date: 2026-12-02 00:10:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa  # noqa: F401
 from alembic import op
 
 revision = '0015_list_indexes'
-down_revision = "0014_workflow_approvals"
+down_revision = '0014_workflow_approvals'
 branch_labels = None
 depends_on = None
 

@@ -3,8 +3,8 @@ cycle-level actions the workflow allows now.
 
 Nothing here decides a rule twice. A stage's nominations are the sources of its transitions in
 ``workflow.TRANSITIONS``; who may act is the transition's roles; an action is offered only
-while the cycle's status still lets its operation run (``invite_schools`` refuses letters
-after 推荐中; ranking moves the cycle to 研究决定; the notice moves it to 公示中) and only when
+while the cycle's status still lets its operation run (letters and nominations while the cycle
+is in ``workflow.NOMINATING``; ranking moves it to 研究决定; the notice to 公示中) and only when
 the transition it makes has a nomination to make it on. The counts come from the funnel the
 page already has (one grouped count), so the decision costs no statement.
 """
@@ -34,10 +34,13 @@ ARTICLES = {"invitations": "A6.1", "nominations": "A6.2", "review": "A6.3", "exa
             "decision": "A6.5", "notice": "A6.5", "appointment": "A6.5"}
 
 # The stages whose operations a cycle's status still lets run.
+# Letters and nominations run while the cycle is in ``workflow.NOMINATING`` (until the A6.2
+# deadline); review and exams may begin on the first nominations meanwhile.
+_EARLY = {"invitations", "nominations", "review", "exam"}
 OPEN_BY_STATUS = {
-    CycleStatus.open: {"invitations", "nominations", "review", "exam"},
-    CycleStatus.reviewing: {"review", "exam"},
-    CycleStatus.examining: {"exam"},
+    CycleStatus.open: _EARLY,
+    CycleStatus.reviewing: _EARLY,
+    CycleStatus.examining: _EARLY,
     CycleStatus.deciding: {"decision", "notice"},
     CycleStatus.publicizing: {"notice"},
     CycleStatus.closed: set(),
@@ -106,9 +109,10 @@ def stages(cycle: SelectionCycle, by_status: dict, roles, *, invitations: int, u
             by_key[key].actions.add(action)
 
     # A6.1: letters only while the cycle is 推荐中 (``invite_schools``)
-    allow("invitations", "invite", staff and cycle.status == CycleStatus.open)
-    allow("invitations", "send_all", staff and cycle.status == CycleStatus.open and unsent > 0)
-    allow("nominations", "import", staff and cycle.status == CycleStatus.open)
+    nominating = cycle.status in workflow.NOMINATING
+    allow("invitations", "invite", staff and nominating)
+    allow("invitations", "send_all", staff and nominating and unsent > 0)
+    allow("nominations", "import", staff and nominating)
     # A6.4: the pool, recusals and the draw before ranking; ranking moves the cycle on
     allow("exam", "panel", _may("record_exam", roles))
     allow("exam", "draw", _may("record_exam", roles) and by_status.get(S.reviewed, 0) > 0)
@@ -130,15 +134,14 @@ def _current(cycle: SelectionCycle, by_status: dict, invitations: int) -> str:
         return "notice"
     if cycle.status == CycleStatus.deciding:
         return "notice" if by_status.get(S.approved, 0) else "decision"
-    if cycle.status == CycleStatus.examining:
-        return "exam"
-    if cycle.status == CycleStatus.reviewing:
-        # 审查考察 while some candidates are already through it and wait for the exam (A6.4)
-        return "exam" if any(by_status.get(s, 0) for s in statuses("exam")) else "review"
-    # 推荐中: the furthest stage any candidate has reached
+    # 推荐中 (and review or exams begun meanwhile): the furthest stage any candidate has reached
     for key in ("exam", "review"):
         if any(by_status.get(s, 0) for s in statuses(key)):
             return key
+    if cycle.status == CycleStatus.examining:
+        return "exam"
+    if cycle.status == CycleStatus.reviewing:
+        return "review"
     return "nominations" if invitations else "invitations"
 
 

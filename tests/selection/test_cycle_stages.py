@@ -90,8 +90,9 @@ def test_A6_closed_cycle_timetable_is_all_closed_and_offers_nothing(client, logi
     open_cycle(w)
     noms, notice = notice_open_today(w, 1)
     with tenant_context(w.tenant.id, db.session):
-        ops.advance_cycle(w.cycle, "close", actor=w.admin)  # the declared cycle workflow (A6.5)
-        assert w.cycle.status == CycleStatus.closed
+        from portal.selection import workflow
+
+        assert workflow.CYCLE.advance(w.cycle, "close", actor=w.admin)
         db.session.commit()
     login_as(w.admin)
     page = client.get(f"/{w.tenant.slug}/selection/cycles/{w.cycle.id}").get_data(as_text=True)
