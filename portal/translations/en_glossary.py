@@ -388,7 +388,7 @@ EN = {
 "记录（%(n)s）": "Records (%(n)s)", "证明材料（PDF、JPG、PNG）": "Evidence (PDF, JPG, PNG)",
 "证明材料：": "Evidence: ", "退回修改": "Returned for changes",
 "退回时请写明需要修改的内容": "When returning, say what must change", "逾期": "Overdue", "需提交：": "To submit: ",
-"待确认": "Awaiting confirmation", "即将到期": "Due soon", "进行中": "In progress", "未开始": "Not started",
+"待确认": "Awaiting confirmation", "即将到期": "Due soon",
 "工作日安排未导入": "Working-day calendar not imported", "驻会中": "In residence", "已期满": "Completed",
 "已取消驻会资格": "Removed", "已离会": "Left", "已退回修改": "Returned for changes",
 "主题": "Topic", "书记处同志与驻会执行主席座谈": "Meetings of the leadership with the chairs",
@@ -483,7 +483,7 @@ EN = {
 "解锁了账号": "unlocked the account",
 "修改了密码": "changed the password of",
 "导入了年度节假日安排": "imported a year's holidays:",
-"推荐函": "Letter",
+
 "账号": "Account",
 "成员邀请": "Member invitation",
 "请示": "Request",
