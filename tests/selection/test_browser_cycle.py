@@ -384,7 +384,7 @@ def test_A6_national_cycle_from_letter_to_chair_in_the_browser(live, browser):
     shows("公示期满")
     click("公示期满，确认任用")
     said("已确认任用 1 名驻会执行主席")
-    chairs = page.locator("#chairs + .table-wrap")
+    chairs = page.locator("#stage-appointment .table-wrap")
     expect(page.locator("#chairs")).to_contain_text("驻会执行主席（已确认任用）")
     expect(chairs).to_contain_text(NOMINEE)
     expect(chairs).to_contain_text("中山大学")
