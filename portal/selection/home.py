@@ -74,10 +74,11 @@ def todo(memberships) -> list[Todo]:
                               article=step.article, urgent=step.due_on < today,
                               detail=_("已逾期") if step.due_on < today else None))
     if Role.provincial_reviewer in roles and scope.is_provincial:
-        items.append(Todo("reviewer", _("本省待审查考察的人选"), article="A6.3",
-                          url=list_url("eligibility_checked"),
-                          count=_count(_noms(cycle, scope, NominationStatus.eligibility_checked,
-                                             NominationStatus.under_review))))
+        # one item per list it links to, so a count never shows more than its list
+        items.append(Todo("reviewer", _("本省待审查考察的人选"), article="A6.3", url=list_url("eligibility_checked"),
+                          count=_count(_noms(cycle, scope, NominationStatus.eligibility_checked))))
+        items.append(Todo("reviewer", _("本省审查考察中的人选"), article="A6.3", url=list_url("under_review"),
+                          count=_count(_noms(cycle, scope, NominationStatus.under_review))))
     if Role.approver in roles and cycle.status == CycleStatus.deciding:
         items.append(Todo("approver", _("报批的拟任人选"), url=cycle_url, article="A6.5",
                           count=_count(_noms(cycle, scope, NominationStatus.proposed))))

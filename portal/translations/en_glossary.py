@@ -520,6 +520,7 @@ EN = {
 "秘书处的联系方式印在本会发出的函件落款之下，公示中列为反映异议的渠道。未填写的项目不出现在文件中。":
   "The secretariat's contact is printed under the signature of this federation's letters, and the public notice lists it as where to raise objections. Items left empty do not appear in the documents.",
 "下一项：%(label)s": "Next: %(label)s", "已逾期的义务": "Overdue obligations", "退回修改的记录": "Records returned for changes", "待确认的驻会记录": "Residency records awaiting confirmation", "驻会执行主席名册：各项义务完成情况": "Roster of chairs: obligations met",
+"本省审查考察中的人选": "Candidates of your province under review",
 }
 # Msgids whose English depends on where they stand: pgettext(context, msgid) in the templates.
 EN_CONTEXT = {
