@@ -94,3 +94,34 @@ class PresidiumMembership(TenantScoped, db.Model):
 
     def valid_on(self, day: dt.date) -> bool:
         return self.term_start <= day and (self.term_end is None or day <= self.term_end)
+
+
+class DepartmentKind(StrEnum):
+    secretariat = "secretariat"   # 全国学联秘书处 (or the province's)
+    department = "department"     # 团中央机关相关部门 (or the province's equivalent)
+
+
+class Department(TenantScoped, db.Model):
+    """A12: where a chair works — the secretariat, or a department of the CYL central organs (or
+    the province's equivalent). Per-tenant reference data. ``head`` is the 部门负责同志 who holds
+    the A9 talks with the chairs working there and gives an opinion on their A17 appraisal."""
+
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(60), nullable=False)
+    kind: Mapped[DepartmentKind] = enum_column(DepartmentKind, nullable=False, default=DepartmentKind.department)
+    head_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    active: Mapped[bool] = mapped_column(sa.Boolean, default=True, nullable=False)
+    sort: Mapped[int] = mapped_column(sa.Integer, default=0, nullable=False)
+
+    head = relationship("User", lazy="joined")
+
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "name"),)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_secretariat(self) -> bool:
+        return self.kind == DepartmentKind.secretariat

@@ -155,3 +155,32 @@ class MeetingAttendee(TenantScoped, db.Model):
     residency = relationship("Residency", lazy="joined")
 
     __table_args__ = (sa.UniqueConstraint("meeting_id", "residency_id"),)
+
+
+class RotationSegment(TenantScoped, TimestampMixin, db.Model):
+    """A12: one stretch of a chair's post rotation — a post in a department from one date to
+    another. ``head_user_id`` is the department head for this segment (copied from the department
+    when the segment is made): the one who owes the A9 talks inside it and gives the department's
+    opinion on the A17 appraisal. A segment that breaks "in principle every half year"
+    (``residency.rotation_period_months``) carries ``deviation_reason``."""
+
+    __tablename__ = "residency_rotation_segments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    residency_id: Mapped[int] = mapped_column(sa.ForeignKey("residencies.id", ondelete="CASCADE"), nullable=False)
+    department_id: Mapped[int] = mapped_column(sa.ForeignKey("departments.id"), nullable=False, index=True)
+    post: Mapped[str] = mapped_column(sa.String(60), nullable=False)
+    starts_on: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    ends_on: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    head_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    deviation_reason: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+
+    residency = relationship("Residency", lazy="joined")
+    department = relationship("Department", lazy="joined")
+    head = relationship("User", foreign_keys=[head_user_id], lazy="joined")
+
+    __table_args__ = (
+        sa.CheckConstraint("ends_on >= starts_on", name="segment_order"),
+        sa.Index("ix_residency_rotation_segments_residency_starts", "residency_id", "starts_on"),
+    )
