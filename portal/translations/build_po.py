@@ -1,6 +1,10 @@
-"""Regenerate en/LC_MESSAGES/messages.po: extract msgids, fill from en_glossary.EN."""
+"""Regenerate en/LC_MESSAGES/messages.po: extract msgids, fill from en_glossary.EN and each
+feature's own glossary (``en_<feature>.py`` beside it, a dict ``EN``: one file per feature, so
+that features add their English without touching each other's lines)."""
+import importlib
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
@@ -9,7 +13,15 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 from en_glossary import EN, EN_CONTEXT  # noqa: E402
 
-pot = Path("/tmp/portal-messages.pot")
+for path in sorted(HERE.glob("en_*.py")):
+    if path.stem == "en_glossary":
+        continue
+    for key, value in importlib.import_module(path.stem).EN.items():
+        if key in EN and EN[key] != value:
+            sys.exit(f"{path.name}: {key!r} is {value!r} here but {EN[key]!r} elsewhere: one rendering per word")
+        EN[key] = value
+
+pot = Path(tempfile.mkdtemp()) / "portal-messages.pot"
 subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
                 "-o", str(pot), "."], check=True)
 with pot.open("rb") as fh:
