@@ -32,6 +32,7 @@ users_cli = AppGroup("users", help="账号")
 def tenants_create(slug, name, short_name, province_code, version, admin_email, admin_name):
     """Onboard a provincial federation and invite its first administrator."""
 
+    from portal.platform import operations as onboarding
     from tenants import operations
 
     try:
@@ -39,7 +40,7 @@ def tenants_create(slug, name, short_name, province_code, version, admin_email, 
             tenant = operations.create_tenant(slug=slug, name=name, short_name=short_name,
                                               province_code=province_code, version_code=version,
                                               actor="命令行")
-            _user, token = operations.invite_admin(tenant, admin_email, admin_name, actor="命令行")
+            _user, token = onboarding.invite_admin(tenant, admin_email, admin_name, actor="命令行")
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
     from flask import current_app

@@ -189,5 +189,5 @@ def load_demo_notifications_and_documents() -> None:
                 notify(acsf.id, template_key="general.notice", context={"title": title, "body": body},
                        recipient_user_id=who.id, channels=("inbox",))
             request_document(acsf.id, kind="schools_table", fmt="xlsx",
-                             builder="portal.documents.builders.schools_table",
+                             builder="portal.reference.documents.schools_table",
                              params={}, filename="主席团成员学校名单", requested_by=admin)

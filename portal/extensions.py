@@ -6,9 +6,10 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
-from portal.core.db import Model, TenantSession
+from portal.core.db import Model, TenantSession, bind_extension
 
 db = SQLAlchemy(model_class=Model, session_options={"class_": TenantSession, "expire_on_commit": False})
+bind_extension(db)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

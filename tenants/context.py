@@ -11,6 +11,7 @@ from flask import abort, g, has_request_context, request
 from flask_login import current_user
 
 from portal.core.db import activate_tenant
+from portal.core.roles import has_role  # noqa: F401  (re-exported)
 from portal.extensions import db
 from tenants.models import Membership, Role, Tenant
 
@@ -87,10 +88,6 @@ def _check_membership():
     if not g.memberships:
         abort(403, description="您不是该学联的成员，无权访问")
     return None
-
-
-def has_role(*roles: Role) -> bool:
-    return bool(g.get("roles", frozenset()) & set(roles))
 
 
 def membership_for(role: Role) -> Membership | None:

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import StrEnum, TenantScoped, enum_column, utcnow
+from portal.core.roles import ROLE_LABELS, STAFF_ROLES, Role  # noqa: F401  (re-exported)
 from portal.extensions import db
 
 
@@ -15,28 +16,6 @@ class TenantKind(StrEnum):
     provincial = "provincial"
 
 
-class Role(StrEnum):
-    secretariat_admin = "secretariat_admin"
-    secretariat_staff = "secretariat_staff"
-    approver = "approver"
-    department_head = "department_head"
-    provincial_reviewer = "provincial_reviewer"
-    school_liaison = "school_liaison"
-    chair = "chair"
-
-
-ROLE_LABELS = {
-    "platform_operator": "平台运营方",
-    Role.secretariat_admin: "秘书处管理员",
-    Role.secretariat_staff: "秘书处工作人员",
-    Role.approver: "审批机关",
-    Role.department_head: "部门负责同志",
-    Role.provincial_reviewer: "省级学联审查人",
-    Role.school_liaison: "学校联络员",
-    Role.chair: "驻会执行主席",
-}
-
-STAFF_ROLES = (Role.secretariat_admin, Role.secretariat_staff)
 
 
 class Tenant(db.Model):

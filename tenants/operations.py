@@ -4,8 +4,6 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
-from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from portal.core import audit
 from portal.core.db import tenant_context
@@ -17,7 +15,6 @@ from tenants.rules.models import RulesetVersion
 SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,30}$")
 RESERVED = {"api", "admin", "platform", "login", "logout", "static", "account", "invite", "lang",
             "mailbox", "jobs", "healthz", "workdays", "openapi.json", "public"}
-INVITE_MAX_AGE = 7 * 24 * 3600
 
 
 def national_tenant() -> Tenant:
@@ -40,9 +37,9 @@ def create_tenant(*, slug: str, name: str, short_name: str, kind: TenantKind = T
     parent_id = None
     if kind == TenantKind.provincial:
         parent_id = national_tenant().id
-        from portal.reference.models import Province
-
-        if not province_code or db.session.get(Province, province_code) is None:
+        provinces = sa.table("provinces", sa.column("code"))  # reference data, read by name (tenants imports no feature)
+        if not province_code or db.session.scalar(
+                sa.select(provinces.c.code).where(provinces.c.code == province_code)) is None:
             raise DomainError("请选择省份", field="province_code")
     version_id = None
     if version_code:
@@ -83,45 +80,6 @@ def grant_role(tenant: Tenant, user, role: Role, *, actor=None, school_id: int |
                      after={"user": user.email, "role": role.value, "school_id": school_id,
                             "province": province_code})
     return m
-
-
-def _serializer():
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="invite")
-
-
-def invite_admin(tenant: Tenant, email: str, name: str, actor=None) -> tuple[object, str]:
-    """Create (or reuse) the account and return a one-time link to set its password."""
-    from portal.auth.operations import create_user, find_user
-
-    email = (email or "").strip().lower()
-    if "@" not in email:
-        raise DomainError("请填写有效的管理员邮箱", field="admin_email")
-    user = find_user(email)
-    if user is None:
-        user = create_user(email, name or email, None)
-    grant_role(tenant, user, Role.secretariat_admin, actor=actor)
-    token = _serializer().dumps({"uid": user.id, "st": user.session_token})
-    return user, token
-
-
-def accept_invite(token: str, password: str):
-    from portal.auth.models import User
-
-    try:
-        data = _serializer().loads(token, max_age=INVITE_MAX_AGE)
-    except SignatureExpired:
-        raise DomainError("邀请链接已过期，请联系平台运营方重新邀请") from None
-    except BadSignature:
-        raise DomainError("邀请链接无效") from None
-    user = db.session.get(User, data["uid"])
-    if user is None or user.session_token != data["st"]:
-        raise DomainError("邀请链接已被使用")
-    if len(password or "") < 10:
-        raise DomainError("密码至少10个字符", field="password")
-    user.set_password(password)
-    user.end_all_sessions()  # the link works once
-    db.session.flush()
-    return user
 
 
 # --- the secretariat's contact (printed on letters and on the 公示) --------------------------

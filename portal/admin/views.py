@@ -299,8 +299,11 @@ def build_admin(app):
     admin.add_view(MembershipView(Membership, s, name="成员与角色", endpoint="admin_memberships"))
     admin.add_view(RuleOverrideView(RuleOverride, s, name="本地规则", endpoint="admin_rules"))
     admin.add_view(AuditView(AuditRecord, s, name="审计记录", endpoint="admin_audit"))
-    from portal.selection.admin import register as register_selection
+    # Each feature's own views (registered from its init_app, before this module's).
+    from importlib import import_module
 
-    register_selection(admin)
+    for spec in app.extensions.get("portal_admin_views", []):
+        module, _, name = spec.partition(":")
+        getattr(import_module(module), name)(admin)
     app.extensions["portal_admin"] = admin
     return admin

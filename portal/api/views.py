@@ -2,38 +2,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, g, jsonify, request
+from flask import Blueprint, g, jsonify
 from flask_login import current_user
 
 from portal.api import schemas as sc
 from portal.api.common import api_blueprint
 from portal.api.schemas import operation
-from portal.core.audit import AuditRecord
 from portal.core.errors import DomainError
-from portal.core.permissions import ROLE_ADMIN, ROLE_STAFF, require_roles
-from portal.extensions import db
-from portal.reference import operations as reference_ops
-from portal.reference.models import School
-from portal.reference.views import schools_query
+from portal.core.permissions import ROLE_ADMIN, require_roles
 from tenants.rules.operations import clear_override, effective_rules, set_override
 from tenants.rules.registry import REGISTRY, RuleError
 
 bp = api_blueprint("api", __name__, "/api/v1/<tenant>")
 public_bp = Blueprint("api_public", __name__, url_prefix="/api/v1")
-
-
-def school_json(s: School) -> dict:
-    return {
-        "id": s.id, "code": s.code, "name": s.name, "province_code": s.province_code,
-        "province": s.province.name,
-        "unions": [
-            {"id": u.id, "kind": u.kind.value, "name": u.name,
-             "presidium_terms": [
-                 {"id": m.id, "term": m.term_label, "start": m.term_start.isoformat(),
-                  "end": m.term_end.isoformat() if m.term_end else None} for m in u.memberships]}
-            for u in s.unions
-        ],
-    }
 
 
 @bp.get("/me")
@@ -81,67 +62,6 @@ def delete_rule(key: str):
     except RuleError as exc:
         raise DomainError(exc.message, code="invalid_rule", field=key) from None
     return jsonify(effective_rules(g.tenant).get(key).as_json())
-
-
-@bp.get("/schools")
-@require_roles(*ROLE_STAFF)
-@operation(query=sc.SchoolsQuery, responses={200: sc.SchoolPage})
-def schools(query: sc.SchoolsQuery):
-    page, per_page = query.page, min(200, query.per_page)
-    p = db.paginate(schools_query(query.province, query.q), page=page, per_page=per_page, error_out=False)
-    return jsonify({"items": [school_json(s) for s in p.items], "page": page, "per_page": per_page,
-                    "total": p.total})
-
-
-@bp.get("/schools/<int:school_id>")
-@require_roles(*ROLE_STAFF)
-@operation(responses={200: sc.SchoolOut})
-def school(school_id: int):
-    s = db.session.scalar(schools_query().where(School.id == school_id))
-    if s is None:
-        abort(404)
-    return jsonify(school_json(s))
-
-
-@bp.post("/schools/import")
-@require_roles(*ROLE_ADMIN)
-@operation(files=("file",), responses={201: sc.SchoolImportOut})
-def import_schools():
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise DomainError("请上传 .xlsx 或 .csv 文件", code="missing_file")
-    report = reference_ops.import_schools(g.tenant, upload.filename, upload.read(),
-                                          current_user._get_current_object())
-    if not report.ok:
-        g._no_commit = True
-        return jsonify({"error": {"status": 422, "code": "invalid_rows", "message": "文件中有错误，未导入任何内容",
-                                  "details": report.as_json()}}), 422
-    return jsonify(report.as_json()), 201
-
-
-@bp.get("/audit")
-@require_roles(*ROLE_ADMIN)
-@operation(query=sc.AuditQuery, responses={200: sc.AuditPage})
-def audit_list(query: sc.AuditQuery):
-    from portal.audit.views import filtered_query
-
-    page = query.page
-    p = db.paginate(filtered_query(query.model_dump(exclude_none=True)), page=page, per_page=100, error_out=False)
-    return jsonify({"items": [audit_json(r) for r in p.items], "total": p.total, "page": page})
-
-
-@bp.get("/audit/<int:record_id>")
-@require_roles(*ROLE_ADMIN)
-@operation(responses={200: sc.AuditRecordOut})
-def audit_detail(record_id: int):
-    return jsonify(audit_json(db.get_or_404(AuditRecord, record_id)))
-
-
-def audit_json(r: AuditRecord) -> dict:
-    return {"id": r.id, "seq": r.seq, "at": r.at.isoformat() + "Z", "actor": r.actor_label,
-            "action": r.action, "object_type": r.object_type, "object_id": r.object_id,
-            "article": r.article, "before": r.before, "after": r.after, "hash": r.hash,
-            "prev_hash": r.prev_hash}
 
 
 @public_bp.get("/workdays/add/<start>/<int(signed=True):n>")

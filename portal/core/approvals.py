@@ -25,6 +25,8 @@ from portal.core.db import StrEnum, TenantScoped, enum_column, utcnow
 from portal.core.errors import Conflict, DomainError
 from portal.extensions import db
 
+# Heard by portal.notifications (the deciders are told of a request, the requester of the
+# decision) and by the feature whose subject it is (sender: the kind's key).
 signals = Namespace()
 approval_requested = signals.signal("approval-requested")
 approval_decided = signals.signal("approval-decided")
@@ -133,7 +135,6 @@ def request(tenant, kind_key: str, *, subject_type: str, subject_id: int, title:
     audit.record("approval.requested", "approval_request", req.id, actor=actor, article=kind.article,
                  after={"kind": kind.key, "subject": f"{subject_type}:{subject_id}", "body": req.body_name,
                         "payload": req.payload})
-    _notify_deciders(tenant, req, kind)
     approval_requested.send(kind.key, request=req, actor=actor)
     return req
 
@@ -191,7 +192,6 @@ def decide(req: ApprovalRequest, approve: bool, *, actor, reason: str | None = N
                  after={"status": to.value, "reason": reason, "document_number": document_number,
                         "decision_date": decision_date, "scan_sha256": req.scan_sha256, "body": req.body_name})
     approval_decided.send(kind.key, request=req, actor=actor)
-    _notify_requester(req, kind)
     return req
 
 
@@ -237,28 +237,3 @@ def pending_count(roles) -> int:
         return 0
     return db.session.scalar(sa.select(sa.func.count()).select_from(ApprovalRequest).where(
         ApprovalRequest.status == ApprovalStatus.pending, ApprovalRequest.kind.in_(kinds))) or 0
-
-
-def _notify_deciders(tenant, req: ApprovalRequest, kind: Kind) -> None:
-    from portal.notifications.operations import notify
-    from tenants.models import Membership, Role
-
-    roles = [Role(r) for r in kind.decider_roles]
-    for m in db.session.scalars(sa.select(Membership).where(Membership.role.in_(roles),
-                                                            Membership.active.is_(True))):
-        notify(tenant.id, template_key="approvals.requested",
-               context={"title": req.title, "body": req.body_name, "kind": kind.label, "id": req.id},
-               recipient_user_id=m.user_id, channels=("email", "inbox"), related_type="approval_request",
-               related_id=req.id, dedupe_key=f"approval-requested:{req.id}:{m.user_id}")
-
-
-def _notify_requester(req: ApprovalRequest, kind: Kind) -> None:
-    from portal.notifications.operations import notify
-
-    if req.requested_by_id is None:
-        return
-    notify(req.tenant_id, template_key="approvals.decided",
-           context={"title": req.title, "body": req.body_name, "kind": kind.label, "status": req.status_label,
-                    "reason": req.reason or "", "document_number": req.document_number or ""},
-           recipient_user_id=req.requested_by_id, channels=("email", "inbox"), related_type="approval_request",
-           related_id=req.id, dedupe_key=f"approval-decided:{req.id}")

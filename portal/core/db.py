@@ -34,6 +34,20 @@ class Model(FSAModel):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
+_EXTENSION = []  # the Flask-SQLAlchemy extension built on this module (portal.extensions binds it)
+
+
+def bind_extension(ext) -> None:
+    """``portal.extensions`` hands over the extension it builds from :class:`Model`, so that the
+    guards below reach its session and registry without importing it (the ground imports nothing
+    above itself)."""
+    _EXTENSION[:] = [ext]
+
+
+def _extension():
+    return _EXTENSION[0]
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
@@ -226,9 +240,7 @@ def check_tenant_write(tenant_id: int | None, what: str, *, model=None, rows=())
     if tenant_id != tid:
         raise TenantViolation(f"{what} belongs to tenant {tenant_id}")
     if model is not None and rows:
-        from portal.extensions import db
-
-        refs = _References(db.session(), tid)
+        refs = _References(_extension().session(), tid)
         for fk_column, attr in _tenant_foreign_keys(sa.inspect(model)):
             for row in rows:
                 value = row.get(attr, row.get(fk_column.key))
@@ -332,9 +344,7 @@ _MAPPERS_OF: dict = {}
 def _mappers_of(table) -> list:
     found = _MAPPERS_OF.get(table)
     if found is None:
-        from portal.extensions import db
-
-        found = [m for m in db.Model.registry.mappers if m.local_table is table]
+        found = [m for m in _extension().Model.registry.mappers if m.local_table is table]
         _MAPPERS_OF[table] = found
     return found
 

@@ -164,11 +164,11 @@ def purge_expired(now=None) -> int:
     import datetime as dt
 
     from portal.core.db import tenant_context
-    from tenants.models import Tenant
 
+    tenants = sa.table("tenants", sa.column("id"))  # the tenant layer's table, read by name (core imports no tenants)
     cutoff = (now or utcnow()) - dt.timedelta(days=KEEP_DAYS)
     total = 0
-    for tid in db.session.scalars(sa.select(Tenant.id).order_by(Tenant.id)).all():
+    for tid in db.session.scalars(sa.select(tenants.c.id).order_by(tenants.c.id)).all():
         with tenant_context(tid, db.session):
             total += db.session.execute(sa.delete(FormSubmission).where(FormSubmission.created_at < cutoff)
                                         .execution_options(synchronize_session=False)).rowcount or 0

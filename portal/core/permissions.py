@@ -4,9 +4,9 @@ from __future__ import annotations
 import functools
 
 from flask import abort
+from flask_login import current_user
 
-from tenants.context import has_role
-from tenants.models import STAFF_ROLES, Role
+from portal.core.roles import STAFF_ROLES, Role, has_role
 
 ROLE_ADMIN = (Role.secretariat_admin,)
 ROLE_STAFF = STAFF_ROLES
@@ -26,3 +26,17 @@ def require_roles(*roles: Role):
         return wrapped
 
     return decorator
+
+
+def operator_required(view):
+    """401 for a visitor, 403 unless the signed-in user is the platform operator (平台运营方)."""
+
+    @functools.wraps(view)
+    def wrapped(*a, **kw):
+        if not current_user.is_authenticated:
+            abort(401)
+        if not current_user.is_platform_operator:
+            abort(403, description="仅平台运营方可访问")
+        return view(*a, **kw)
+
+    return wrapped

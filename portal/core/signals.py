@@ -13,3 +13,4 @@ account_locked = _signals.signal("account-locked")
 chair_appointed = _signals.signal("chair.appointed")
 # sender: the Residency; kwargs: status, ended_on, actor (A18 removal, A21, or the term's end).
 residency_ended = _signals.signal("residency.ended")
+

@@ -9,8 +9,7 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from portal.core import clock
-from tenants.models import ROLE_LABELS, Role, STAFF_ROLES
-from tenants.rules.registry import article_citation
+from portal.core.roles import ROLE_LABELS, STAFF_ROLES, Role
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -52,16 +51,6 @@ def init_app(app):
 
         module, _, name = spec.partition(":")
         return getattr(importlib.import_module(module), name)() or 0
-
-    app.jinja_env.filters["citation"] = article_citation
-
-    @app.template_filter("choice_label")
-    def _choice_label(value):
-        from flask_babel import get_locale
-
-        from tenants.rules.registry import choice_label
-
-        return choice_label(value, english=str(get_locale() or "").startswith("en"))
 
     @app.template_filter("catalog")
     def _catalog(text):
@@ -105,6 +94,12 @@ def register_nav(app, endpoint: str, label: str, roles=(), badge: str | None = N
     """Features add their entry to the top navigation (shown to ``roles``, or to all); ``badge``
     names a function (``"module:function"``) counting the work that waits there."""
     app.extensions.setdefault("portal_nav", []).append((endpoint, label, tuple(roles), badge))
+
+
+def register_admin_views(app, register: str):
+    """Features add their flask-admin views: ``register`` names a function (``"module:function"``)
+    taking the Admin, called when the back office is built (portal.admin, initialised last)."""
+    app.extensions.setdefault("portal_admin_views", []).append(register)
 
 
 def register_dashboard_block(app, template: str):

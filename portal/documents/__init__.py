@@ -3,12 +3,12 @@
 ``render/`` holds the pure renderers (spec, fonts, pdf, docx, xlsx); ``templating`` the
 DOCX templates of official documents (national by reference, or the tenant's own);
 ``operations.request_document`` creates a :class:`GeneratedDocument` and its job;
-``builders.py`` the exports staff may order from the documents page.
+each feature registers the exports staff may order from the documents page
+(``document_builder``: the schools table in ``portal/reference/documents.py``).
 """
 
 
 def init_app(app):
-    import portal.documents.builders  # noqa: F401  (registers the builders)
     from portal.core.templating import register_nav
     from portal.documents.views import api_bp, bp
 

@@ -48,11 +48,17 @@ def document_builder(kind: str, label: str, *, formats=("pdf", "docx"), roles=("
     return deco
 
 
+# Builders that moved to the feature owning their records; a job queued before the move names
+# the old path.
+MOVED_BUILDERS = {"portal.documents.builders.schools_table": "portal.reference.documents.schools_table"}
+
+
 def builder_by_path(path: str) -> BuilderDef:
     """A registered builder, or a feature's own builder function named in code.
 
     Requests from users only ever name registered kinds (views look them up in BUILDERS);
     features may pass their builder's dotted path, which must live in our packages."""
+    path = MOVED_BUILDERS.get(path, path)
     for b in BUILDERS.values():
         if b.path == path:
             return b

@@ -48,8 +48,9 @@ def worker(queues, burst, simple, no_periodic, name):
 @jobs_cli.command("sweep")
 @with_appcontext
 def sweep():
-    """Re-enqueue stale outbox rows and stuck jobs once."""
-    from portal.jobs.operations import sweep_stuck_jobs
-    from portal.notifications.jobs import sweep_outbox
+    """Re-enqueue stale outbox rows and stuck jobs once (every registered sweep)."""
+    from werkzeug.utils import import_string
 
-    click.echo(f"出件箱：重新入队 {sweep_outbox()} 条；任务：重新派发 {sweep_stuck_jobs()} 个")
+    from portal.jobs.periodic import SWEEPS
+
+    click.echo("；".join(f"{label} {import_string(func)()} {unit}" for label, func, unit in SWEEPS))

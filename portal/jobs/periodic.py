@@ -26,13 +26,28 @@ class Periodic:
     queue: str = "default"
 
 
+# The periodic table: the jobs package's own and core's; features add theirs from their
+# init_app with register_periodic (the table names dotted paths, so jobs imports no feature).
 PERIODIC = [
-    Periodic("outbox-sweep", "portal.notifications.jobs.sweep_outbox", 60, "notifications"),
     Periodic("stuck-jobs", "portal.jobs.operations.sweep_stuck_jobs", 300, "default"),
-    Periodic("reminders", "portal.notifications.reminders.run_reminders", 3600, "default"),
     Periodic("form-tokens", "portal.core.once.purge_expired", 86400, "default"),
     Periodic("vault-sweep", "portal.core.vault.sweep_orphans", 3600, "default"),
 ]
+
+# Sweeps run by ``flask jobs sweep`` (re-dispatch what a crash left behind): (label, dotted path,
+# unit). The function returns how many it re-dispatched.
+SWEEPS = [("任务：重新派发", "portal.jobs.operations.sweep_stuck_jobs", "个")]
+
+
+def register_periodic(periodic: Periodic) -> None:
+    """A feature's periodic job (once per name: a second app in the process registers nothing twice)."""
+    if all(p.name != periodic.name for p in PERIODIC):
+        PERIODIC.append(periodic)
+
+
+def register_sweep(label: str, func: str, unit: str = "条") -> None:
+    if all(f != func for _l, f, _u in SWEEPS):
+        SWEEPS.insert(0, (label, func, unit))
 
 
 def enqueue_due(conn, now: float | None = None) -> list[str]:

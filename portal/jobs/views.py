@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.api.schemas import Out, operation
@@ -9,7 +9,7 @@ from portal.core.permissions import ROLE_ADMIN, require_roles
 from portal.extensions import db
 from portal.jobs.models import JobRecord, JobStatus
 from portal.jobs.operations import JobError, QUEUES, mode, retry_job
-from portal.platform.views import operator_required
+from portal.core.permissions import operator_required
 
 bp = Blueprint("jobs", __name__, url_prefix="/<tenant>/jobs", template_folder="templates")
 api_bp = Blueprint("jobs_api", __name__, url_prefix="/api/v1/<tenant>/jobs")

@@ -119,8 +119,8 @@ def _drop_outbox(session, previous_transaction):
 
 def enqueue_delivery(tenant_id: int, ids: list[int], label: str = "发送通知") -> list:
     from portal.jobs import enqueue
-    from portal.notifications.jobs import deliver
 
+    deliver = "portal.notifications.jobs.deliver"  # by path: the job module imports this one
     size = current_app.config.get("NOTIFY_BATCH", BATCH)
     jobs = []
     for i in range(0, len(ids), size):

@@ -1,31 +1,19 @@
 from __future__ import annotations
 
-import functools
-
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 
 from portal.core.errors import DomainError
+from portal.core.permissions import operator_required
 from portal.extensions import db
 from portal.reference.models import Province
+from portal.platform import operations as onboarding
 from tenants import operations
 from tenants.models import Tenant, TenantKind
 from tenants.rules.models import RulesetVersion
 
 bp = Blueprint("platform", __name__, url_prefix="/platform", template_folder="templates")
-
-
-def operator_required(view):
-    @functools.wraps(view)
-    def wrapped(*a, **kw):
-        if not current_user.is_authenticated:
-            abort(401)
-        if not current_user.is_platform_operator:
-            abort(403, description="仅平台运营方可访问")
-        return view(*a, **kw)
-
-    return wrapped
 
 
 @bp.route("/")
@@ -48,7 +36,7 @@ def create_tenant():
             slug=f.get("slug", ""), name=f.get("name", ""), short_name=f.get("short_name", ""),
             kind=TenantKind.provincial, province_code=f.get("province_code") or None,
             version_code=f.get("version") or None, actor=actor)
-        _user, token = operations.invite_admin(tenant, f.get("admin_email", ""), f.get("admin_name", ""),
+        _user, token = onboarding.invite_admin(tenant, f.get("admin_email", ""), f.get("admin_name", ""),
                                                actor=actor)
     except DomainError as exc:
         db.session.rollback()
@@ -70,7 +58,7 @@ def accept_invite(token: str):
             flash("两次输入的密码不一致", "error")
             return render_template("platform/invite.html"), 400
         try:
-            user = operations.accept_invite(token, request.form.get("password", ""))
+            user = onboarding.accept_invite(token, request.form.get("password", ""))
         except DomainError as exc:
             flash(exc.message, "error")
             return render_template("platform/invite.html"), 400

@@ -15,7 +15,7 @@ TEMPLATES = [
 
 
 def init_app(app):
-    from portal.core.templating import register_dashboard_block, register_nav, register_todo
+    from portal.core.templating import register_admin_views, register_dashboard_block, register_nav, register_todo
     from portal.selection import home
     import portal.selection.documents  # noqa: F401  (declares the A6.1 letter and A6.5 notice templates)
     from portal.selection import imports, outbox
@@ -34,6 +34,7 @@ def init_app(app):
     register_nav(app, "selection.index", "选拔任用", roles=tuple(Role))
     register_dashboard_block(app, "selection/_dashboard_block.html")
     register_todo(app, "portal.selection.home:todo")
+    register_admin_views(app, "portal.selection.admin:register")
     from portal.core.audit import register_object
 
     register_object(app, "selection_cycle", "portal.selection.models:SelectionCycle", lambda c: c.title,

@@ -233,12 +233,11 @@ def test_A6_5_upheld_objection_blocks_appointment(session):
 
 
 def test_A7_disqualify_backfills_next_ranked_and_notifies_school(session):
-    from portal.selection import outbox
+    from portal.notifications.models import Notification
 
     w = world(2)
     open_cycle(w)
     noms, _ = _through_notice(w, 2)
-    outbox.PENDING.clear()
     with tenant_context(w.tenant.id, db.session):
         with pytest.raises(DomainError):
             ops.disqualify(noms[0], "弄虚作假", "", actor=w.admin, roles={Role.secretariat_admin})
@@ -248,7 +247,10 @@ def test_A7_disqualify_backfills_next_ranked_and_notifies_school(session):
     assert d.replacement_id == noms[1].id and noms[1].status == S.proposed
     with tenant_context(w.tenant.id, db.session):
         actions = set(db.session.scalars(sa.select(AuditRecord.action)))
+        told = db.session.scalars(sa.select(Notification).where(
+            Notification.template_key == "selection.disqualification")).all()
     assert "nomination.disqualification" in actions and "nomination.disqualify" in actions
+    assert told, "the school is told of the disqualification through the outbox"
 
 
 def test_A6_every_transition_is_audited_and_out_of_order_refused(session):

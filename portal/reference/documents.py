@@ -1,9 +1,4 @@
-"""Documents any staff member may order from the documents page, each from real records.
-
-Official documents (公文) are not here: each comes from its own chapter's records through the
-tenant's templates (portal.documents.templating), the A6.1 letter and the A6.5 notice from
-selection.
-"""
+"""The reference data's own document: the presidium member schools as a table (A2)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -12,13 +7,12 @@ from portal.core.db import tenant_context
 from portal.documents.operations import document_builder
 from portal.documents.render import SheetSpec
 from portal.extensions import db
+from portal.reference.models import School
 
 
 @document_builder("schools_table", "主席团成员学校名单", article="A2",
                   formats=("xlsx",), roles=("secretariat_admin", "secretariat_staff"), filename="主席团成员学校名单")
 def schools_table(tenant_id: int) -> list[SheetSpec]:
-    from portal.reference.models import School
-
     with tenant_context(tenant_id, db.session):
         rows = [[s.code, s.name, s.province_code] for s in
                 db.session.scalars(sa.select(School).order_by(School.code))]
