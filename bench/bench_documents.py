@@ -1,5 +1,6 @@
-"""One 1-page Chinese public-notice PDF (A6.5) and one 3-page appraisal DOCX (A17):
-time and peak memory (tracemalloc), with ratios to an empty 1-page document (floor)."""
+"""The real A6.5 public notice (PDF) and A6.1 letter (DOCX) of the demo's records, rendered
+through the tenant's templates: time and peak memory (tracemalloc), with ratios to an empty
+1-page document through the same renderer (floor)."""
 from __future__ import annotations
 
 import statistics
@@ -25,22 +26,36 @@ def _measure(fn, runs=RUNS):
 
 
 def run() -> dict:
-    from bench.common import bench_app, new_tenant
+    import sqlalchemy as sa
+
+    from bench.common import bench_app
     from portal.core.db import tenant_context
-    from portal.documents.builders import public_notice, work_appraisal
+    from portal.demo import load_demo
+    from portal.documents.templating import render_kind
     from portal.extensions import db
+    from portal.selection.documents import invitation_letter, public_notice
+    from portal.selection.models import Invitation, PublicNotice
+    from tenants.models import Tenant
 
     app = bench_app()
     with app.app_context():
-        t = new_tenant()
-        with tenant_context(t.id, db.session):
-            notice = public_notice(t.id, start="2025-09-29")
-            appraisal = work_appraisal(t.id)
+        load_demo()
+        gd = db.session.scalar(sa.select(Tenant).where(Tenant.slug == "gd"))
+        with tenant_context(gd.id, db.session):
+            notice_id = db.session.scalar(sa.select(PublicNotice.id).order_by(PublicNotice.id))
+            inv_id = db.session.scalar(sa.select(Invitation.id).order_by(Invitation.id))
+            notice = public_notice(gd.id, notice_id)
+            letter = invitation_letter(gd.id, inv_id)
+
+    def templated(doc, fmt):
+        with app.app_context(), tenant_context(gd.id, db.session):
+            return render_kind(gd.id, doc.kind, doc.context, fmt)
+
     empty = DocumentSpec(title="空白", paragraphs=[])
     rows = {}
     for name, fn, floor_fn in [
-        ("公示 PDF（1页）", lambda: render_pdf(notice), lambda: render_pdf(empty)),
-        ("工作鉴定 DOCX（3页）", lambda: render_docx(appraisal), lambda: render_docx(empty)),
+        ("公示 PDF（A6.5，演示数据）", lambda: templated(notice, "pdf"), lambda: render_pdf(empty)),
+        ("推荐函 DOCX（A6.1，演示数据）", lambda: templated(letter, "docx"), lambda: render_docx(empty)),
     ]:
         t_doc, m_doc = _measure(fn)
         t_floor, m_floor = _measure(floor_fn)

@@ -174,7 +174,9 @@ def test_A6_3_start_review_at_the_same_moment_is_one_transition(app):
         results = race(app, tid, start, [1, 2])
         assert _kinds(results).count("ok") == 1, results
         refused = [r for r in results if r[0] == "conflict"]
-        assert all("已被他人改为「审查考察中」" in r[1] for r in refused), refused
+        # The loser is refused naming the state the winner set: by the compare-and-set when both
+        # read before either wrote ("已被他人改为"), by the guard when it read after the commit.
+        assert all("「审查考察中」" in r[1] for r in refused), refused
         with app.app_context(), tenant_context(tid, db.session):
             assert _audits("nomination.start_review", nom_id) == 1
             assert db.session.get(Nomination, nom_id).status == S.under_review
