@@ -238,6 +238,7 @@ def test_A7_disqualify_backfills_next_ranked_and_notifies_school(session):
     w = world(2)
     open_cycle(w)
     noms, _ = _through_notice(w, 2)
+    liaison = member(w.tenant, Role.school_liaison, school_id=noms[0].school_id)
     with tenant_context(w.tenant.id, db.session):
         with pytest.raises(DomainError):
             ops.disqualify(noms[0], "弄虚作假", "", actor=w.admin, roles={Role.secretariat_admin})
@@ -247,10 +248,10 @@ def test_A7_disqualify_backfills_next_ranked_and_notifies_school(session):
     assert d.replacement_id == noms[1].id and noms[1].status == S.proposed
     with tenant_context(w.tenant.id, db.session):
         actions = set(db.session.scalars(sa.select(AuditRecord.action)))
-        told = db.session.scalars(sa.select(Notification).where(
+        told = db.session.scalars(sa.select(Notification.recipient_user_id).where(
             Notification.template_key == "selection.disqualification")).all()
     assert "nomination.disqualification" in actions and "nomination.disqualify" in actions
-    assert told, "the school is told of the disqualification through the outbox"
+    assert told == [liaison.id], "the school's liaison is told of the disqualification through the outbox"
 
 
 def test_A6_every_transition_is_audited_and_out_of_order_refused(session):
