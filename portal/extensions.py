@@ -3,12 +3,16 @@ from flask_babel import Babel
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
+import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
-from portal.core.db import Model, TenantSession, bind_extension
+from portal.core.db import NAMING_CONVENTION, Model, TenantSession, bind_extension
 
-db = SQLAlchemy(model_class=Model, session_options={"class_": TenantSession, "expire_on_commit": False})
+# The naming convention goes to the extension's metadata (a class attribute on a pre-2.x model
+# class is not read), so models, Alembic's operations and the live schema share one set of names.
+db = SQLAlchemy(model_class=Model, metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
+                session_options={"class_": TenantSession, "expire_on_commit": False})
 bind_extension(db)
 migrate = Migrate()
 login_manager = LoginManager()

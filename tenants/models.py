@@ -79,7 +79,7 @@ class Membership(TenantScoped, db.Model):
     school = relationship("School", lazy="joined")
 
     __table_args__ = (
-        sa.UniqueConstraint("tenant_id", "user_id", "role", name="uq_membership_role"),
+        sa.UniqueConstraint("tenant_id", "user_id", "role"),  # uq_memberships_tenant_id_user_id_role
         sa.CheckConstraint(
             "role <> 'school_liaison' OR school_id IS NOT NULL", name="liaison_has_school"
         ),

@@ -31,7 +31,8 @@ NAMING_CONVENTION = {
 
 
 class Model(FSAModel):
-    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    """The base of every model (its metadata, with :data:`NAMING_CONVENTION`, is the extension's:
+    see ``portal.extensions``)."""
 
 
 _EXTENSION = []  # the Flask-SQLAlchemy extension built on this module (portal.extensions binds it)

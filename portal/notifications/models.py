@@ -53,7 +53,7 @@ class Notification(TenantScoped, db.Model):
     smtp_confirmed_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime, nullable=True)
 
     __table_args__ = (
-        sa.UniqueConstraint("tenant_id", "dedupe_key", name="uq_notifications_dedupe"),
+        sa.UniqueConstraint("tenant_id", "dedupe_key"),  # uq_notifications_tenant_id_dedupe_key
         sa.CheckConstraint("recipient_user_id IS NOT NULL OR recipient_email IS NOT NULL",
                            name="has_recipient"),
     )
