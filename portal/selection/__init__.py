@@ -26,6 +26,9 @@ def init_app(app):
     from portal.selection.api import bp as api_bp
     app.register_blueprint(api_bp)
     imports.init_app(app)  # written-exam score import, page and API (A6.4)
+    from portal.selection import turns
+
+    turns.init_app(app)  # whose turn it is now: the next actor is told after each step
     for key, label, subject, body, article in TEMPLATES:
         outbox.register_default_template(key, label, subject, body, article)
     from portal.selection.operations import invitation_delivered
