@@ -59,6 +59,10 @@ class ObligationRecord(TenantScoped, db.Model):
     title: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     content: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     evidence_name: Mapped[str | None] = mapped_column(sa.String(255), nullable=True)
+    # The evidence in the vault (its type judged by content, hashed, access-listed, logged).
+    file_id: Mapped[int | None] = mapped_column(sa.ForeignKey("vault_files.id", ondelete="SET NULL"),
+                                                nullable=True, index=True)
+    # Where evidence stored before the vault lay (kept for rows migration 0018 could not adopt).
     evidence_stored: Mapped[str | None] = mapped_column(sa.String(120), nullable=True)
     evidence_type: Mapped[str | None] = mapped_column(sa.String(10), nullable=True)
     evidence_size: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
@@ -446,26 +450,40 @@ def _check_evidence(evidence: tuple[str, bytes]) -> tuple[str, bytes, str]:
     return attachment_filename(filename, ftype), data, ftype
 
 
+EVIDENCE_PURPOSE = "obligation.evidence"
+# Readable through the vault's own list by the recorder and the secretariat; the features that
+# show a subject's record grant their own readers (the residency's may_read) when they send it.
+EVIDENCE_ACCESS = ("owner", "role:secretariat_admin", "role:secretariat_staff")
+
+
 def _store_evidence(rec: ObligationRecord, name: str, data: bytes, ftype: str) -> None:
-    """Written after the row is flushed; a rollback removes the file (portal.core.transactions)."""
-    import hashlib
-    import os
-    import uuid
+    """Kept in the vault: the row now, the bytes once the transaction commits."""
+    from portal.core import vault
 
-    from portal.core.transactions import write_file
-
-    stored = os.path.join(str(rec.tenant_id), "obligations", f"{uuid.uuid4().hex}.{ftype}")
-    path = evidence_path(stored)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    write_file(path, data)
-    rec.evidence_name, rec.evidence_stored, rec.evidence_type = name, stored, ftype
-    rec.evidence_size, rec.evidence_sha256 = len(data), hashlib.sha256(data).hexdigest()
+    f = vault.store(rec.tenant_id, data, filename=name, purpose=EVIDENCE_PURPOSE, allowed=EVIDENCE_TYPES,
+                    stored_by=rec.recorded_by_id, access=EVIDENCE_ACCESS, max_size=MAX_EVIDENCE_BYTES, name=name)
+    rec.file_id, rec.evidence_name, rec.evidence_type = f.id, name, ftype
+    rec.evidence_size, rec.evidence_sha256 = f.size, f.sha256
     db.session.flush()
 
 
+def has_evidence(rec: ObligationRecord) -> bool:
+    return bool(rec.file_id or rec.evidence_stored)
+
+
 def evidence_path(stored: str) -> str:
+    """A legacy evidence file's path (before the vault)."""
     import os
 
     from flask import current_app
 
     return os.path.join(current_app.config["UPLOAD_FOLDER"], stored)
+
+
+def _register_referrer() -> None:
+    from portal.core import vault
+
+    vault.register_referrer(vault.Referrer(EVIDENCE_PURPOSE, "obligation_records", on_lost="null"))
+
+
+_register_referrer()

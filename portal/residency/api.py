@@ -139,7 +139,7 @@ def record_json(rec: ObligationRecord, *, readable: bool = True, talk=None) -> d
         return out
     out.update({"content": rec.content, "review_note": rec.review_note,
                 "evidence": {"name": rec.evidence_name, "type": rec.evidence_type, "sha256": rec.evidence_sha256}
-                if rec.evidence_stored else None})
+                if rec.file_id or rec.evidence_stored else None})
     if talk is not None:
         out["talk"] = {"place": talk.place, "talked_by_id": talk.talked_by_id, "others_present": talk.others_present,
                        "topic": talk.topic, "follow_up": talk.follow_up}

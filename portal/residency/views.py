@@ -208,11 +208,16 @@ def review_record(rec_id: int):
 @require_roles(*VIEW_ROLES)
 def evidence(rec_id: int):
     rec = ops.get_record(rec_id)
-    if rec is None or not rec.evidence_stored:
+    if rec is None or not obligations.has_evidence(rec):
         abort(404)
     res = get_residency(rec.subject_id)  # the viewer may see this chair's record
     if not ops.may_read(rec, res, _user()):
         abort(404)
+    if rec.file_id:
+        from portal.core import vault
+
+        return vault.send(db.session.get(vault.StoredFile, rec.file_id), user=_user(), roles=g.get("roles", ()),
+                          download_name=rec.evidence_name, grant="residency:record")
     mime = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}[rec.evidence_type]
     return send_file(obligations.evidence_path(rec.evidence_stored), mimetype=mime, as_attachment=True,
                      download_name=rec.evidence_name or f"evidence.{rec.evidence_type}")

@@ -188,7 +188,7 @@ def test_A8_a_record_outside_the_term_names_the_field_and_saves_nothing(session,
     import os
 
     _, (res,) = cohort(1)
-    folder = os.path.join(app.config["UPLOAD_FOLDER"], str(res.tenant_id), "obligations")
+    folder = os.path.join(app.config["UPLOAD_FOLDER"], str(res.tenant_id), "files")
     before = set(os.listdir(folder)) if os.path.isdir(folder) else set()
     for day in (dt.date(2026, 9, 1), dt.date(2025, 8, 31)):
         with pytest.raises(DomainError) as e:
@@ -205,7 +205,13 @@ def test_A8_a_record_outside_the_term_names_the_field_and_saves_nothing(session,
     assert (set(os.listdir(folder)) if os.path.isdir(folder) else set()) == before
     rec = _record(res, "a10_2_course", dt.date(2025, 11, 3), evidence=("C:\\心得.pdf", PDF))
     assert rec.evidence_type == "pdf" and rec.evidence_name == "心得.pdf" and len(rec.evidence_sha256) == 64
-    assert os.path.exists(obligations.evidence_path(rec.evidence_stored))
+    from portal.core.vault import StoredFile   # the evidence is kept in the vault (issue 11, item 3)
+
+    with tenant_context(res.tenant_id, db.session):
+        f = db.session.get(StoredFile, rec.file_id)
+    assert (f.purpose, f.file_type, f.sha256, f.original_name) == ("obligation.evidence", "pdf",
+                                                                    rec.evidence_sha256, "心得.pdf")
+    assert rec.evidence_stored is None
 
 
 def _count(model, tenant_id):
@@ -315,3 +321,53 @@ def test_A6_5_confirmation_opens_one_residency_and_the_chairs_login_even_when_co
         assert [m.recipient_email for m in mail] == [noms[0].email]
         actions = [a for (a,) in db.session.execute(sa.select(AuditRecord.action))]
         assert actions.count("residency.opened") == 1 and actions.count("chair.login_linked") == 1
+
+
+def test_A8_evidence_stored_before_the_vault_is_adopted_by_migration_0018_once(session, app):
+    """Issue 11 item 3: every uploaded file is kept in the vault; evidence recorded before it
+    (``<tenant>/obligations/<name>``) is copied in, and its download goes through the vault."""
+    import hashlib
+    import importlib.util
+    import os
+
+    from portal.core import vault
+
+    _, (res,) = cohort(1)
+    tid = res.tenant_id
+    root = app.config["UPLOAD_FOLDER"]
+    name = "d" * 32 + ".pdf"
+    os.makedirs(os.path.join(root, str(res.tenant_id), "obligations"), exist_ok=True)
+    with open(os.path.join(root, str(res.tenant_id), "obligations", name), "wb") as fh:
+        fh.write(PDF)
+    with tenant_context(res.tenant_id, db.session):
+        legacy = ObligationRecord(tenant_id=res.tenant_id, subject_type="residency", subject_id=res.id,
+                                  obligation_key="residency.obligation.a10_2_course", occurred_on=dt.date(2025, 11, 3),
+                                  title="研学心得", evidence_name="旧心得.pdf", evidence_type="pdf",
+                                  evidence_stored=os.path.join(str(res.tenant_id), "obligations", name),
+                                  evidence_size=len(PDF), evidence_sha256=hashlib.sha256(PDF).hexdigest(),
+                                  recorded_role="chair")
+        lost = ObligationRecord(tenant_id=res.tenant_id, subject_type="residency", subject_id=res.id,
+                                obligation_key="residency.obligation.a10_2_course", occurred_on=dt.date(2025, 11, 4),
+                                title="丢失", evidence_name="丢失.pdf", evidence_type="pdf",
+                                evidence_stored=os.path.join(str(res.tenant_id), "obligations", "e" * 32 + ".pdf"),
+                                recorded_role="chair")
+        db.session.add_all([legacy, lost])
+        db.session.flush()
+    path = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "migrations", "versions",
+                        "0018_evidence_vault.py")
+    spec = importlib.util.spec_from_file_location("migration_0018", path)
+    mig = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mig)
+    first = mig.adopt_legacy_evidence(db.session.connection(), root)
+    again = mig.adopt_legacy_evidence(db.session.connection(), root)
+    assert first == {"evidence": 1, "missing": 1} and again == {"evidence": 0, "missing": 1}
+    legacy_id, lost_id = legacy.id, lost.id
+    with tenant_context(tid, db.session):
+        db.session.expire_all()
+        legacy = db.session.get(ObligationRecord, legacy_id)
+        f = db.session.get(vault.StoredFile, legacy.file_id)
+        assert db.session.get(ObligationRecord, lost_id).file_id is None
+        assert (f.storage_key, f.purpose, f.original_name) == (f"{tid}/files/{name}",
+                                                              "obligation.evidence", "旧心得.pdf")
+        with open(vault.path_of(f), "rb") as fh:
+            assert fh.read() == PDF
