@@ -7,7 +7,6 @@ import sqlalchemy as sa
 from portal.core.db import tenant_context
 from portal.extensions import db
 from portal.notifications.models import Notification
-from portal.selection import operations as ops
 from portal.selection import workflow
 from portal.selection.workflow import SYSTEM
 from tenants.models import Role
