@@ -300,10 +300,9 @@ def build_admin(app):
     admin.add_view(RuleOverrideView(RuleOverride, s, name="本地规则", endpoint="admin_rules"))
     admin.add_view(AuditView(AuditRecord, s, name="审计记录", endpoint="admin_audit"))
     # Each feature's own views (registered from its init_app, before this module's).
-    from importlib import import_module
+    from portal.core.registries import resolve
 
     for spec in app.extensions.get("portal_admin_views", []):
-        module, _, name = spec.partition(":")
-        getattr(import_module(module), name)(admin)
+        resolve(spec)(admin)
     app.extensions["portal_admin"] = admin
     return admin

@@ -10,25 +10,22 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from importlib import import_module
 
 from flask import current_app
+
+from portal.core.registries import resolve
 
 
 def register_income_source(app, source: str) -> None:
     app.extensions.setdefault("portal_income_sources", []).append(source)
 
 
-def _resolve(spec: str):
-    module, _, name = spec.partition(":")
-    return getattr(import_module(module), name)
-
 
 def monthly_income(residency, month: dt.date) -> Decimal | None:
     """The first registered source's answer for ``month`` (its first day), or ``None``."""
     month = month.replace(day=1)
     for spec in current_app.extensions.get("portal_income_sources", []):
-        amount = _resolve(spec)(residency, month)
+        amount = resolve(spec)(residency, month)
         if amount is not None:
             return Decimal(amount)
     return None

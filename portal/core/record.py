@@ -11,9 +11,10 @@ record should hold but does not (so a draft says what is missing instead of prai
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import import_module
 
 from flask import current_app
+
+from portal.core.registries import resolve
 
 # The appraisal's customary sections, in order (A17): 思想政治表现, 学习研究, 调查研究, 多岗锻炼,
 # 工作小组, 不足与改进.
@@ -54,17 +55,13 @@ def register_record_source(app, source: str) -> None:
     app.extensions.setdefault("portal_record_sources", []).append(source)
 
 
-def _resolve(spec: str):
-    module, _, name = spec.partition(":")
-    return getattr(import_module(module), name)
-
 
 def gather(residency) -> tuple[list[Fact], list[Gap]]:
     """Every registered source's facts (only those with rows behind them) and gaps."""
     facts: list[Fact] = []
     gaps: list[Gap] = []
     for n, spec in enumerate(current_app.extensions.get("portal_record_sources", [])):
-        for item in _resolve(spec)(residency) or ():
+        for item in resolve(spec)(residency) or ():
             if isinstance(item, Fact):
                 if item.section not in SECTIONS:
                     raise ValueError(f"unknown appraisal section {item.section!r} from {spec}")

@@ -47,10 +47,9 @@ def init_app(app):
         """A count shown beside the entry when work waits there (``"module:function"``)."""
         if not spec:
             return 0
-        import importlib
+        from portal.core.registries import resolve
 
-        module, _, name = spec.partition(":")
-        return getattr(importlib.import_module(module), name)() or 0
+        return resolve(spec)() or 0
 
     @app.template_filter("catalog")
     def _catalog(text):

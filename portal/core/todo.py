@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from importlib import import_module
 
 from flask import current_app
+
+from portal.core.registries import resolve
 
 # Sections of the home page, in order; an item names the role it is addressed to.
 SECTIONS = ("secretariat", "reviewer", "approver", "department_head", "liaison", "chair")
@@ -40,15 +41,11 @@ class Home:
         return sum(t.count or 0 for items in self.sections.values() for t in items)
 
 
-def _resolve(spec: str):
-    module, _, name = spec.partition(":")
-    return getattr(import_module(module), name)
-
 
 def collect(memberships) -> Home:
     home = Home()
     for spec in current_app.extensions.get("portal_todo", []):
-        for item in _resolve(spec)(memberships):
+        for item in resolve(spec)(memberships):
             home.sections.setdefault(item.section, []).append(item)
     home.sections = {s: home.sections[s] for s in SECTIONS if s in home.sections}
     return home
