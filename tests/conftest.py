@@ -24,6 +24,20 @@ from portal.core.db import activate_tenant, tenant_context
 from portal.extensions import db
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/portal_test"
+
+
+def _worker_redis() -> None:
+    """Under pytest-xdist each worker flushes its Redis database after every test: give each its
+    own (the URL's database, then the ones below it: gw0 keeps 15, gw1 takes 14, ...)."""
+    url, worker = os.environ.get("TEST_REDIS_URL"), os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker.startswith("gw") or worker == "gw0":
+        return
+    base, _, db_index = url.rstrip("/").rpartition("/")
+    index = int(db_index) if db_index.isdigit() else 0
+    os.environ["TEST_REDIS_URL"] = f"{base}/{(index - int(worker[2:])) % 16}"
+
+
+_worker_redis()
 _tmpdir = tempfile.mkdtemp(prefix="portal-test-")
 
 
