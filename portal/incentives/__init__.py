@@ -25,6 +25,9 @@ def init_app(app):
                  roles=("secretariat_admin", "secretariat_staff", "department_head"))
     register_nav(app, "incentives.mine", "我的待遇与鉴定", roles=("chair",))
     register_todo(app, "portal.incentives.home:todo")
+    # A22: the rates (and the chapter's templates) beside the rules on the comparison page.
+    app.extensions.setdefault("portal_rules_blocks", []).append(
+        ("incentives/_rules_block.html", "portal.incentives.operations.allowance:comparison"))
     register_reminder(Reminder("incentives-resume-schooling", "驻会期满前办理复学", "incentives.resume_schooling",
                                roles=(), workdays_before=0,
                                deadlines="portal.incentives.operations.schooling.resume_deadlines",

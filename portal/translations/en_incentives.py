@@ -42,3 +42,9 @@ EN = {
 "待审核": "Awaiting approval", "已审核": "Approved", "已锁定": "Locked", "审核通过": "Approve", "退回重算": "Return for recomputation",
 "锁定": "Lock",
 }
+EN.update({
+"各学历层次：本会未录入标准的，参照执行全国标准；录入后按本会标准。":
+    "Per degree level: with no rate of its own this federation applies the national rate; once entered, its own.",
+"本会执行": "Applied here", "文书模板": "Document templates", "本会模板": "Own template",
+"全国模板（参照）": "National template (by reference)",
+})

@@ -184,3 +184,20 @@ def test_A15_large_run_goes_to_a_job_with_progress(app, session, monkeypatch):
 
         compute_allowance_run(run.id)
         assert run.computed_at is not None and run.total == Decimal("3100.00")
+
+
+def test_A15_A22_rules_comparison_page_shows_national_and_own_rates(app, client, login_as, session):
+    national = TenantFactory().parent
+    nat_admin = member(national)
+    with tenant_context(national.id, db.session):
+        allowance.add_rate(national, effective_on=dt.date(2025, 1, 1), degree_level="硕士", monthly_amount="3456.78",
+                           source="人薪发〔1990〕20号", actor=nat_admin)
+    province = TenantFactory(parent=national)
+    admin = member(province)
+    with tenant_context(province.id, db.session):
+        allowance.add_rate(province, effective_on=dt.date(2025, 1, 1), degree_level="硕士", monthly_amount="3999.00",
+                           source="某省学联〔2025〕7号", actor=admin)
+    login_as(admin)
+    html = client.get(f"/{province.slug}/rules/").get_data(as_text=True)
+    assert "3456.78" in html and "3999.00" in html and "某省学联〔2025〕7号" in html and "工作鉴定" in html
+    assert "工会福利项目" in html and "工作鉴定结论" in html  # the rules themselves, overridable
