@@ -45,6 +45,6 @@ EN = {
 EN.update({
 "各学历层次：本会未录入标准的，参照执行全国标准；录入后按本会标准。":
     "Per degree level: with no rate of its own this federation applies the national rate; once entered, its own.",
-"本会执行": "Applied here", "文书模板": "Document templates", "本会模板": "Own template",
+"本会执行": "Applied here", "文书模板": "Document templates", 
 "全国模板（参照）": "National template (by reference)",
 })
