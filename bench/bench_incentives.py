@@ -207,6 +207,7 @@ def _worker(args) -> dict:
                         from portal.incentives.operations import appraisal
 
                         appraisal.draft(db.session.get(Residency, rid), actor="基准")
+                        db.session.commit()  # one short write each: the two workers share SQLite's write lock
                     times.append(time.perf_counter() - s)
                     done += 1
                 db.session.commit()

@@ -462,16 +462,19 @@ def export_xlsx(run: AllowanceRun) -> bytes:
     ws = wb.create_sheet(f"{run.month:%Y年%m月}补贴")
 
     def row(values, money=()):
-        cells = []
+        out = []
         for n, v in enumerate(values):
             stored, fmt, literal = cell_value(v)
-            c = WriteOnlyCell(ws, value=stored)
-            if fmt or n in money:
-                c.number_format = fmt or "0.00"
-            if literal:
-                c.data_type = "s"
-            cells.append(c)
-        ws.append(cells)
+            if fmt or literal or n in money:  # a styled cell only where a format or a literal is needed
+                c = WriteOnlyCell(ws, value=stored)
+                if fmt or n in money:
+                    c.number_format = fmt or "0.00"
+                if literal:
+                    c.data_type = "s"
+                out.append(c)
+            else:
+                out.append(stored)
+        ws.append(out)
 
     row([f"{run.month:%Y年%m月}驻会执行主席补贴发放表（{run.kind_label}，{run.status_label}）"])
     row(XLSX_HEADERS)
