@@ -59,3 +59,12 @@ def test_A15_A16_A17_secretariat_pages_and_forms(app, client, login_as, session)
     mine = client.get(f"/{t}/incentives/me").get_data(as_text=True)
     assert "1号楼" in mine and "工作鉴定" in mine
     assert client.get(f"/{t}/incentives/chairs/{b.id}").status_code == 404
+
+
+def test_A15_A16_A17_every_step_is_in_the_openapi_document(app, client, session):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    mine = {p for p in paths if "/incentives/" in p}
+    for needed in ("rates", "runs", "runs/{run_id}", "beds", "beds/assignments", "chairs/{res_id}/schooling",
+                   "chairs/{res_id}/welfare", "chairs/{res_id}/ymp", "chairs/{res_id}/appraisal"):
+        assert any(p.endswith(f"/incentives/{needed}") for p in mine), needed
+    assert any("/appraisals/{appr_id}/" in p for p in mine) and any(p.endswith("/chairs/{res_id}/{doc}.{fmt}") for p in mine)
