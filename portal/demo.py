@@ -161,6 +161,9 @@ def _load_demo() -> list[tuple[str, str]]:
         from portal.residency.demo import load_residency_demo
 
         load_residency_demo(tenants)
+        from portal.incentives.demo import load_incentives_demo  # Chapter 4 (A15–A17)
+
+        load_incentives_demo(tenants)
     load_demo_notifications_and_documents()
     return [(u[1], u[0]) for u in USERS]
 

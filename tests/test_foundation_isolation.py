@@ -107,6 +107,7 @@ ARG_TABLES = {
     "token_id": "api_tokens", "message_id": "mailbox_messages", "item_id": "inbox_items",
     "att_id": "selection_attachments", "obj_id": "selection_objections", "entry_id": "selection_rotation_entries",
     "res_id": "residencies", "rec_id": "obligation_records",
+    "run_id": "allowance_runs", "rate_id": "allowance_rates", "appr_id": "incentive_appraisals",
 }
 PER_ARG = 6
 
@@ -133,6 +134,7 @@ def walk(client, app, a, b, user):
             url = rule.rule.replace("<tenant>", a.slug)
             for n, col in zip(names, columns):
                 url = url.replace(f"<int:{n}>", str(col[k % len(col)]))
+            url = re.sub(r"<any\(([^,)]+)[^>]*>", lambda m: m.group(1).strip(), url)  # a choice: its first
             url = re.sub(r"<[^>]+>", "x", url)
             for method in sorted(rule.methods & {"GET", "POST", "PUT", "DELETE", "PATCH"}):
                 resp = client.open(url, method=method, data={}, follow_redirects=False)

@@ -2,6 +2,7 @@
 
 
 def init_app(app):
+    from portal.core.record import register_record_source
     from portal.core.signals import chair_appointed
     from portal.core.templating import register_nav, register_todo
     from portal.notifications.catalog import register_default_template
@@ -18,6 +19,7 @@ def init_app(app):
                  roles=("secretariat_admin", "secretariat_staff", "department_head"))
     register_nav(app, "residency.mine", "我的驻会", roles=("chair",))
     register_todo(app, "portal.residency.home:todo")
+    register_record_source(app, "portal.residency.record:residency_source")  # A17: A9–A11 facts
     register_reminder(Reminder("residency-obligation-due", "驻会义务即将到期", "residency.obligation_due", roles=(),
                                workdays_before=0, deadlines="portal.residency.operations.reminder_deadlines",
                                article="A9"))

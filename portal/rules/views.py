@@ -10,10 +10,25 @@ from tenants.rules.registry import RuleError
 bp = Blueprint("rules", __name__, url_prefix="/<tenant>/rules", template_folder="templates")
 
 
+def _blocks() -> list[tuple[str, dict]]:
+    """Features' own adopted-by-reference tables shown under the rules (e.g. A15 rates):
+    ``app.extensions["portal_rules_blocks"]`` holds (template, "module:function") pairs, the
+    function giving the template's context for the current tenant."""
+    from importlib import import_module
+
+    from flask import current_app
+
+    out = []
+    for template, spec in current_app.extensions.get("portal_rules_blocks", []):
+        module, _, name = spec.partition(":")
+        out.append((template, getattr(import_module(module), name)(g.tenant)))
+    return out
+
+
 @bp.route("/")
 def compare():
     rules = effective_rules(g.tenant)
-    return render_template("rules/compare.html", rules=list(rules), version=rules.version)
+    return render_template("rules/compare.html", rules=list(rules), version=rules.version, blocks=_blocks())
 
 
 @bp.route("/<key>/override", methods=["POST"])
@@ -34,5 +49,5 @@ def override(key: str):
         # what was typed comes back, beside the refusal
         typed = {"key": key, "value": request.form.get("value", "")[:500], "reason": request.form.get("reason", "")[:500]}
         return render_template("rules/compare.html", rules=list(rules), version=rules.version,
-                               error_key=key, typed=typed), 400
+                               error_key=key, typed=typed, blocks=_blocks()), 400
     return redirect(url_for("rules.compare"))

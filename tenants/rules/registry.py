@@ -502,6 +502,21 @@ _R(RuleDef("incentives.suspension_years", "A16", "休学年限", "Suspension of 
 _R(RuleDef("incentives.seniority_shift_years", "A16", "参加工作时间前移", "Work start moved earlier", "int", 1,
            min=0, max=2, unit="年",
            measures=Bound("ceiling", 1, "参加工作时间可从实际参加工作的时间向前推移1年")))
+# --- incentives ---
+_R(RuleDef("incentives.welfare_items", "A15", "工会福利项目（参照团中央机关工作人员标准）", "Welfare items",
+           "list", ["春节慰问品", "中秋节慰问品", "生日慰问", "防暑降温用品", "年度体检"], min_items=1, max_items=20,
+           help="享受团中央机关工作人员同等工会福利待遇，按项目逐人登记发放。"))
+_R(RuleDef("incentives.resume_reminder_workdays", "A16", "复学提醒提前工作日", "Resume-schooling reminder",
+           "int", 15, min=1, max=60, unit="个工作日",
+           help="驻会期满前若干个工作日，提醒已休学的驻会执行主席和学校联络员办理复学手续。"))
+_R(RuleDef("incentives.appraisal_conclusions", "A17", "工作鉴定结论", "Appraisal conclusions", "list",
+           ["优秀", "合格", "基本合格", "不合格"], min_items=2, max_items=8))
+_R(RuleDef("incentives.appraisal_number_template", "A17", "工作鉴定编号格式", "Appraisal number format", "str",
+           "学联鉴〔{year}〕{n}号", max=40, help="{year} 为印发年度，{n} 为当年序号。"))
+_R(RuleDef("incentives.ymp_conditions", "A17", "青马工程大学生骨干培养学员条件", "Young Marxist program conditions",
+           "list", ["中共党员（含预备党员）或共青团员", "政治立场坚定，理想信念坚定", "学习成绩良好",
+                    "驻会期间无纪律处分"], min_items=1, max_items=12,
+           help="培养工程公布的条件，推荐时作为提示显示，不代替推荐决定。"))
 # --- Chapter 5: supervision and constraints -----------------------------------------------
 _R(RuleDef("supervision.disciplinary_measures", "A21", "处置措施（由轻到重）", "Disciplinary measures",
            "list", ["批评教育", "责令检讨", "劝退"], min_items=1, max_items=6,
