@@ -5,4 +5,4 @@ from __future__ import annotations
 def lapse_activities() -> int:
     from portal.supervision.operations.activities import lapse_overdue
 
-    return lapse_overdue()
+    return len(lapse_overdue())

@@ -147,6 +147,8 @@ def file_outcome(act: Activity, *, actor, roles, link: str | None = None, note: 
     an exchange brings its 成果报告, recorded as the chair's A11.4 obligation."""
     res = act.residency
     mine = roles_toward(res, actor, roles)
+    # the state, the role and the date first (one transaction: a refused field below undoes it)
+    ACTIVITY.apply(act, "file_outcome", actor=actor, roles=mine, ctx={"today": today()})
     link = clean(link, "link", "链接", 500, required=False)
     if link and not link.startswith(("http://", "https://")):
         raise FieldError("链接应以 http:// 或 https:// 开头", "link")
@@ -156,7 +158,6 @@ def file_outcome(act: Activity, *, actor, roles, link: str | None = None, note: 
         raise FieldError(f"请填写链接或上传剪报、截图（{article_citation('A19')}）", "link")
     if act.exchange and not (report and report[1]):
         raise FieldError(f"外事和港澳台交流活动须上传成果报告（{article_citation('A11.4')}）", "report")
-    ACTIVITY.apply(act, "file_outcome", actor=actor, roles=mine, ctx={"today": today()})
     act.outcome_link, act.outcome_note, act.filed_at = link, note, utcnow()
     store_files(owner=act, role=FileRole.outcome, uploads=clippings, actor=actor, tenant_id=act.tenant_id,
                 label="活动结果", field="clippings")
@@ -195,19 +196,20 @@ def report_unapproved(res: Residency, *, actor, kind: str, title: str, event_dat
     return act, case
 
 
-def lapse_overdue(day: dt.date | None = None) -> int:
-    """The sweep: every pending request whose last working day before the event has passed lapses."""
+def lapse_overdue(day: dt.date | None = None) -> list[int]:
+    """The sweep: every pending request whose last working day before the event has passed
+    lapses. Returns the ids it lapsed."""
     from portal.jobs.operations import tenant_ids
 
     day = day or today()
-    n = 0
+    n = []
     for tid in tenant_ids():
         with tenant_context(tid, db.session):
             for act in db.session.scalars(sa.select(Activity).where(
                     Activity.status == ActivityStatus.pending, Activity.decide_by < day).order_by(Activity.id)):
                 if ACTIVITY.advance(act, "lapse", actor="后台任务",
                                     note=f"活动前最后一个工作日（{act.decide_by.isoformat()}）前未作出决定"):
-                    n += 1
+                    n.append(act.id)
             db.session.commit()
     return n
 
