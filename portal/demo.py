@@ -161,6 +161,10 @@ def _load_demo() -> list[tuple[str, str]]:
         from portal.residency.demo import load_residency_demo
 
         load_residency_demo(tenants)
+        # Chapter 5: removals, outside activities and a disciplinary case (portal/supervision/demo.py).
+        from portal.supervision.demo import load_supervision_demo
+
+        load_supervision_demo(tenants)
     load_demo_notifications_and_documents()
     return [(u[1], u[0]) for u in USERS]
 

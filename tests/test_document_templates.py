@@ -148,7 +148,8 @@ def test_A22_api_declares_lists_uploads_and_reports_bad_placeholders_with_422(cl
     login_as(w.admin)
     base = f"/api/v1/{w.tenant.slug}/documents/templates"
     items = client.get(base).get_json()["items"]
-    assert {i["kind"]: i["source"] for i in items} == {LETTER: "national", NOTICE: "national"}
+    got = {i["kind"]: i["source"] for i in items}  # other chapters declare kinds too (A18 notice)
+    assert {k: got.get(k) for k in (LETTER, NOTICE)} == {LETTER: "national", NOTICE: "national"}
     letter = next(i for i in items if i["kind"] == LETTER)
     assert "school" in letter["placeholders"] and "contact_phone" in letter["placeholders"]
     national = client.get(f"{base}/{LETTER}/download").data

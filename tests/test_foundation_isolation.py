@@ -107,6 +107,7 @@ ARG_TABLES = {
     "token_id": "api_tokens", "message_id": "mailbox_messages", "item_id": "inbox_items",
     "att_id": "selection_attachments", "obj_id": "selection_objections", "entry_id": "selection_rotation_entries",
     "res_id": "residencies", "rec_id": "obligation_records",
+    "case_id": "supervision_cases", "activity_id": "supervision_activities", "file_id": "supervision_files",
 }
 PER_ARG = 6
 
