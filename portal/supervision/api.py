@@ -15,7 +15,7 @@ from portal.core.permissions import require_roles
 from portal.extensions import db
 from portal.supervision import operations as ops
 from portal.supervision.models import Activity, SupervisionCase
-from portal.supervision.views import STAFF, VIEWERS, _roles, date_arg, get_activity, get_case, get_residency, uploads
+from portal.supervision.views import STAFF, VIEWERS, _roles, get_activity, get_case, get_residency, uploads
 from tenants.models import Role
 
 api_bp = api_blueprint("supervision_api", __name__, "/api/v1/<tenant>/supervision")
@@ -399,4 +399,4 @@ def api_declaration():
     return jsonify({"residency_id": res.id, "text": d.text, "signed_at": d.signed_at.isoformat() + "Z"}), 201
 
 
-__all__ = ["api_bp", "date_arg"]
+__all__ = ["api_bp"]

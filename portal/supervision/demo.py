@@ -18,7 +18,6 @@ from portal.auth.operations import find_user
 from portal.core import approvals, clock
 from portal.core.calendar import calendar
 from portal.core.db import tenant_context, utcnow
-from portal.core.workflow import SYSTEM
 from portal.extensions import db
 from portal.residency.models import Residency, ResidencyStatus
 from portal.supervision import operations as ops
@@ -122,4 +121,4 @@ def _activities(res, chair, admin, day) -> None:
                          note="在座谈会上介绍了驻会工作情况。", clippings=[_pdf("新闻截图", "座谈会报道")])
 
 
-__all__ = ["load_supervision_demo", "SYSTEM"]
+__all__ = ["load_supervision_demo"]

@@ -16,8 +16,8 @@ from portal.core.permissions import require_roles
 from portal.extensions import db
 from portal.residency.models import Residency, ResidencyStatus
 from portal.supervision import operations as ops
-from portal.supervision.models import (ACTIVITY_ARTEFACTS, ACTIVITY_KIND_LABELS, Activity, CaseKind,
-                                       SupervisionCase, SupervisionFile)
+from portal.supervision.models import (ACTIVITY_ARTEFACTS, ACTIVITY_KIND_LABELS, Activity, SupervisionCase,
+                                       SupervisionFile)
 from portal.supervision.workflow import ACTIVITY, machine_for
 from tenants.models import Role
 
@@ -56,7 +56,8 @@ def get_activity(activity_id: int) -> Activity:
 
 
 def get_residency(res_id) -> Residency:
-    res = db.session.scalar(sa.select(Residency).where(Residency.id == res_id)) if str(res_id).isdigit() else None
+    ok = str(res_id).isdigit() and 0 < int(res_id) < 2**31
+    res = db.session.scalar(sa.select(Residency).where(Residency.id == int(res_id))) if ok else None
     if res is None:
         raise FieldError("请选择驻会执行主席", "residency_id")
     return res
@@ -387,4 +388,4 @@ def outcome(activity_id: int):
     return redirect(url_for("supervision.activity", activity_id=act.id), 303)
 
 
-__all__ = ["bp", "CaseKind"]
+__all__ = ["bp"]

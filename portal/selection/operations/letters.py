@@ -5,7 +5,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from portal.core import audit, clock
+from portal.core import audit
 from portal.core.concurrency import compare_and_set, lock_row
 from portal.core.db import utcnow
 # A6.1: a school without a liaison receives the letter by fax, post or in person (shared with A18/A21).

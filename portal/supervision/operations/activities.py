@@ -20,7 +20,6 @@ from portal.core import audit
 from portal.core.db import tenant_context, utcnow
 from portal.core.errors import Conflict
 from portal.core.obligations import FieldError
-from portal.core.workflow import SYSTEM
 from portal.extensions import db
 from portal.residency.models import Residency, ResidencyStatus
 from portal.supervision.models import (ACTIVITY_ARTEFACTS, NEEDS_OUTLET, Activity, ActivityKind, ActivityStatus,
@@ -253,5 +252,3 @@ def _notify_approvers(act: Activity) -> None:
                recipient_user_id=user.id, channels=("email", "inbox"), related_type=SUBJECT, related_id=act.id,
                dedupe_key=f"supervision-activity:{act.id}:{user.id}")
 
-
-__all__ = ["SYSTEM"]

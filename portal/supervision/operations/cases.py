@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from portal.core import approvals, audit
 from portal.core.approvals import ApprovalRequest, ApprovalStatus, Kind
 from portal.core.db import utcnow
-from portal.core.errors import Conflict, DomainError
+from portal.core.errors import Conflict
 from portal.core.obligations import FieldError
 from portal.core.workflow import SYSTEM
 from portal.extensions import db
