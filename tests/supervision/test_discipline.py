@@ -120,3 +120,16 @@ def test_A21_persuasion_to_leave_ends_the_residency_and_notifies_the_school(app,
 
     text = "\n".join(p.text for p in Document(io.BytesIO(got.data)).paragraphs)
     assert "劝退" in text and res.chair.name in text and "第二十一条" in text and "第十八条" not in text
+
+
+def test_A21_the_self_criticism_deadline_follows_the_provinces_rule(app, client, login_as, session):
+    from tenants.rules.operations import set_override
+
+    app.config["FIXED_TODAY"] = IN_TERM  # Monday 16 March 2026
+    w, (res,) = cohort(1, tenant=TenantFactory())
+    with tenant_context(w.tenant.id, db.session):
+        set_override(w.tenant, "supervision.self_criticism_workdays", 2, "本省两个工作日", w.admin)
+    login_as(w.admin)
+    case, base = _heard(client, w, res, login_as)
+    case = client.post(f"{base}/cases/{case['id']}/measure", json={"measure": "责令检讨", "reason": "情节较重"}).get_json()
+    assert case["self_criticism_due"] == "2026-03-18"
