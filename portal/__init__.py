@@ -95,6 +95,7 @@ FEATURES = [
     "portal.approvals",
     "portal.residency",
     "portal.incentives",
+    "portal.supervision",
     "portal.admin",
 ]
 

@@ -164,6 +164,10 @@ def _load_demo() -> list[tuple[str, str]]:
         from portal.incentives.demo import load_incentives_demo  # Chapter 4 (A15–A17)
 
         load_incentives_demo(tenants)
+        # Chapter 5: removals, outside activities and a disciplinary case (portal/supervision/demo.py).
+        from portal.supervision.demo import load_supervision_demo
+
+        load_supervision_demo(tenants)
     load_demo_notifications_and_documents()
     return [(u[1], u[0]) for u in USERS]
 

@@ -25,3 +25,4 @@ from portal.residency.models import (  # noqa: F401,E402
     Chair, LeadershipMeeting, MeetingAttendee, Residency, Talk, TalkReader,
 )
 from portal.core.obligations import ObligationRecord  # noqa: F401,E402
+from portal.supervision.models import Activity, Declaration, SupervisionCase, SupervisionFile  # noqa: F401,E402

@@ -108,6 +108,7 @@ ARG_TABLES = {
     "att_id": "selection_attachments", "obj_id": "selection_objections", "entry_id": "selection_rotation_entries",
     "res_id": "residencies", "rec_id": "obligation_records",
     "run_id": "allowance_runs", "rate_id": "allowance_rates", "appr_id": "incentive_appraisals",
+    "case_id": "supervision_cases", "activity_id": "supervision_activities", "file_id": "supervision_files",
 }
 PER_ARG = 6
 

@@ -524,3 +524,20 @@ _R(RuleDef("supervision.disciplinary_measures", "A21", "处置措施（由轻到
 _R(RuleDef("supervision.removal_notify_school", "A18", "取消资格后通报派出学校党委",
            "Notify the sending school on removal", "bool", True, overridable=False,
            measures=Bound("fixed", True, "予以取消驻会资格，并通报派出学校党委")))
+# --- supervision ---
+# A18 removal, A19 outside activities, A21 discipline: the secretariat's procedure as data.
+_R(RuleDef("supervision.removal_grounds", "A18", "取消驻会资格的情形", "Grounds for removal", "list",
+           ["违纪违法", "严重违反校纪校规", "严重违背公序良俗", "学术不端"], min_items=1, max_items=10,
+           help="第十八条：模范遵守党纪团纪、法律法规、校规校纪和学术规范；存在所列情形的，报请审批机关批准取消驻会资格。",
+           measures=Bound("norm", None, "对于存在违纪违法、严重违反校纪校规、严重违背公序良俗等行为的")))
+_R(RuleDef("supervision.statement_workdays", "A18/A21", "申辩期限", "Working days for the chair's statement",
+           "int", 5, min=1, max=30, unit="个工作日",
+           help="立案并告知驻会执行主席后，本人提交书面申辩的期限。"))
+_R(RuleDef("supervision.self_criticism_workdays", "A21", "检讨书提交期限", "Working days for the self-criticism",
+           "int", 5, min=1, max=30, unit="个工作日", help="责令检讨后，驻会执行主席提交书面检讨的期限。"))
+_R(RuleDef("supervision.activity_lead_workdays", "A19", "对外活动提前报批工作日", "Lead time of an outside activity",
+           "int", 5, min=1, max=60, unit="个工作日",
+           help="以全国学联或驻会执行主席名义兼任社会职务、参加活动、发表文章、接受采访，须至少提前该工作日数报批。"))
+_R(RuleDef("supervision.activity_approver_roles", "A19", "对外活动审批人", "Who approves outside activities", "list",
+           ["secretariat_admin"], choices=("secretariat_admin", "secretariat_staff", "approver"), min_items=1,
+           help="secretariat_admin 秘书处管理员、secretariat_staff 秘书处工作人员、approver 审批机关。"))

@@ -5,9 +5,11 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from portal.core import audit, clock
+from portal.core import audit
 from portal.core.concurrency import compare_and_set, lock_row
 from portal.core.db import utcnow
+# A6.1: a school without a liaison receives the letter by fax, post or in person (shared with A18/A21).
+from portal.core.delivery import DELIVERY_METHODS, beijing_to_utc, manual_delivery  # noqa: F401
 from portal.core.errors import Conflict, DomainError
 from portal.core.numbering import year_of_issue_number
 from portal.extensions import db
@@ -215,23 +217,6 @@ def invitation_delivered(related_id, sent_at: dt.datetime) -> None:
                  after={"delivered_at": sent_at, "school_id": inv.school_id, "method": "email"})
 
 
-# A6.1: a school without a liaison account receives the letter by other means.
-DELIVERY_METHODS = {"fax": "传真", "post": "邮寄", "in_person": "当面送达"}
-
-
-def beijing_to_utc(value: str) -> dt.datetime:
-    """A Beijing date and time as typed (``YYYY-MM-DDTHH:MM`` or a bare date) to naive UTC."""
-    text = (value or "").strip()
-    try:
-        local = dt.datetime.fromisoformat(text) if "T" in text or " " in text else \
-            dt.datetime.combine(dt.date.fromisoformat(text), dt.time(12, 0))
-    except ValueError:
-        raise DomainError(f"送达时间格式应为 YYYY-MM-DD HH:MM，收到「{text[:40]}」", field="delivered_at") from None
-    if local.tzinfo is None:
-        local = local.replace(tzinfo=clock.BEIJING)
-    return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
-
-
 def record_manual_delivery(inv: Invitation, method: str, delivered_at: dt.datetime, handed_by: str,
                            received_by: str, note: str | None = None, *, actor) -> Invitation:
     """Record by hand that the letter reached the school: how, when, by whom, to whom.
@@ -240,23 +225,12 @@ def record_manual_delivery(inv: Invitation, method: str, delivered_at: dt.dateti
     """
     if inv.sent_at is None:
         raise Conflict("推荐函尚未发出，发出后才能登记送达")
-    if method not in DELIVERY_METHODS:
-        raise DomainError("请选择送达方式：" + "、".join(DELIVERY_METHODS.values()), field="method")
-    handed_by, received_by, note = (handed_by or "").strip(), (received_by or "").strip(), (note or "").strip()
-    if not handed_by or len(handed_by) > 60:
-        raise DomainError("请填写送达人（不超过60字）", field="handed_by")
-    if not received_by or len(received_by) > 60:
-        raise DomainError("请填写学校签收人（不超过60字）", field="received_by")
-    if len(note) > 200:
-        raise DomainError("备注不能超过200字", field="note")
-    if delivered_at > utcnow() + dt.timedelta(minutes=5):
-        raise DomainError("送达时间不能晚于现在", field="delivered_at")
-    if delivered_at < inv.sent_at - dt.timedelta(days=1):
-        raise DomainError("送达时间不能早于推荐函发出的时间", field="delivered_at")
-    text = f"{DELIVERY_METHODS[method]}；送达人：{handed_by}；签收人：{received_by}" + (f"；{note}" if note else "")
+    values, text = manual_delivery(method, delivered_at, handed_by, received_by, note, sent_at=inv.sent_at,
+                                   what="推荐函")
+    handed_by, received_by, note = values["handed_by"], values["received_by"], values["note"]
     changed = db.session.execute(
         sa.update(Invitation).where(Invitation.id == inv.id, Invitation.delivered_at.is_(None))
-        .values(delivered_at=delivered_at, delivery_method=method, delivery_note=text[:400],
+        .values(delivered_at=delivered_at, delivery_method=method, delivery_note=text,
                 delivery_recorded_by_id=getattr(actor, "id", None))
         .execution_options(synchronize_session=False)).rowcount
     if changed != 1:
