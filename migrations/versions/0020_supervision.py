@@ -1,8 +1,8 @@
 """supervision (A18, A19, A21): cases against a chair (removal and discipline) with their notice to
 the school, outside-activity requests, the A19 declaration, and the files of cases and activities
 
-Revision ID: 0017_supervision
-Revises: 0016_departments_rotation
+Revision ID: 0020_supervision
+Revises: 0019_incentives
 Create Date: 2026-12-02 04:50:00
 
 """
@@ -15,8 +15,8 @@ from alembic import op
 sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
 import rls  # noqa: E402
 
-revision = '0017_supervision'
-down_revision = '0016_departments_rotation'
+revision = '0020_supervision'
+down_revision = '0019_incentives'
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """incentives (A15–A17): allowance rates (national and a tenant's own) and monthly runs, beds and
 welfare, schooling (休学), the Young Marxist training program, work appraisals and their opinions
 
-Revision ID: 0017_incentives
-Revises: 0016_departments_rotation
+Revision ID: 0019_incentives
+Revises: 0018_evidence_vault
 Create Date: 2026-12-02 04:34:16.507769
 
 """
@@ -21,8 +21,8 @@ TENANT_TABLES = ('allowance_rates', 'allowance_runs', 'allowance_lines', 'incent
 
 
 # revision identifiers, used by Alembic.
-revision = '0017_incentives'
-down_revision = '0016_departments_rotation'
+revision = '0019_incentives'
+down_revision = '0018_evidence_vault'
 branch_labels = None
 depends_on = None
 
