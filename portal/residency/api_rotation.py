@@ -32,18 +32,18 @@ def _roles():
 
 # --- departments ---------------------------------------------------------------------------------
 
-class DepartmentIn(Body):
+class ResidencyDepartmentIn(Body):
     name: text(max_len=60)
     kind: Literal["secretariat", "department"] = "department"
     head_user_id: Id | None = None
     sort: int = 0
 
 
-class DepartmentActiveIn(Body):
+class ResidencyDepartmentActiveIn(Body):
     active: bool
 
 
-class DepartmentOut(Out):
+class ResidencyDepartmentOut(Out):
     id: int
     name: str
     kind: str
@@ -53,8 +53,8 @@ class DepartmentOut(Out):
     sort: int
 
 
-class DepartmentList(Out):
-    items: list[DepartmentOut]
+class ResidencyDepartmentList(Out):
+    items: list[ResidencyDepartmentOut]
 
 
 def department_json(d) -> dict:
@@ -71,7 +71,7 @@ def _department(dept_id: int):
 
 @api_bp.get("/departments")
 @require_roles(*STAFF_ROLES)
-@operation(responses={200: DepartmentList})
+@operation(responses={200: ResidencyDepartmentList})
 def api_departments():
     """秘书处和相关部门及其负责同志（A12）"""
     return jsonify({"items": [department_json(d) for d in rotation.departments()]})
@@ -79,8 +79,8 @@ def api_departments():
 
 @api_bp.post("/departments")
 @require_roles(Role.secretariat_admin)
-@operation(body=DepartmentIn, responses={201: DepartmentOut})
-def api_add_department(body: DepartmentIn):
+@operation(body=ResidencyDepartmentIn, responses={201: ResidencyDepartmentOut})
+def api_add_department(body: ResidencyDepartmentIn):
     """添加部门（A12）"""
     d = rotation.add_department(g.tenant, name=body.name, kind=body.kind, head_user_id=body.head_user_id,
                                 sort=body.sort, actor=_actor())
@@ -89,8 +89,8 @@ def api_add_department(body: DepartmentIn):
 
 @api_bp.put("/departments/<int:dept_id>")
 @require_roles(Role.secretariat_admin)
-@operation(body=DepartmentIn, responses={200: DepartmentOut})
-def api_edit_department(dept_id: int, body: DepartmentIn):
+@operation(body=ResidencyDepartmentIn, responses={200: ResidencyDepartmentOut})
+def api_edit_department(dept_id: int, body: ResidencyDepartmentIn):
     """修改部门（A12）"""
     d = rotation.change_department(_department(dept_id), name=body.name, kind=body.kind,
                                    head_user_id=body.head_user_id, sort=body.sort, actor=_actor())
@@ -99,8 +99,8 @@ def api_edit_department(dept_id: int, body: DepartmentIn):
 
 @api_bp.post("/departments/<int:dept_id>/active")
 @require_roles(Role.secretariat_admin)
-@operation(body=DepartmentActiveIn, responses={200: DepartmentOut})
-def api_department_active(dept_id: int, body: DepartmentActiveIn):
+@operation(body=ResidencyDepartmentActiveIn, responses={200: ResidencyDepartmentOut})
+def api_department_active(dept_id: int, body: ResidencyDepartmentActiveIn):
     """停用或恢复部门（A12）"""
     d = rotation.set_department_active(_department(dept_id), body.active, actor=_actor(), roles=_roles())
     return jsonify(department_json(d))
@@ -108,7 +108,7 @@ def api_department_active(dept_id: int, body: DepartmentActiveIn):
 
 # --- rotation -----------------------------------------------------------------------------------
 
-class SegmentIn(Body):
+class RotationSegmentIn(Body):
     department_id: Id
     post: text(max_len=60) | None = None
     starts_on: dt.date
@@ -116,12 +116,12 @@ class SegmentIn(Body):
     deviation_reason: text(max_len=2000) | None = None
 
 
-class SegmentEndIn(Body):
+class RotationSegmentEndIn(Body):
     ends_on: dt.date
     deviation_reason: text(max_len=2000) | None = None
 
 
-class SegmentOut(Out):
+class RotationSegmentOut(Out):
     id: int
     residency_id: int
     department_id: int
@@ -134,30 +134,30 @@ class SegmentOut(Out):
     deviation_reason: str | None = None
 
 
-class ChairRotationOut(Out):
+class ChairPostHistoryOut(Out):
     residency_id: int
     name: str
     current_post: str | None = None
-    segments: list[SegmentOut]
+    segments: list[RotationSegmentOut]
 
 
-class RotationOut(Out):
+class CohortRotationOut(Out):
     cohort: str | None = None
     period_months: int | None = None
-    chairs: list[ChairRotationOut]
+    chairs: list[ChairPostHistoryOut]
     plan_id: int | None = None
     plan_status: str | None = None
 
 
-class RotationQuery(Body):
+class CohortQuery(Body):
     cohort: text(max_len=9) | None = None
 
 
-class PlanIn(Body):
+class RotationPlanIn(Body):
     cohort: text(max_len=9)
 
 
-class PlanRowOut(Out):
+class RotationPlanRowOut(Out):
     residency_id: int
     department_id: int
     post: str
@@ -165,12 +165,12 @@ class PlanRowOut(Out):
     ends_on: dt.date
 
 
-class PlanOut(Out):
+class RotationPlanOut(Out):
     id: int
     cohort: str
     status: str
     period_months: int
-    rows: list[PlanRowOut]
+    rows: list[RotationPlanRowOut]
 
 
 def segment_json(s) -> dict:
@@ -187,8 +187,8 @@ def plan_json(p) -> dict:
 
 @api_bp.get("/rotation")
 @require_roles(*STAFF_ROLES)
-@operation(query=RotationQuery, responses={200: RotationOut})
-def api_rotation(query: RotationQuery):
+@operation(query=CohortQuery, responses={200: CohortRotationOut})
+def api_rotation(query: CohortQuery):
     """一届驻会执行主席的轮岗安排（A12）"""
     cohorts = ops.cohorts()
     cohort = query.cohort if query.cohort in cohorts else (cohorts[0] if cohorts else None)
@@ -207,8 +207,8 @@ def api_rotation(query: RotationQuery):
 
 @api_bp.post("/rotation/plans")
 @require_roles(*STAFF_ROLES)
-@operation(body=PlanIn, responses={201: PlanOut})
-def api_propose(body: PlanIn):
+@operation(body=RotationPlanIn, responses={201: RotationPlanOut})
+def api_propose(body: RotationPlanIn):
     """生成轮岗方案（预览，尚未采用）（A12）"""
     return jsonify(plan_json(rotation.save_proposal(g.tenant, body.cohort, actor=_actor(), roles=_roles()))), 201
 
@@ -222,7 +222,7 @@ def _plan(plan_id: int):
 
 @api_bp.get("/rotation/plans/<int:plan_id>")
 @require_roles(*STAFF_ROLES)
-@operation(responses={200: PlanOut})
+@operation(responses={200: RotationPlanOut})
 def api_plan(plan_id: int):
     """轮岗方案（A12）"""
     return jsonify(plan_json(_plan(plan_id)))
@@ -230,7 +230,7 @@ def api_plan(plan_id: int):
 
 @api_bp.post("/rotation/plans/<int:plan_id>/accept")
 @require_roles(*STAFF_ROLES)
-@operation(responses={200: PlanOut})
+@operation(responses={200: RotationPlanOut})
 def api_accept(plan_id: int):
     """采用轮岗方案：生成各轮岗阶段（只生效一次）（A12）"""
     p = _plan(plan_id)
@@ -240,7 +240,7 @@ def api_accept(plan_id: int):
 
 @api_bp.get("/residencies/<int:res_id>/segments")
 @require_roles(*STAFF_ROLES, Role.department_head, Role.chair)
-@operation(responses={200: ChairRotationOut})
+@operation(responses={200: ChairPostHistoryOut})
 def api_segments(res_id: int):
     """一名驻会执行主席的岗位经历（A12）"""
     res = get_residency(res_id)
@@ -251,8 +251,8 @@ def api_segments(res_id: int):
 
 @api_bp.post("/residencies/<int:res_id>/segments")
 @require_roles(*STAFF_ROLES)
-@operation(body=SegmentIn, responses={201: SegmentOut})
-def api_add_segment(res_id: int, body: SegmentIn):
+@operation(body=RotationSegmentIn, responses={201: RotationSegmentOut})
+def api_add_segment(res_id: int, body: RotationSegmentIn):
     """新增轮岗阶段（A12）"""
     seg = rotation.add_segment(get_residency(res_id), department_id=body.department_id, post=body.post,
                                starts_on=body.starts_on, ends_on=body.ends_on,
@@ -270,8 +270,8 @@ def _segment(seg_id: int):
 
 @api_bp.put("/segments/<int:seg_id>")
 @require_roles(*STAFF_ROLES)
-@operation(body=SegmentIn, responses={200: SegmentOut})
-def api_change_segment(seg_id: int, body: SegmentIn):
+@operation(body=RotationSegmentIn, responses={200: RotationSegmentOut})
+def api_change_segment(seg_id: int, body: RotationSegmentIn):
     """修改轮岗阶段（已开始的阶段不能改部门和开始日期）（A12）"""
     seg = rotation.change_segment(_segment(seg_id), department_id=body.department_id, post=body.post,
                                   starts_on=body.starts_on, ends_on=body.ends_on,
@@ -281,8 +281,8 @@ def api_change_segment(seg_id: int, body: SegmentIn):
 
 @api_bp.post("/segments/<int:seg_id>/end")
 @require_roles(*STAFF_ROLES)
-@operation(body=SegmentEndIn, responses={200: SegmentOut})
-def api_end_segment(seg_id: int, body: SegmentEndIn):
+@operation(body=RotationSegmentEndIn, responses={200: RotationSegmentOut})
+def api_end_segment(seg_id: int, body: RotationSegmentEndIn):
     """提前结束轮岗阶段（A12）"""
     seg = rotation.end_segment(_segment(seg_id), ends_on=body.ends_on, deviation_reason=body.deviation_reason,
                                actor=_actor())
@@ -300,22 +300,22 @@ def api_remove_segment(seg_id: int):
 
 # --- working groups (A13) --------------------------------------------------------------------------
 
-class LeadsIn(Body):
+class WorkingGroupLeadsIn(Body):
     residency_ids: list[Id]
 
 
-class MembersIn(Body):
+class WorkingGroupMembersIn(Body):
     union_ids: list[Id]
 
 
-class ActivityIn(Body):
+class WorkingGroupActivityIn(Body):
     held_on: dt.date
     title: text(max_len=200)
     outcome: text(max_len=20000)
     union_ids: list[Id] = []
 
 
-class ActivityOut(Out):
+class WorkingGroupActivityOut(Out):
     id: int
     held_on: dt.date
     title: str
@@ -323,7 +323,7 @@ class ActivityOut(Out):
     union_ids: list[int]
 
 
-class GroupOut(Out):
+class WorkingGroupOut(Out):
     id: int
     cohort: str
     name: str
@@ -331,12 +331,12 @@ class GroupOut(Out):
     leads: list[str]
     member_union_ids: list[int]
     members: list[str]
-    activities: list[ActivityOut]
+    activities: list[WorkingGroupActivityOut]
 
 
-class GroupList(Out):
+class WorkingGroupList(Out):
     cohort: str | None = None
-    items: list[GroupOut]
+    items: list[WorkingGroupOut]
 
 
 def activity_json(a) -> dict:
@@ -354,8 +354,8 @@ def group_json(grp, acts) -> dict:
 
 @api_bp.get("/groups")
 @require_roles(*STAFF_ROLES)
-@operation(query=RotationQuery, responses={200: GroupList})
-def api_groups(query: RotationQuery):
+@operation(query=CohortQuery, responses={200: WorkingGroupList})
+def api_groups(query: CohortQuery):
     """一届的工作小组：牵头的驻会执行主席、成员单位、活动（A13）"""
     cohorts = ops.cohorts()
     cohort = query.cohort if query.cohort in cohorts else (cohorts[0] if cohorts else None)
@@ -373,7 +373,7 @@ def _group(group_id: int):
 
 @api_bp.get("/groups/<int:group_id>")
 @require_roles(*STAFF_ROLES)
-@operation(responses={200: GroupOut})
+@operation(responses={200: WorkingGroupOut})
 def api_group(group_id: int):
     """一个工作小组（A13）"""
     grp = _group(group_id)
@@ -382,8 +382,8 @@ def api_group(group_id: int):
 
 @api_bp.put("/groups/<int:group_id>/leads")
 @require_roles(*STAFF_ROLES)
-@operation(body=LeadsIn, responses={200: GroupOut})
-def api_group_leads(group_id: int, body: LeadsIn):
+@operation(body=WorkingGroupLeadsIn, responses={200: WorkingGroupOut})
+def api_group_leads(group_id: int, body: WorkingGroupLeadsIn):
     """设定牵头的驻会执行主席（A13）"""
     grp = wg.set_leads(_group(group_id), body.residency_ids, actor=_actor())
     return jsonify(group_json(grp, wg.activities_of([grp.id])[grp.id]))
@@ -391,8 +391,8 @@ def api_group_leads(group_id: int, body: LeadsIn):
 
 @api_bp.put("/groups/<int:group_id>/members")
 @require_roles(*STAFF_ROLES)
-@operation(body=MembersIn, responses={200: GroupOut})
-def api_group_members(group_id: int, body: MembersIn):
+@operation(body=WorkingGroupMembersIn, responses={200: WorkingGroupOut})
+def api_group_members(group_id: int, body: WorkingGroupMembersIn):
     """设定小组成员单位（从主席团成员团体中选择）（A13）"""
     grp = wg.set_members(_group(group_id), body.union_ids, actor=_actor())
     return jsonify(group_json(grp, wg.activities_of([grp.id])[grp.id]))
@@ -400,8 +400,8 @@ def api_group_members(group_id: int, body: MembersIn):
 
 @api_bp.post("/groups/<int:group_id>/activities")
 @require_roles(*STAFF_ROLES)
-@operation(body=ActivityIn, responses={201: ActivityOut})
-def api_group_activity(group_id: int, body: ActivityIn):
+@operation(body=WorkingGroupActivityIn, responses={201: WorkingGroupActivityOut})
+def api_group_activity(group_id: int, body: WorkingGroupActivityIn):
     """记录小组活动（A13）"""
     a = wg.record_activity(_group(group_id), held_on=body.held_on, title=body.title, outcome=body.outcome,
                            union_ids=body.union_ids, actor=_actor())
@@ -410,7 +410,7 @@ def api_group_activity(group_id: int, body: ActivityIn):
 
 # --- the department head's desk --------------------------------------------------------------------
 
-class DeskChairOut(Out):
+class HeadDeskChairOut(Out):
     residency_id: int
     name: str
     department: str
@@ -419,7 +419,7 @@ class DeskChairOut(Out):
     ends_on: dt.date
 
 
-class DeskTalkOut(Out):
+class HeadDeskTalkOut(Out):
     residency_id: int
     name: str
     department: str
@@ -429,15 +429,15 @@ class DeskTalkOut(Out):
     state: str
 
 
-class DeskOut(Out):
-    current: list[DeskChairOut]
-    talks_due: list[DeskTalkOut]
+class HeadDeskOut(Out):
+    current: list[HeadDeskChairOut]
+    talks_due: list[HeadDeskTalkOut]
     to_confirm: list[int]
 
 
 @api_bp.get("/department")
 @require_roles(Role.department_head)
-@operation(responses={200: DeskOut})
+@operation(responses={200: HeadDeskOut})
 def api_desk():
     """部门工作台：本部门驻会执行主席、应进行的谈心谈话、待确认的记录（A9、A12）"""
     from portal.residency.desk import desk
