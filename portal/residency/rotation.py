@@ -465,6 +465,8 @@ def accept(plan: RotationPlan, *, actor, roles) -> list[RotationSegment]:
     """Accept a proposal: its segments are made in this transaction, once (a second accept finds
     the plan accepted and makes nothing). Every row is checked again first (a chair given a
     segment since, a department deactivated since): a failing row refuses the whole plan."""
+    if plan.status != PlanStatus.proposed:  # said first; the compare-and-set below still decides
+        raise Conflict(f"该轮岗方案{PLAN.label(plan.status)}，未重复生成轮岗阶段", code="bad_state")
     rows = plan_rows(plan)
     if len(rows) != len(plan.rows):
         raise Conflict("方案中的驻会执行主席或部门已不存在，请重新生成方案")
