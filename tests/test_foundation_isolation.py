@@ -107,6 +107,8 @@ ARG_TABLES = {
     "token_id": "api_tokens", "message_id": "mailbox_messages", "item_id": "inbox_items",
     "att_id": "selection_attachments", "obj_id": "selection_objections", "entry_id": "selection_rotation_entries",
     "res_id": "residencies", "rec_id": "obligation_records",
+    "dept_id": "departments", "seg_id": "residency_rotation_segments", "plan_id": "residency_rotation_plans",
+    "group_id": "residency_working_groups",
 }
 PER_ARG = 6
 

@@ -32,7 +32,7 @@ EN = {
     "期限": "Due",
     "目前没有应进行的谈心谈话": "No one-to-one talk is due",
     "没有待确认的记录": "No records to confirm",
-    "曾在本部门工作的驻会执行主席": "Chairs who worked in your department",
+    "曾在或将在本部门工作的驻会执行主席": "Chairs who worked or will work in your department",
     "牵头的驻会执行主席": "Lead chairs",
     "现牵头": "now leads ",
     "小组成员单位": "Member organizations",
