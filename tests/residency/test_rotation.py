@@ -319,3 +319,34 @@ def test_A12_post_history_on_the_profile_and_on_my_residency(app, client, login_
     login_as(_chair(res))
     mine = client.get(f"/{w.tenant.slug}/residency/me").get_data(as_text=True)
     assert 'id="post-history"' in mine and "团中央宣传部" in mine
+
+
+def test_A12_A13_demo_has_departments_an_accepted_plan_and_groups_with_activities(app, client, session):
+    from portal.demo import DEMO_PASSWORD, load_demo
+    from portal.residency.models import Residency, WorkingGroupActivity
+    from tenants.models import Tenant
+
+    load_demo()
+    acsf = db.session.scalar(sa.select(Tenant).where(Tenant.slug == "acsf"))
+    gd = db.session.scalar(sa.select(Tenant).where(Tenant.slug == "gd"))
+    with tenant_context(acsf.id, db.session):
+        depts = rotation.departments()
+        assert {d.kind for d in depts} == {DepartmentKind.secretariat, DepartmentKind.department}
+        assert all(d.head_user_id for d in depts if d.kind == DepartmentKind.department)
+        residencies = list(db.session.scalars(sa.select(Residency)))
+        segs = rotation.segments_of([r.id for r in residencies])
+        for r in residencies:
+            assert {s.department.kind for s in segs[r.id]} == {DepartmentKind.secretariat, DepartmentKind.department}
+        assert db.session.scalar(sa.select(RotationPlan.status)) == PlanStatus.accepted
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(WorkingGroupActivity)) > 0
+        assert all(r.working_group for r in residencies)
+    with tenant_context(gd.id, db.session):
+        assert len(rotation.departments()) == 3
+    resp = client.post("/login", data={"email": "head-xcb@acsf.demo.cn", "password": DEMO_PASSWORD},
+                       follow_redirects=True)
+    assert resp.status_code == 200
+    desk = client.get("/api/v1/acsf/residency/department").get_json()
+    roster = client.get("/api/v1/acsf/residency/residencies").get_json()
+    theirs = {r.id for r in residencies if any(s.department.name == "团中央宣传部" for s in segs[r.id])}
+    assert roster["total"] == len(theirs) > 0 and {i["id"] for i in roster["items"]} == theirs
+    assert {t["residency_id"] for t in desk["talks_due"]} <= theirs
