@@ -252,7 +252,11 @@ def change_segment(seg: RotationSegment, *, department_id, post, starts_on, ends
     today = today or clock.today()
     res = seg.residency
     started = seg.starts_on <= today
-    if started and int(department_id or 0) != seg.department_id:
+    try:
+        wanted = int(department_id or 0)
+    except (TypeError, ValueError):
+        raise FieldError("部门不存在", "department_id") from None
+    if started and wanted != seg.department_id:
         raise FieldError("该阶段已开始，不能更改部门：请结束本阶段并新增阶段", "department_id")
     if started and starts_on != seg.starts_on:
         raise FieldError("该阶段已开始，不能更改开始日期", "starts_on")

@@ -218,7 +218,7 @@ def test_A12_a_started_segment_keeps_its_department_and_is_ended_not_deleted(ses
                                 ends_on=TERM_END, deviation_reason="随前一阶段提前", actor=w.admin, today=today)
         assert s2.department_id == dept_b.id and s2.head_user_id == dept_b.head_user_id
         (changed,) = db.session.scalars(sa.select(AuditRecord).where(
-            AuditRecord.action == "rotation.segment_changed", AuditRecord.object_id == res.id)
+            AuditRecord.action == "rotation.segment_changed", AuditRecord.object_id == str(res.id))
             .order_by(AuditRecord.id.desc()).limit(1))
         assert changed.before["department_id"] == dept_a.id and changed.after["department_id"] == dept_b.id
         assert changed.article == "A12"
@@ -350,3 +350,22 @@ def test_A12_A13_demo_has_departments_an_accepted_plan_and_groups_with_activitie
     theirs = {r.id for r in residencies if any(s.department.name == "团中央宣传部" for s in segs[r.id])}
     assert roster["total"] == len(theirs) > 0 and {i["id"] for i in roster["items"]} == theirs
     assert {t["residency_id"] for t in desk["talks_due"]} <= theirs
+
+
+def test_A12_the_segment_form_refuses_in_chinese_and_saves_nothing(app, client, login_as, session):
+    app.config["FIXED_TODAY"] = "2025-08-20"
+    w, (res,) = cohort(1)
+    sec, (dept,), _ = departments(w, 1)
+    login_as(w.admin)
+    url = f"/{w.tenant.slug}/residency/{res.id}/segments"
+    assert 'id="segment-form"' in client.get(url).get_data(as_text=True)
+    resp = client.post(url, data={"department_id": dept.id, "starts_on": "2025-09-01", "ends_on": "2025-10-31"})
+    assert resp.status_code == 422 and "须说明理由" in resp.get_data(as_text=True)
+    resp = client.post(url, data={"department_id": "x", "starts_on": "2025-09-01", "ends_on": "2026-02-28"})
+    assert resp.status_code == 422 and "部门不存在" in resp.get_data(as_text=True)
+    resp = client.post(url, data={"department_id": dept.id, "starts_on": "2025-13-01", "ends_on": "2026-02-28"})
+    assert resp.status_code == 422 and "日期格式" in resp.get_data(as_text=True)
+    assert _count(RotationSegment, w.tenant.id) == 0
+    resp = client.post(url, data={"department_id": dept.id, "starts_on": "2025-09-01", "ends_on": "2026-02-28",
+                                  "post": "宣传岗"})
+    assert resp.status_code == 303 and _count(RotationSegment, w.tenant.id) == 1
