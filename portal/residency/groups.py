@@ -10,7 +10,6 @@ import datetime as dt
 import sqlalchemy as sa
 
 from portal.core import audit, clock
-from portal.core.errors import DomainError
 from portal.core.obligations import FieldError
 from portal.extensions import db
 from portal.reference.models import PresidiumMembership, StudentUnion
@@ -211,7 +210,3 @@ def led_by(res: Residency) -> WorkingGroup | None:
     lead = db.session.scalar(sa.select(WorkingGroupLead).where(WorkingGroupLead.residency_id == res.id))
     return db.session.get(WorkingGroup, lead.group_id) if lead is not None else None
 
-
-def refuse_unless_staff(roles) -> None:
-    if not set(map(str, roles)) & {"secretariat_admin", "secretariat_staff"}:
-        raise DomainError("仅秘书处工作人员可管理工作小组", status=403, code="forbidden")

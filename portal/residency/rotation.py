@@ -16,8 +16,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from portal.core import audit, clock
-from portal.core.concurrency import compare_and_set
-from portal.core.errors import Conflict, DomainError
+from portal.core.errors import Conflict
 from portal.core.obligations import FieldError, add_months
 from portal.core.workflow import Machine, transition
 from portal.extensions import db
@@ -557,11 +556,3 @@ def check_talk_recorder(res: Residency, actor, occurred_on: dt.date | None) -> N
         raise FieldError(f"{occurred_on.isoformat()} {name}在「{seg.department.name}」工作，"
                          f"谈心谈话应由该部门的负责同志记录（{_cite('A9')}）", "occurred_on")
 
-
-def cohorts_with_segments() -> list[str]:
-    return list(db.session.scalars(sa.select(Residency.cohort).distinct().order_by(Residency.cohort.desc())))
-
-
-def refuse_unless_staff(roles) -> None:
-    if not set(map(str, roles)) & set(STAFF):
-        raise DomainError("仅秘书处工作人员可安排轮岗", status=403, code="forbidden")

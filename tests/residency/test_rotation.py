@@ -369,3 +369,14 @@ def test_A12_the_segment_form_refuses_in_chinese_and_saves_nothing(app, client, 
     resp = client.post(url, data={"department_id": dept.id, "starts_on": "2025-09-01", "ends_on": "2026-02-28",
                                   "post": "宣传岗"})
     assert resp.status_code == 303 and _count(RotationSegment, w.tenant.id) == 1
+
+
+def test_A22_gd_rules_page_shows_its_rotation_period_beside_the_national_one(app, client, session):
+    from portal.demo import DEMO_PASSWORD, load_demo
+
+    load_demo()
+    client.post("/login", data={"email": "admin@gd.demo.cn", "password": DEMO_PASSWORD})
+    html = client.get("/gd/rules/").get_data(as_text=True)
+    row = html[html.index("residency.rotation_period_months"):][:3000]
+    assert "轮岗周期" in html and "4" in row and "6" in row and "轮岗周期允许偏差" in html
+    assert "谈心谈话所在阶段" in html and "在相关部门工作的各阶段" in html
