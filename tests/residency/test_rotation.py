@@ -380,3 +380,21 @@ def test_A22_gd_rules_page_shows_its_rotation_period_beside_the_national_one(app
     row = html[html.index("residency.rotation_period_months"):][:3000]
     assert "轮岗周期" in html and "4" in row and "6" in row and "轮岗周期允许偏差" in html
     assert "谈心谈话所在阶段" in html and "在相关部门工作的各阶段" in html
+
+
+def test_A12_A13_demo_pages_render_for_the_secretariat_and_the_head(app, client, session):
+    from portal.demo import DEMO_PASSWORD, load_demo
+
+    load_demo()
+    client.post("/login", data={"email": "admin@acsf.demo.cn", "password": DEMO_PASSWORD})
+    for path, marker in (("/acsf/residency/rotation", 'id="rotation"'), ("/acsf/residency/groups", 'id="groups"'),
+                         ("/acsf/residency/departments", 'id="departments"'),
+                         ("/acsf/residency/", "轮岗安排")):
+        resp = client.get(path)
+        assert resp.status_code == 200 and marker in resp.get_data(as_text=True), path
+    html = client.get("/acsf/residency/rotation").get_data(as_text=True)
+    assert "团中央宣传部" in html and "全国学联秘书处" in html
+    client.get("/logout")
+    client.post("/login", data={"email": "head@acsf.demo.cn", "password": DEMO_PASSWORD})
+    resp = client.get("/acsf/residency/department")
+    assert resp.status_code == 200 and 'id="talks-due"' in resp.get_data(as_text=True)
