@@ -109,6 +109,8 @@ ARG_TABLES = {
     "res_id": "residencies", "rec_id": "obligation_records",
     "run_id": "allowance_runs", "rate_id": "allowance_rates", "appr_id": "incentive_appraisals",
     "case_id": "supervision_cases", "activity_id": "supervision_activities", "file_id": "supervision_files",
+    "dept_id": "departments", "seg_id": "residency_rotation_segments", "plan_id": "residency_rotation_plans",
+    "group_id": "residency_working_groups",
 }
 PER_ARG = 6
 

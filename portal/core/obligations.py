@@ -109,6 +109,9 @@ class ObligationSpec:
     remind_workdays: int = 10
     escalate_workdays: int = 5
     citation: str = ""  # 「第九条」: given by the caller, who reads the rule registry
+    # The name of a set of the subject's stretches (``Subject.stretches``) the periods run
+    # inside: A9's talks fall due every N months inside each rotation segment in a department.
+    within: str | None = None
 
     @classmethod
     def from_rule(cls, key: str, article: str, value: dict, rule: Callable[[str], Any],
@@ -128,7 +131,8 @@ class ObligationSpec:
                    due_workdays=int(value.get("due_workdays", 0)),
                    due_months_before_end=int(value.get("due_months_before_end", 0)),
                    remind_workdays=int(value.get("remind_workdays", 10)),
-                   escalate_workdays=int(value.get("escalate_workdays", 5)), citation=citation or article)
+                   escalate_workdays=int(value.get("escalate_workdays", 5)), citation=citation or article,
+                   within=value.get("within") or None)
 
     @property
     def period_label(self) -> str:
@@ -153,6 +157,9 @@ class Subject:
     start: dt.date
     end: dt.date
     segments: tuple[tuple[dt.date, dt.date], ...] = ()
+    # Named sets of stretches for specs declared ``within`` one (a set absent: the whole term;
+    # a set present but empty: nothing falls due).
+    stretches: dict[str, tuple[tuple[dt.date, dt.date], ...]] = field(default_factory=dict)
 
 
 # --- periods and due dates ---------------------------------------------------------------------
@@ -170,11 +177,21 @@ def _month_end(d: dt.date) -> dt.date:
 
 def period_bounds(spec: ObligationSpec, subject: Subject) -> list[tuple[dt.date, dt.date]]:
     start, end = subject.start, subject.end
-    if spec.period == "term":
-        return [(start, end)]
     if spec.period == "segment":
         segs = [(max(s, start), min(e, end)) for s, e in subject.segments if s <= end and e >= start]
         return segs or [(start, end)]
+    if spec.within and spec.within in subject.stretches:
+        out = []
+        for s, e in sorted(subject.stretches[spec.within]):
+            if s <= end and e >= start:
+                out.extend(_periods_in(spec, max(s, start), min(e, end)))
+        return out
+    return _periods_in(spec, start, end)
+
+
+def _periods_in(spec: ObligationSpec, start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    if spec.period in ("term", "segment"):
+        return [(start, end)]
     out = []
     if spec.period == "month":
         s = start

@@ -7,17 +7,25 @@ def init_app(app):
     from portal.core.templating import register_nav, register_todo
     from portal.notifications.catalog import register_default_template
     from portal.notifications.reminders import Reminder, register_reminder
+    from portal.core.record import register_record_source
+    from portal.core.signals import residency_ended
+    from portal.residency import api_rotation, views_rotation  # noqa: F401  (routes on bp / api_bp)
     from portal.residency.api import api_bp
     from portal.residency.operations import on_chair_appointed
+    from portal.residency.rotation import on_residency_ended
     from portal.residency.views import bp
 
     app.register_blueprint(bp)
     app.register_blueprint(api_bp)
     # A6.5 -> A8: selection emits, residency opens the chair's year (no import between them).
     chair_appointed.connect(on_chair_appointed, weak=False)
+    # A18/A21 -> A12: a term cut short cuts the open rotation segment.
+    residency_ended.connect(on_residency_ended, weak=False)
+    register_record_source(app, "portal.residency.record_rotation:rotation_record")
     register_nav(app, "residency.roster", "驻会名册",
                  roles=("secretariat_admin", "secretariat_staff", "department_head"))
     register_nav(app, "residency.mine", "我的驻会", roles=("chair",))
+    register_nav(app, "residency.head_desk", "部门工作台", roles=("department_head",))
     register_todo(app, "portal.residency.home:todo")
     register_record_source(app, "portal.residency.record:residency_source")  # A17: A9–A11 facts
     register_reminder(Reminder("residency-obligation-due", "驻会义务即将到期", "residency.obligation_due", roles=(),

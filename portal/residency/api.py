@@ -16,7 +16,7 @@ from portal.core.obligations import ObligationRecord
 from portal.extensions import db
 from portal.residency import operations as ops
 from portal.residency.models import Residency
-from portal.residency.views import ROSTER_ROLES, VIEW_ROLES, get_residency, roster_filters
+from portal.residency.views import ROSTER_ROLES, VIEW_ROLES, get_residency, roster_filters, roster_scope
 from portal.core.permissions import require_roles
 from tenants.models import Role
 
@@ -122,7 +122,8 @@ class ReviewIn(Body):
 def summary_json(s: ops.Summary) -> dict:
     r = s.residency
     return {"id": r.id, "name": r.chair.name, "cohort": r.cohort, "school": r.school.name,
-            "province": r.school.province_code, "post": r.post, "working_group": r.working_group,
+            "province": r.school.province_code, "post": s.post if s.post is not None else r.post,
+            "working_group": r.working_group,
             "term_start": r.term_start.isoformat(), "term_end": r.term_end.isoformat(), "status": r.status.value,
             "status_label": r.status_label, "met": s.met, "required": s.required,
             "next_due": s.next_due[0].isoformat() if s.next_due else None,
@@ -148,8 +149,14 @@ def record_json(rec: ObligationRecord, *, readable: bool = True, talk=None) -> d
 
 def detail_json(res: Residency) -> dict:
     today = clock.today()
-    s = ops.summarize(res, ops.statuses(res, today), today)
+    from portal.residency import rotation
+
+    segs = rotation.history(res)
+    s = ops.summarize(res, ops.statuses(res, today, segs=segs), today)
+    s.post = rotation.current_post(res, segs, today)
     out = summary_json(s)
+    out["segments"] = [{"id": x.id, "department": x.department.name, "kind": x.department.kind.value, "post": x.post,
+                        "starts_on": x.starts_on.isoformat(), "ends_on": x.ends_on.isoformat()} for x in segs]
     out["obligations"] = [{
         "key": st.spec.key, "article": st.spec.article, "citation": st.spec.citation, "label": st.spec.label,
         "period": st.spec.period, "required": st.required, "done": st.done, "accepted": st.accepted,
@@ -173,7 +180,8 @@ def detail_json(res: Residency) -> dict:
 def api_roster(query: RosterQuery):
     """驻会执行主席名册（A8）"""
     page = max(1, query.page)
-    p = db.paginate(ops.roster_query(**roster_filters(request.args)), page=page, per_page=PER_PAGE, error_out=False)
+    p = db.paginate(ops.roster_query(**roster_filters(request.args), **roster_scope()), page=page, per_page=PER_PAGE,
+                    error_out=False)
     return jsonify({"items": [summary_json(s) for s in ops.roster(list(p.items))], "total": p.total, "page": page})
 
 

@@ -34,10 +34,24 @@ def todo(memberships) -> list[Todo]:
                               urgent=bool(summary.overdue), article="A9"))
             returned = sum(len(st.returned_records) for st in summary.statuses)
             items.append(Todo("chair", _("退回修改的记录"), count=returned, url=mine, urgent=returned > 0))
-    if roles & (STAFF | {"department_head"}):
-        section = "secretariat" if roles & STAFF else "department_head"
+    if roles & STAFF:
         waiting = db.session.scalar(sa.select(sa.func.count()).select_from(ObligationRecord).where(
             ObligationRecord.subject_type == ops.SUBJECT_TYPE, ObligationRecord.status == RecordStatus.submitted)) or 0
-        items.append(Todo(section, _("待确认的驻会记录"), count=waiting, url=url_for("residency.roster"), article="A9"))
-        items.append(Todo(section, _("驻会执行主席名册：各项义务完成情况"), url=url_for("residency.roster"), article="A8"))
+        items.append(Todo("secretariat", _("待确认的驻会记录"), count=waiting, url=url_for("residency.roster"),
+                          article="A9"))
+        items.append(Todo("secretariat", _("驻会执行主席名册：各项义务完成情况"), url=url_for("residency.roster"),
+                          article="A8"))
+    if "department_head" in roles:
+        # A9/A12: within the head's departments only, the same lists the desk shows
+        from portal.residency.desk import desk
+
+        d = desk(current_user._get_current_object(), today)
+        url = url_for("residency.head_desk")
+        items.append(Todo("department_head", _("本部门驻会执行主席"), count=len(d.current), url=url, article="A12"))
+        overdue = [t for t in d.talks_due if t.period.state == "overdue"]
+        upcoming = [t for t in d.talks_due if t.period.state != "overdue"]
+        items.append(Todo("department_head", _("应进行的谈心谈话"), count=len(d.talks_due), url=url, article="A9",
+                          due=upcoming[0].period.due if upcoming else None, urgent=bool(overdue),
+                          detail=_("其中已逾期 %(n)s 次", n=len(overdue)) if overdue else None))
+        items.append(Todo("department_head", _("待确认的驻会记录"), count=len(d.to_confirm), url=url, article="A9"))
     return items

@@ -184,3 +184,109 @@ class RotationSegment(TenantScoped, TimestampMixin, db.Model):
         sa.CheckConstraint("ends_on >= starts_on", name="segment_order"),
         sa.Index("ix_residency_rotation_segments_residency_starts", "residency_id", "starts_on"),
     )
+
+
+class PlanStatus(StrEnum):
+    proposed = "proposed"
+    accepted = "accepted"
+    discarded = "discarded"
+
+
+PLAN_STATUS_LABELS = {"proposed": "待确认", "accepted": "已采用", "discarded": "已作废"}
+
+
+class RotationPlan(TenantScoped, TimestampMixin, db.Model):
+    """A12: a proposed rotation plan for one cohort (the planner's rows, previewed before it is
+    accepted). Accepting it makes its segments, once (a compare-and-set on ``status``)."""
+
+    __tablename__ = "residency_rotation_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort: Mapped[str] = mapped_column(sa.String(9), nullable=False, index=True)
+    status: Mapped[PlanStatus] = enum_column(PlanStatus, nullable=False, default=PlanStatus.proposed)
+    period_months: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    rows: Mapped[Any] = mapped_column(sa.JSON, nullable=False)  # [{residency_id, department_id, post, starts_on, ends_on}]
+    proposed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+
+    @property
+    def status_label(self) -> str:
+        return PLAN_STATUS_LABELS[self.status.value]
+
+
+class WorkingGroup(TenantScoped, db.Model):
+    """A13: one of the federation committee's working groups (``residency.working_groups``) for
+    one cohort, led by one or more chairs, with its member organizations (小组成员单位)."""
+
+    __tablename__ = "residency_working_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort: Mapped[str] = mapped_column(sa.String(9), nullable=False)
+    name: Mapped[str] = mapped_column(sa.String(60), nullable=False)
+    sort: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+
+    leads = relationship("WorkingGroupLead", lazy="selectin", cascade="all, delete-orphan",
+                         order_by="WorkingGroupLead.id")
+    members = relationship("WorkingGroupMember", lazy="selectin", cascade="all, delete-orphan",
+                           order_by="WorkingGroupMember.id")
+
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "cohort", "name"),)
+
+
+class WorkingGroupLead(TenantScoped, db.Model):
+    """A13: a chair leading a group (a chair leads one group; ``Residency.working_group`` mirrors it)."""
+
+    __tablename__ = "residency_working_group_leads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("residency_working_groups.id", ondelete="CASCADE"),
+                                          nullable=False, index=True)
+    residency_id: Mapped[int] = mapped_column(sa.ForeignKey("residencies.id", ondelete="CASCADE"), nullable=False,
+                                              unique=True)
+
+    residency = relationship("Residency", lazy="joined")
+
+
+class WorkingGroupMember(TenantScoped, db.Model):
+    """A13: a member organization of a group, drawn from the A2 presidium registry."""
+
+    __tablename__ = "residency_working_group_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("residency_working_groups.id", ondelete="CASCADE"),
+                                          nullable=False, index=True)
+    union_id: Mapped[int] = mapped_column(sa.ForeignKey("student_unions.id"), nullable=False)
+
+    union = relationship("StudentUnion", lazy="joined")
+
+    __table_args__ = (sa.UniqueConstraint("group_id", "union_id"),)
+
+
+class WorkingGroupActivity(TenantScoped, db.Model):
+    """A13: one activity of a group (date, title, member organizations taking part, outcome)."""
+
+    __tablename__ = "residency_working_group_activities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("residency_working_groups.id", ondelete="CASCADE"),
+                                          nullable=False, index=True)
+    held_on: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    title: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    outcome: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+
+    group = relationship("WorkingGroup", lazy="joined")
+    participants = relationship("WorkingGroupParticipant", lazy="selectin", cascade="all, delete-orphan")
+
+
+class WorkingGroupParticipant(TenantScoped, db.Model):
+    __tablename__ = "residency_working_group_participants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(sa.ForeignKey("residency_working_group_activities.id",
+                                                           ondelete="CASCADE"), nullable=False, index=True)
+    union_id: Mapped[int] = mapped_column(sa.ForeignKey("student_unions.id"), nullable=False)
+
+    union = relationship("StudentUnion", lazy="joined")
+
+    __table_args__ = (sa.UniqueConstraint("activity_id", "union_id"),)

@@ -101,9 +101,14 @@ def link_login(res: Residency, email: str, *, actor):
 
 # --- the term and its obligations ---------------------------------------------------------------
 
-def segments(res: Residency) -> tuple[tuple[dt.date, dt.date], ...]:
-    """A12: in principle a new post every ``residency.rotation_period_months``; until a rotation
-    plan is recorded the term is cut into segments of that length."""
+def segments(res: Residency, segs=None) -> tuple[tuple[dt.date, dt.date], ...]:
+    """A12: the chair's recorded rotation segments; until a plan is recorded, the term cut into
+    stretches of ``residency.rotation_period_months`` (in principle a new post each)."""
+    from portal.residency import rotation
+
+    segs = rotation.history(res) if segs is None else segs
+    if segs:
+        return tuple((s.starts_on, s.ends_on) for s in segs)
     months = int(res.rule("residency.rotation_period_months"))
     out, k = [], 0
     while (s := obligations.add_months(res.term_start, k * months)) <= res.term_end:
@@ -113,16 +118,35 @@ def segments(res: Residency) -> tuple[tuple[dt.date, dt.date], ...]:
     return tuple(out)
 
 
-def subject(res: Residency) -> Subject:
-    return Subject(res.tenant_id, SUBJECT_TYPE, res.id, res.term_start, res.term_end, segments(res))
+TALK_STRETCHES = "talk_segments"
+
+
+def subject(res: Residency, segs=None) -> Subject:
+    """The residency as an obligations subject: its term, its segments, and (A9) the stretches
+    its talks fall due in under ``residency.talk_segments``."""
+    from portal.residency import rotation
+
+    segs = rotation.history(res) if segs is None else segs
+    talk = rotation.talk_stretches(res, segs)
+    return Subject(res.tenant_id, SUBJECT_TYPE, res.id, res.term_start, res.term_end, segments(res, segs),
+                   stretches={TALK_STRETCHES: talk} if talk is not None else {})
 
 
 def specs_for(res: Residency) -> list[ObligationSpec]:
-    """Every obligation rule, as pinned by the residency's cycle."""
+    """Every obligation rule, as pinned by the residency's cycle (A9's talks run inside the
+    stretches ``residency.talk_segments`` names)."""
+    import dataclasses
+
     from tenants.rules.registry import REGISTRY
 
-    return [ObligationSpec.from_rule(r.key, r.article, res.rule(r.key), res.rule, r.citation)
-            for r in REGISTRY if r.type == "obligation" and r.key.startswith(OBLIGATION_PREFIX)]
+    out = []
+    for r in REGISTRY:
+        if r.type == "obligation" and r.key.startswith(OBLIGATION_PREFIX):
+            spec = ObligationSpec.from_rule(r.key, r.article, res.rule(r.key), res.rule, r.citation)
+            if spec.key == TALK_KEY and not spec.within:
+                spec = dataclasses.replace(spec, within=TALK_STRETCHES)
+            out.append(spec)
+    return out
 
 
 def spec_for(res: Residency, key: str) -> ObligationSpec:
@@ -133,11 +157,12 @@ def spec_for(res: Residency, key: str) -> ObligationSpec:
     raise FieldError(f"未知的驻会义务「{key[:60]}」", "obligation")
 
 
-def statuses(res: Residency, today: dt.date | None = None, records=None) -> list[obligations.ObligationStatus]:
+def statuses(res: Residency, today: dt.date | None = None, records=None,
+             segs=None) -> list[obligations.ObligationStatus]:
     today = today or clock.today()
     if records is None:
         records = obligations.records_for(SUBJECT_TYPE, [res.id])[res.id]
-    return obligations.compute(subject(res), specs_for(res), records, today)
+    return obligations.compute(subject(res, segs), specs_for(res), records, today)
 
 
 @dataclass
@@ -150,6 +175,7 @@ class Summary:
     met: int
     overdue: list
     next_due: tuple | None  # (date, spec, period)
+    post: str | None = None  # A12: the segment covering today (else the recorded post)
 
     @property
     def all_met(self) -> bool:
@@ -166,9 +192,16 @@ def summarize(res: Residency, sts, today: dt.date) -> Summary:
     return Summary(res, sts, len(due_so_far), met, overdue, upcoming[0] if upcoming else None)
 
 
-def roster_query(*, cohort: str | None = None, status: str | None = None, province: str | None = None):
+def roster_query(*, cohort: str | None = None, status: str | None = None, province: str | None = None,
+                 head_user_id: int | None = None):
+    """The roster's statement; ``head_user_id`` scopes it to a department head's chairs (those
+    who are or were in the head's departments: A9, A12), for the list and its count alike."""
     stmt = (sa.select(Residency).join(School, School.id == Residency.school_id)
             .order_by(Residency.cohort.desc(), School.province_code, School.code, Residency.id))
+    if head_user_id is not None:
+        from portal.residency.rotation import head_residency_ids
+
+        stmt = stmt.where(Residency.id.in_(head_residency_ids(head_user_id)))
     if cohort:
         stmt = stmt.where(Residency.cohort == cohort)
     if status:
@@ -179,10 +212,19 @@ def roster_query(*, cohort: str | None = None, status: str | None = None, provin
 
 
 def roster(residencies: list[Residency], today: dt.date | None = None) -> list[Summary]:
-    """Each chair's standing, with every record read in one statement."""
+    """Each chair's standing, with every record and every segment read in one statement each."""
+    from portal.residency import rotation
+
     today = today or clock.today()
-    recs = obligations.records_for(SUBJECT_TYPE, [r.id for r in residencies])
-    return [summarize(r, statuses(r, today, recs[r.id]), today) for r in residencies]
+    ids = [r.id for r in residencies]
+    recs = obligations.records_for(SUBJECT_TYPE, ids)
+    segs = rotation.segments_of(ids)
+    out = []
+    for r in residencies:
+        s = summarize(r, statuses(r, today, recs[r.id], segs[r.id]), today)
+        s.post = rotation.current_post(r, segs[r.id], today)
+        out.append(s)
+    return out
 
 
 def cohorts() -> list[str]:
@@ -192,7 +234,9 @@ def cohorts() -> list[str]:
 # --- who may do what ----------------------------------------------------------------------------
 
 def roles_toward(res: Residency, user, roles) -> set[str]:
-    """The actor's roles toward this residency: their staff roles, and "chair" only for its own chair."""
+    """The actor's roles toward this residency: their staff roles, and "chair" only for its own
+    chair (who may see it at all is :func:`may_view`; which head may record a talk on which day
+    is :func:`portal.residency.rotation.check_talk_recorder`)."""
     held = {str(r) for r in roles} & {"secretariat_admin", "secretariat_staff", "department_head"}
     if user is not None and res.chair.user_id is not None and res.chair.user_id == getattr(user, "id", None):
         held.add("chair")
@@ -200,7 +244,17 @@ def roles_toward(res: Residency, user, roles) -> set[str]:
 
 
 def may_view(res: Residency, user, roles) -> bool:
-    return bool(roles_toward(res, user, roles))
+    """Staff any chair; a department head the chairs who are or were in the head's departments
+    (A9, A12); a chair their own."""
+    held = roles_toward(res, user, roles)
+    if held & set(STAFF) or "chair" in held:
+        return True
+    if "department_head" in held:
+        from portal.residency import rotation
+
+        uid = getattr(user, "id", None)
+        return any(rotation.heads_segment(s, uid) for s in rotation.history(res))
+    return False
 
 
 def own_residency(user) -> Residency | None:
@@ -216,6 +270,10 @@ def own_residency(user) -> Residency | None:
 def record(res: Residency, key: str, *, actor, roles, occurred_on, title, content=None, evidence=None,
            today: dt.date | None = None) -> ObligationRecord:
     spec = spec_for(res, key)
+    if spec.key == TALK_KEY and set(spec.recorded_by) & roles_toward(res, actor, roles):
+        from portal.residency.rotation import check_talk_recorder
+
+        check_talk_recorder(res, actor, occurred_on)  # A9: the head of the segment covering the day
     return obligations.submit(subject(res), spec, actor=actor, roles=roles_toward(res, actor, roles),
                               occurred_on=occurred_on, title=title, content=content, evidence=evidence,
                               today=today or clock.today())
@@ -392,7 +450,10 @@ def end_residency(res: Residency, status: str, *, ended_on: dt.date, reason: str
 
 
 def set_post(res: Residency, *, post: str | None, working_group: str | None, actor) -> Residency:
-    """A12 post and A13 working group (the group from ``residency.working_groups``)."""
+    """A12 post (shown when no rotation segment covers the day) and A13 working group (the group
+    from ``residency.working_groups``, through the group's leads, so the two never disagree)."""
+    from portal.residency import groups as wg
+
     post = (post or "").strip() or None
     group = (working_group or "").strip() or None
     if post and len(post) > 60:
@@ -401,10 +462,12 @@ def set_post(res: Residency, *, post: str | None, working_group: str | None, act
     if group and group not in groups:
         raise FieldError(f"工作小组只能是：{'、'.join(groups)}", "working_group")
     before = {"post": res.post, "working_group": res.working_group}
-    res.post, res.working_group = post, group
+    res.post = post
     db.session.flush()
+    if group != res.working_group:
+        wg.set_lead_of(res, group, actor=actor)
     audit.record("residency.post", "residency", res.id, actor=actor, article="A12", before=before,
-                 after={"post": post, "working_group": group})
+                 after={"post": post, "working_group": res.working_group})
     return res
 
 
@@ -417,17 +480,21 @@ def _open_alerts(tenant):
         Residency.status == ResidencyStatus.in_residence)))
     if not residencies:
         return [], {}
+    from portal.residency import rotation
+
     recs = obligations.records_for(SUBJECT_TYPE, [r.id for r in residencies])
+    segs = rotation.segments_of([r.id for r in residencies])
     by_role: dict[str, list[int]] = {}
     for m in db.session.scalars(sa.select(Membership).where(Membership.active.is_(True))):
         by_role.setdefault(m.role.value, []).append(m.user_id)
     today = clock.today()
     out = []
     for res in residencies:
-        for st in statuses(res, today, recs[res.id]):
+        for st in statuses(res, today, recs[res.id], segs[res.id]):
             for p in st.periods:
                 if p.done < p.required and p.due is not None:
-                    out.append((res, st.spec, p))
+                    seg = rotation.covering(segs[res.id], p.start)
+                    out.append((res, st.spec, p, seg))
     return out, by_role
 
 
@@ -444,12 +511,17 @@ def reminder_deadlines(tenant):
 
     items, by_role = _open_alerts(tenant)
     out = []
-    for res, spec, p in items:
+    for res, spec, p, seg in items:
         users: list[int] = []
         for role in spec.recorded_by:
             if role == "chair":
                 if res.chair.user_id:
                     users.append(res.chair.user_id)
+            elif role == "department_head" and seg is not None:
+                # A9/A12: the head the segment names (the department's head, if it names none)
+                head = seg.head_user_id or seg.department.head_user_id
+                if head in by_role.get(role, []):
+                    users.append(head)
             else:
                 users.extend(by_role.get(role, []))
         if not users:
@@ -470,4 +542,4 @@ def escalation_deadlines(tenant):
         return []
     return [Deadline(p.escalate_on, "residency_obligation", f"{res.id}:{spec.key}:{p.index}",
                      _context(res, spec, p), user_ids=admins, fires_from=p.escalate_on)
-            for res, spec, p in items]
+            for res, spec, p, _seg in items]

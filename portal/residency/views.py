@@ -42,6 +42,15 @@ def get_residency(res_id: int) -> Residency:
     return res
 
 
+def roster_scope() -> dict:
+    """A department head sees only the chairs who are or were in the head's departments (A9,
+    A12): the list, its count and the export alike; staff see every chair."""
+    roles = set(map(str, _roles()))
+    if roles & set(ops.STAFF):
+        return {}
+    return {"head_user_id": getattr(_user(), "id", None) or 0}
+
+
 def roster_filters(args) -> dict:
     status = args.get("status") or None
     if status and status not in STATUS_LABELS:
@@ -55,7 +64,7 @@ def roster_filters(args) -> dict:
 @require_roles(*ROSTER_ROLES)
 def roster():
     filters = roster_filters(request.args)
-    page = db.paginate(ops.roster_query(**filters), page=max(1, request.args.get("page", 1, type=int)),
+    page = db.paginate(ops.roster_query(**filters, **roster_scope()), page=max(1, request.args.get("page", 1, type=int)),
                        per_page=PER_PAGE, error_out=False)
     rows = ops.roster(list(page.items))
     provinces = db.session.scalars(sa.select(Province).order_by(Province.code)).all()
@@ -77,14 +86,14 @@ def roster_xlsx():
     from portal.documents.render import content_disposition
 
     filters = roster_filters(request.args)
-    rows = ops.roster(list(db.session.scalars(ops.roster_query(**filters))))
+    rows = ops.roster(list(db.session.scalars(ops.roster_query(**filters, **roster_scope()))))
     wb = Workbook()
     ws = wb.active
     ws.title = "驻会执行主席名册"
     append_row(ws, ROSTER_HEADERS)
     for s in rows:
         r = s.residency
-        append_row(ws, [r.cohort, r.chair.name, r.school.name, r.school.province_code, r.post or "", r.working_group or "",
+        append_row(ws, [r.cohort, r.chair.name, r.school.name, r.school.province_code, s.post or "", r.working_group or "",
                         r.term_start, r.term_end, r.status_label, s.met, s.required,
                         s.next_due[0] if s.next_due else None, s.next_due[1].label if s.next_due else "",
                         "；".join(f"{spec.label}（{p.due.isoformat()}）" for spec, p in s.overdue)])
@@ -106,7 +115,17 @@ def mine():
     summary = ops.summarize(res, ops.statuses(res, today), today)
     return render_template("residency/mine.html", res=res, summary=summary, today=today,
                            recordable=_recordable(res), record_status=obligations.RECORD_STATUS_LABELS,
-                           **_talk_view(res, summary))
+                           **_rotation_view(res, today), **_talk_view(res, summary))
+
+
+def _rotation_view(res: Residency, today) -> dict:
+    """A12 post history and A13 group, for the profile and 我的驻会."""
+    from portal.residency import groups as wg
+    from portal.residency import rotation
+
+    segs = rotation.history(res)
+    return {"segments": segs, "current_post": rotation.current_post(res, segs, today),
+            "current_segment": rotation.covering(segs, today), "led_group": wg.led_by(res)}
 
 
 def _talk_view(res: Residency, summary) -> dict:
@@ -137,7 +156,7 @@ def profile(res_id: int):
                            recordable=_recordable(res), reviewable=_reviewable(res),
                            groups=list(res.rule("residency.working_groups")),
                            may_manage=bool(set(map(str, _roles())) & set(ops.STAFF)), meetings=ops.meetings_of(res),
-                           **_talk_view(res, summary))
+                           **_rotation_view(res, today), **_talk_view(res, summary))
 
 
 def _date(value, field="occurred_on") -> dt.date | None:

@@ -6,7 +6,7 @@ def init_app(app):
     from portal.core.record import register_record_source
     from portal.core.templating import register_nav, register_todo
     from portal.core import vault
-    from portal.jobs.periodic import PERIODIC, Periodic
+    from portal.jobs.periodic import Periodic, register_periodic
     from portal.notifications.catalog import register_default_template
     from portal.notifications.jobs import register_sent_hook
     from portal.supervision import documents  # noqa: F401  (the notice's template kind)
@@ -23,8 +23,7 @@ def init_app(app):
     register_record_source(app, "portal.supervision.record:facts")
     register_sent_hook("supervision_notice", notice_delivered)  # A18/A21: the notice reached the school
     vault.register_referrer(vault.Referrer("supervision.file", "supervision_files"))
-    if not any(p.name == "supervision-lapse" for p in PERIODIC):
-        PERIODIC.append(Periodic("supervision-lapse", "portal.supervision.jobs.lapse_activities", 3600, "default"))
+    register_periodic(Periodic("supervision-lapse", "portal.supervision.jobs.lapse_activities", 3600, "default"))
     register_object(app, "supervision_case", "portal.supervision.models:SupervisionCase",
                     lambda c: f"{c.residency.chair.name} · {c.title}", endpoint="supervision.case", id_arg="case_id")
     register_object(app, "supervision_activity", "portal.supervision.models:Activity",

@@ -492,6 +492,23 @@ _obligation("a14_org_life", "A14", "按规定参加组织生活", "Organizationa
             escalate_workdays=3)
 _obligation("a14_dues", "A14", "及时、足额缴纳党（团）费", "Membership dues paid",
             "及时、足额缴纳党（团）费", period="month", evidence="缴费凭证", remind_workdays=5, escalate_workdays=3)
+# --- rotation ---
+# A12 post rotation and A9 talks bound to it (portal.residency.rotation).
+CHOICE_LABELS.update({
+    "departments": ("在相关部门工作的各阶段", "Each stretch in a department"),
+    "all_posts": ("所有轮岗阶段（含秘书处）", "Each stretch, the secretariat included"),
+    "term": ("整个驻会期间", "The whole term"),
+})
+_R(RuleDef("residency.rotation_tolerance_days", "A12", "轮岗周期允许偏差", "Rotation period tolerance", "int", 15,
+           min=0, max=60, unit="天",
+           help="轮岗阶段的长度与轮岗周期相差超过此天数（任期最后一段不足一个周期的除外），须说明理由。"))
+_R(RuleDef("residency.talk_segments", "A9", "谈心谈话所在阶段", "Stretches in which one-to-one talks fall due",
+           "choice", "departments", choices=("departments", "all_posts", "term"),
+           help="departments：在团中央机关相关部门工作的各阶段内，由该部门负责同志按间隔谈话；"
+                "all_posts：含在秘书处工作的阶段；term：不区分阶段，按整个驻会期间计算。"))
+_R(RuleDef("residency.rotation_min_departments", "A12", "轮岗部门最少个数", "Minimum departments in rotation",
+           "int", 1, min=1, max=6, unit="个",
+           measures=Bound("floor", 1, "既在全国学联秘书处参与工作，也在团中央机关相关部门参与工作")))
 # --- Chapter 4: incentives and guarantees -------------------------------------------------
 _R(RuleDef("incentives.allowance_standard", "A15", "补贴标准", "Allowance standard", "str",
            "按国家规定的毕业参加工作的初期工资或见习期工资标准发放（人薪发〔1990〕20号）", max=200))

@@ -119,9 +119,12 @@ def test_A8_secretariat_returns_a_record_and_the_chair_sees_why(app, client, log
 
 
 def test_A9_department_head_records_a_talk_on_the_profile_page(app, client, login_as, session):
+    from tests.residency.rotation_helpers import departments, halves
+
     app.config["FIXED_TODAY"] = IN_TERM
     w, (res,) = cohort(1)
-    head = member(w.tenant, Role.department_head)
+    sec, (dept, _other), (head, _other_head) = departments(w)
+    halves(w, res, sec, dept)        # A12: in the head's department from March
     login_as(head)
     page = client.get(f"/{w.tenant.slug}/residency/{res.id}").get_data(as_text=True)
     assert 'value="residency.obligation.a9_talk"' in page and 'value="residency.obligation.a9_report"' not in page

@@ -38,9 +38,15 @@ def _login(client, user):
 
 
 def test_A9_talk_content_is_hidden_from_other_heads_chairs_and_undesignated_officers(app, client, session):
+    """A9/A12: the chair worked in the other head's department first, then in the head's; the
+    other head sees the chair's record but not the talk's content; a head of a department the
+    chair never worked in does not see the chair at all."""
+    from tests.residency.rotation_helpers import departments, halves
+
     app.config["FIXED_TODAY"] = "2026-03-16"
     w, (res, other) = cohort(2)
-    head, other_head = member(w.tenant, Role.department_head), member(w.tenant, Role.department_head)
+    _sec, (dept_a, dept_b, _dept_c), (head, other_head, stranger) = departments(w, 3)
+    halves(w, res, dept_b, dept_a)
     officer = member(w.tenant, Role.secretariat_staff)
     rec = _talk(w, res, head)
     assert rec.status.value == "accepted" and rec.title == "谈心谈话"
@@ -61,6 +67,7 @@ def test_A9_talk_content_is_hidden_from_other_heads_chairs_and_undesignated_offi
 
     assert sees(head) is True
     assert sees(other_head) is False
+    assert sees(stranger) == 404                             # never in the stranger's department
     assert sees(w.admin) is False and sees(officer) is False
     from portal.auth.models import User
 
@@ -79,7 +86,7 @@ def test_A9_talk_content_is_hidden_from_other_heads_chairs_and_undesignated_offi
 
 def test_A9_talk_by_a_chair_is_403_and_a_missing_place_names_the_field(session):
     w, (res,) = cohort(1)
-    head = member(w.tenant, Role.department_head)
+    head = member(w.tenant, Role.department_head)   # no rotation recorded yet: any head may record
     from portal.auth.models import User
 
     chair = db.session.get(User, res.chair.user_id)
@@ -121,3 +128,39 @@ def test_A9_meeting_with_the_leaders_records_the_chairs_present_in_their_term(ap
     html = client.get(f"/{w.tenant.slug}/residency/{a.id}").get_data(as_text=True)
     assert "书记处同志" in html and "2026年3月13日" in html
     assert "听取驻会以来的工作汇报" in client.get(f"/{w.tenant.slug}/residency/meetings").get_data(as_text=True)
+
+
+def test_A9_A12_a_talk_by_the_head_of_another_department_is_refused_naming_the_date(session):
+    """The talk on 12 March falls in the chair's segment in department A: department B's head
+    (whose department the chair left in February) is refused, nothing saved; A's head records it."""
+    from tests.residency.rotation_helpers import departments, halves
+
+    w, (res,) = cohort(1)
+    _sec, (dept_a, dept_b), (head_a, head_b) = departments(w)
+    halves(w, res, dept_b, dept_a)
+    with pytest.raises(DomainError) as e:
+        _talk(w, res, head_b)
+    assert list(e.value.details) == ["occurred_on"] and "团中央宣传部" in e.value.message
+    with tenant_context(w.tenant.id, db.session):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ObligationRecord)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Talk)) == 0
+    rec = _talk(w, res, head_a)
+    assert rec.recorded_by_id == head_a.id
+
+
+def test_A9_talks_in_the_secretariat_segment_are_not_owed_under_the_departments_rule(session):
+    """``residency.talk_segments`` = departments: no talk falls due while the chair is in the
+    secretariat, and none may be recorded there; a head of the secretariat segment's date is refused."""
+    from tests.residency.rotation_helpers import departments, halves
+
+    w, (res,) = cohort(1)
+    sec, (dept_a, _b), (head_a, _hb) = departments(w)
+    halves(w, res, sec, dept_a)
+    with tenant_context(w.tenant.id, db.session):
+        st = next(s for s in rops.statuses(res, dt.date(2025, 9, 1)) if s.spec.key == rops.TALK_KEY)
+        assert [(p.start, p.end) for p in st.periods] == [(dt.date(2026, 3, 1), dt.date(2026, 5, 31)),
+                                                          (dt.date(2026, 6, 1), dt.date(2026, 8, 31))]
+        with pytest.raises(DomainError) as e:
+            rops.record_talk(res, actor=head_a, roles={Role.department_head}, occurred_on=dt.date(2026, 1, 12),
+                             place="会议室", topic="主题", content="内容", today=dt.date(2026, 1, 16))
+        assert list(e.value.details) == ["occurred_on"] and "全国学联秘书处" in e.value.message
