@@ -124,17 +124,20 @@ def _appraisals(residencies, admin, head) -> None:
         if not a.statements or stage == "draft":
             continue
         chair = db.session.get(User, res.chair.user_id) if res.chair.user_id else admin
-        appraisal.submit_summary(a, f"驻会期间，我在全国学联秘书处和团中央学校部轮岗，认真完成各项工作。——{res.chair.name}",
+        worked_in = "、".join(d["name"] for d in appraisal.departments_of(res)) or "秘书处"
+        appraisal.submit_summary(a, f"驻会期间，我先后在{worked_in}工作，认真完成各项工作。——{res.chair.name}",
                                  actor=chair, roles={"chair"})
         if stage == "summarized":
             continue
-        if head is not None:
-            for d in appraisal.departments_of(res)[: (1 if stage == "concluded" else None)]:
+        heads = {d["department_id"]: db.session.get(User, d["head_user_id"]) if d["head_user_id"] else None
+                 for d in appraisal.departments_of(res)}
+        for d in appraisal.departments_of(res)[: (1 if stage == "concluded" else None)]:
+            if heads[d["department_id"]] is not None:  # each opinion by that department's own head
                 appraisal.give_opinion(a, d["department_id"], f"{res.chair.name}同志在{d['name']}工作期间认真负责。",
-                                       actor=head, roles={"department_head"})
+                                       actor=heads[d["department_id"]], roles={"department_head"})
         conclusions = list(res.rule("incentives.appraisal_conclusions"))
         appraisal.conclude(a, conclusions[1], None, actor=admin, roles=ADMIN)
-        if stage == "concluded" or head is None:
+        if stage == "concluded" or appraisal.missing_opinions(a):
             continue
         appraisal.issue(a, actor=admin, roles=ADMIN)
         if stage == "sent":

@@ -72,8 +72,8 @@ EN = {
         "Term %(start)s to %(end)s; rotation every %(n)s months: a segment whose length differs by more than "
         "%(d)s days needs a reason.",
     "默认为部门名称": "The department's name by default",
-    "开始日期": "Starts on",
-    "结束日期": "Ends on",
+    "开始日期": "Start date",
+    "结束日期": "End date",
     "与轮岗周期不符的理由": "Reason for departing from the rotation period",
     "删除尚未开始的阶段": "Delete this segment (not yet started)",
     "返回驻会记录": "Back to the residency record",
