@@ -94,6 +94,7 @@ FEATURES = [
     "portal.settings",
     "portal.approvals",
     "portal.residency",
+    "portal.confidentiality",
     "portal.admin",
 ]
 
