@@ -107,6 +107,8 @@ ARG_TABLES = {
     "token_id": "api_tokens", "message_id": "mailbox_messages", "item_id": "inbox_items",
     "att_id": "selection_attachments", "obj_id": "selection_objections", "entry_id": "selection_rotation_entries",
     "res_id": "residencies", "rec_id": "obligation_records",
+    "file_id": "vault_files", "seal_id": "confidentiality_seals", "req_id": "confidentiality_seal_requests",
+    "handover_item_id": "confidentiality_handover_items",
 }
 PER_ARG = 6
 

@@ -99,7 +99,7 @@ class LogPage(Out):
 
 
 class PledgeIn(Body):
-    version: text(max_len=20)
+    version: text(max_len=20, min_len=1)
     agree: Literal[True]
 
 
@@ -124,9 +124,9 @@ class PledgePage(Out):
 
 
 class SealIn(Body):
-    name: text(max_len=80)
+    name: text(max_len=80, min_len=1)
     kind: Literal["official", "department", "special", "signature"]
-    custodian_name: text(max_len=40)
+    custodian_name: text(max_len=40, min_len=1)
 
 
 class SealOut(Out):
@@ -142,8 +142,8 @@ class SealPage(Out):
 
 
 class HandoverIn(Body):
-    to_name: text(max_len=40)
-    witness: text(max_len=40)
+    to_name: text(max_len=40, min_len=1)
+    witness: text(max_len=40, min_len=1)
     handed_on: dt.date
 
 
@@ -158,9 +158,9 @@ class SealHandoverOut(Out):
 
 class SealRequestIn(Body):
     seal_id: Id
-    title: text(max_len=200)
+    title: text(max_len=200, min_len=1)
     copies: int = Field(ge=1, le=1000)
-    reason: text(max_len=2000)
+    reason: text(max_len=2000, min_len=1)
 
 
 class DecisionIn(Body):
@@ -195,7 +195,7 @@ class SealUseOut(Out):
 
 
 class ItemIn(Body):
-    title: text(max_len=200)
+    title: text(max_len=200, min_len=1)
 
 
 class CheckIn(Body):
@@ -476,12 +476,12 @@ def api_add_item(res_id: int, body: ItemIn):
     return jsonify(checklist_json(res)), 201
 
 
-@api_bp.post("/handover/items/<int:item_id>/check")
+@api_bp.post("/handover/items/<int:handover_item_id>/check")
 @require_roles(*STAFF)
 @operation(body=CheckIn, responses={200: ItemOut})
-def api_check_item(item_id: int, body: CheckIn):
+def api_check_item(handover_item_id: int, body: CheckIn):
     """秘书处确认一项已交接（A20）"""
-    item = db.session.scalar(sa.select(HandoverItem).where(HandoverItem.id == item_id))
+    item = db.session.scalar(sa.select(HandoverItem).where(HandoverItem.id == handover_item_id))
     if item is None:
         abort(404)
     _residency(item.residency_id)

@@ -373,11 +373,11 @@ def handover_add(res_id: int):
     return redirect(url_for("confidentiality.handover"), 303)
 
 
-@bp.route("/handover/items/<int:item_id>/check", methods=["POST"])
+@bp.route("/handover/items/<int:handover_item_id>/check", methods=["POST"])
 @require_roles(*STAFF)
 @once
-def handover_check(item_id: int):
-    item = db.session.scalar(sa.select(HandoverItem).where(HandoverItem.id == item_id)) or abort(404)
+def handover_check(handover_item_id: int):
+    item = db.session.scalar(sa.select(HandoverItem).where(HandoverItem.id == handover_item_id)) or abort(404)
     _residency(item.residency_id)
     try:
         ops.check_off(item, actor=_user(), roles=_roles(), note=request.form.get("note"))
