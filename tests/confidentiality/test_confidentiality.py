@@ -520,3 +520,15 @@ def test_A20_routes_are_in_the_openapi_document(app, client, session):
               "/api/v1/{tenant}/supervision/seals/requests/{req_id}/uses", "/api/v1/{tenant}/supervision/pledges",
               "/api/v1/{tenant}/supervision/handover/{res_id}"):
         assert p in paths, p
+
+
+def test_A20_vault_and_seal_pages_are_bilingual(app, client, login_as, w_chair):
+    w, _res, _chair = w_chair
+    login_as(w.admin)
+    zh = client.get(f"/{w.tenant.slug}/supervision/vault/").get_data(as_text=True)
+    assert NOTICE in zh and "存入资料库" in zh
+    en = client.get(f"/{w.tenant.slug}/supervision/vault/", query_string={"lang": "en"}).get_data(as_text=True)
+    assert "not a classified system" in en and "Store in the vault" in en and NOTICE not in en
+    seals = client.get(f"/{w.tenant.slug}/supervision/seals/").get_data(as_text=True)
+    assert "Seal register" in seals and "印鉴登记" not in seals
+    client.get(f"/{w.tenant.slug}/supervision/vault/", query_string={"lang": "zh_Hans_CN"})
