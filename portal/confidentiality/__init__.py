@@ -5,15 +5,10 @@ log, the chair's pledge, seals and their use, the term-end handover."""
 def init_app(app):
     from portal.confidentiality import operations as ops
     from portal.confidentiality.api import api_bp
-    from portal.confidentiality.views import ACTION_LABELS, bp
+    from portal.confidentiality.views import bp
     from portal.core.signals import residency_ended
     from portal.core.templating import register_nav, register_todo
     from portal.residency.operations import register_completion_guard
-    from tenants.models import ROLE_LABELS
-
-    @bp.context_processor
-    def _labels():
-        return {"role_labels": {str(k): v for k, v in ROLE_LABELS.items()}, "action_labels": ACTION_LABELS}
 
     app.register_blueprint(bp)
     app.register_blueprint(api_bp)

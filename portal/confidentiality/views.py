@@ -190,6 +190,13 @@ def _files(ids) -> dict:
 ACTION_LABELS = {"view": "查看", "download": "下载", "export": "导出", "log_read": "查阅访问记录"}
 
 
+@bp.context_processor
+def _labels():
+    from tenants.models import ROLE_LABELS
+
+    return {"role_labels": {str(k): v for k, v in ROLE_LABELS.items()}, "action_labels": ACTION_LABELS}
+
+
 @bp.route("/vault/log.xlsx")
 @require_roles(*STAFF)
 def vault_log_xlsx():
