@@ -103,16 +103,21 @@ def effective_roles(user, roles) -> set[str]:
     return r
 
 
-def reach(f: vault.StoredFile, user, roles) -> str | None:
-    """What lets ``user`` have material ``f``, or None (then: 404)."""
+def reach(f: vault.StoredFile, user, roles, *, standing: tuple | None = None) -> str | None:
+    """What lets ``user`` have material ``f``, or None (then: 404). ``standing``: the user's
+    (effective roles, gate) worked out once for a list (:func:`standing_of`)."""
     if f is None or f.purpose != MATERIAL_PURPOSE:
         return None
-    r = effective_roles(user, roles)
+    r, closed = standing if standing is not None else standing_of(user, roles)
     if r & MANAGERS:
         return "role:secretariat_admin"
-    if "chair" in _roles(roles) and gate(user, roles):
+    if closed:
         return None
     return vault.granted_by(f, user, r)
+
+
+def standing_of(user, roles) -> tuple[set[str], str | None]:
+    return effective_roles(user, roles), gate(user, roles)
 
 
 def get_material(file_id: int, user, roles) -> tuple[vault.StoredFile, str]:
@@ -137,7 +142,8 @@ def materials_query(user, roles, *, classification: str | None = None):
 
 def materials(user, roles, *, classification: str | None = None, limit: int = 500) -> list[vault.StoredFile]:
     rows = db.session.scalars(materials_query(user, roles, classification=classification).limit(limit)).all()
-    return [f for f in rows if reach(f, user, roles) is not None]
+    standing = standing_of(user, roles)
+    return [f for f in rows if reach(f, user, roles, standing=standing) is not None]
 
 
 def _access_entries(roles, users) -> list[str]:
@@ -571,3 +577,50 @@ def completion_guard(res) -> Refusal | None:
         names = "、".join(i.title for i in items if i.status == HandoverStatus.open)[:200]
         return Refusal("handover_open", f"期满交接尚有 {n} 项未完成（{names}），完成交接后方可办理期满（第二十条）")
     return None
+
+
+# --- levels from a sheet ----------------------------------------------------------------------------
+
+SHEET_HEADERS = ("文件编号", "密级", "允许下载")
+
+
+def import_levels(data: bytes, *, actor, roles) -> int:
+    """Set the levels (and download) of many materials from an XLSX (文件编号, 密级, 允许下载). Every
+    row is checked first: a 秘密/机密/绝密 marking anywhere refuses the whole sheet with the
+    non-classified notice and the row (A20); nothing is written then."""
+    from portal.core.uploads.errors import UploadError
+    from portal.core.uploads.reading import read_xlsx_rows
+
+    try:
+        rows = read_xlsx_rows(data, max_rows=2000, max_cols=10)
+    except UploadError as exc:
+        raise FieldError(str(exc), "file") from None
+    if not rows or [str(c or "").strip() for c in rows[0][:3]] != list(SHEET_HEADERS[:len(rows[0][:3])]) \
+            or len(rows[0]) < 2:
+        raise FieldError(f"表头应为：{'、'.join(SHEET_HEADERS)}", "file")
+    plan = []
+    for n, row in enumerate(rows[1:], start=2):
+        if not row or all(c in (None, "") for c in row):
+            continue
+        try:
+            fid = int(str(row[0]).strip())
+        except (TypeError, ValueError):
+            raise FieldError(f"第 {n} 行：文件编号应为整数", "file") from None
+        try:
+            level = vault.check_classification(row[1] if len(row) > 1 else None)
+        except DomainError as exc:
+            raise DomainError(f"第 {n} 行：{exc.message}", status=422, code=exc.code, field="file",
+                              details={"file": f"第 {n} 行：{exc.message}"}) from None
+        raw = str(row[2]).strip() if len(row) > 2 and row[2] not in (None, "") else "是"
+        if raw not in ("是", "否"):
+            raise FieldError(f"第 {n} 行：允许下载应填“是”或“否”", "file")
+        f = db.session.scalar(sa.select(vault.StoredFile).where(vault.StoredFile.id == fid,
+                                                                 vault.StoredFile.purpose == MATERIAL_PURPOSE))
+        if f is None:
+            raise FieldError(f"第 {n} 行：找不到编号为 {fid} 的资料", "file")
+        plan.append((f, level, raw == "是"))
+    for f, level, downloadable in plan:
+        set_access(f, classification=level.value, downloadable=downloadable,
+                   roles=[e.split(":", 1)[1] for e in f.access or () if e.startswith("role:")],
+                   users=[e.split(":", 1)[1] for e in f.access or () if e.startswith("user:")], actor=actor)
+    return len(plan)

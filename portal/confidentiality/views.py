@@ -155,6 +155,22 @@ def vault_access(file_id: int):
     return redirect(url_for("confidentiality.vault_file", file_id=file_id), 303)
 
 
+@bp.route("/vault/levels", methods=["POST"])
+@require_roles(Role.secretariat_admin)
+@once
+def vault_levels():
+    """A20: levels of many materials from a sheet (文件编号, 密级, 允许下载)."""
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise FieldError("请选择要导入的 Excel 文件", "file")
+        n = ops.import_levels(upload.read(), actor=_user(), roles=_roles())
+    except DomainError as exc:
+        return _refused(exc, "confidentiality.vault_index")
+    flash(f"已按表格更新 {n} 份资料的密级", "success")
+    return redirect(url_for("confidentiality.vault_index"), 303)
+
+
 def _log_filters(args) -> dict:
     def num(k):
         v = args.get(k, type=int)

@@ -46,3 +46,8 @@ EN = {
     "待交接": "To hand over", "已交接": "Handed over", "查看": "View", "下载": "Download", "导出": "Export",
     "查阅访问记录": "Read the access log",
 }
+EN.update({
+    "按表格设置密级": "Set classifications from a sheet",
+    "表头：文件编号、密级（公开、内部或敏感）、允许下载（是或否）":
+        "Headers: file id, classification (public, internal or sensitive), downloadable (yes or no)",
+})

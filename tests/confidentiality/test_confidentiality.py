@@ -532,3 +532,35 @@ def test_A20_vault_and_seal_pages_are_bilingual(app, client, login_as, w_chair):
     seals = client.get(f"/{w.tenant.slug}/supervision/seals/").get_data(as_text=True)
     assert "Seal register" in seals and "印鉴登记" not in seals
     client.get(f"/{w.tenant.slug}/supervision/vault/", query_string={"lang": "zh_Hans_CN"})
+
+
+def _sheet(rows) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    for r in rows:
+        wb.active.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_A20_state_secret_marking_in_an_imported_sheet_refuses_the_whole_sheet(app, client, login_as, w_chair):
+    w, _res, _chair = w_chair
+    login_as(w.admin)
+    _upload(client, w.tenant.slug, name="甲.pdf")
+    _upload(client, w.tenant.slug, name="乙.pdf")
+    a, b = _materials(w.tenant.id)
+    bad = _sheet([["文件编号", "密级", "允许下载"], [a.id, "敏感", "否"], [b.id, "机密", "是"]])
+    r = client.post(f"/{w.tenant.slug}/supervision/vault/levels", data={"file": (io.BytesIO(bad), "levels.xlsx")},
+                    content_type="multipart/form-data")
+    shown = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "第 3 行" in shown and NOTICE in shown and "第二十条" in shown
+    a, b = _materials(w.tenant.id)
+    assert a.classification == vault.Classification.internal and a.downloadable  # nothing written
+    good = _sheet([["文件编号", "密级", "允许下载"], [a.id, "敏感", "否"], [b.id, "公开", "是"]])
+    client.post(f"/{w.tenant.slug}/supervision/vault/levels", data={"file": (io.BytesIO(good), "levels.xlsx")},
+                content_type="multipart/form-data")
+    a, b = _materials(w.tenant.id)
+    assert (a.classification, a.downloadable, b.classification) == (
+        vault.Classification.sensitive, False, vault.Classification.public)
