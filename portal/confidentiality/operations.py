@@ -175,6 +175,8 @@ def upload_material(data: bytes, filename: str | None, *, title: str | None, cla
                     roles=(), users=(), actor) -> vault.StoredFile:
     """Store an internal material (A20): its level checked first (a 秘密/机密/绝密 marking is
     refused with the non-classified notice), then its content; access list by role and person."""
+    from flask import current_app
+
     from portal.core.uploads.errors import UploadError
 
     level = vault.check_classification(classification)
@@ -183,7 +185,7 @@ def upload_material(data: bytes, filename: str | None, *, title: str | None, cla
     try:
         f = vault.store(current_tenant_id(), data, filename=filename, purpose=MATERIAL_PURPOSE,
                         allowed=MATERIAL_TYPES, stored_by=actor, access=entries, classification=level,
-                        downloadable=downloadable,
+                        downloadable=downloadable, max_size=current_app.config.get("MAX_CONTENT_LENGTH"),
                         name=vault.stored_filename(name, vault.detect_type(data) or "pdf") if name else None)
     except UploadError as exc:
         raise FieldError(str(exc), "file") from None

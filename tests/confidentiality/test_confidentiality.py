@@ -564,3 +564,20 @@ def test_A20_state_secret_marking_in_an_imported_sheet_refuses_the_whole_sheet(a
     a, b = _materials(w.tenant.id)
     assert (a.classification, a.downloadable, b.classification) == (
         vault.Classification.sensitive, False, vault.Classification.public)
+
+
+def test_A20_revocation_rolls_back_with_the_ending_it_belongs_to(app, session):
+    """The receiver of residency.ended only flushes: if the ending transaction rolls back, the
+    chair's access and person entries are as they were."""
+    w, (res,) = cohort(1)
+    chair = _chair_user(res)
+    with tenant_context(w.tenant.id, db.session):
+        f = ops.upload_material(demo_pdf(["x"]), "a.pdf", title=None, classification="internal", downloadable=True,
+                                users=[chair.id], actor=w.admin)
+        nested = db.session.begin_nested()
+        rops.end_residency(res, "left", ended_on=dt.date(2026, 1, 10), reason="劝退（第二十一条）", actor=w.admin)
+        assert ops.revoked(chair)
+        nested.rollback()
+        assert not ops.revoked(chair)
+        db.session.refresh(f)
+        assert f"user:{chair.id}" in f.access
