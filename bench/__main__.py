@@ -7,11 +7,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import (bench_documents, bench_incentives, bench_notifications, bench_pages,  # noqa: E402
-                   bench_selection)
+from bench import (bench_confidentiality, bench_documents, bench_incentives, bench_notifications,  # noqa: E402
+                   bench_pages, bench_selection)
 
 MODULES = {"documents": bench_documents, "notifications": bench_notifications, "selection": bench_selection,
-           "pages": bench_pages, "incentives": bench_incentives}
+           "pages": bench_pages, "incentives": bench_incentives, "confidentiality": bench_confidentiality}
 
 
 def main() -> None:

@@ -96,6 +96,7 @@ FEATURES = [
     "portal.residency",
     "portal.incentives",
     "portal.supervision",
+    "portal.confidentiality",
     "portal.admin",
 ]
 

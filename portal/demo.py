@@ -168,6 +168,10 @@ def _load_demo() -> list[tuple[str, str]]:
         from portal.supervision.demo import load_supervision_demo
 
         load_supervision_demo(tenants)
+        # Chapter 5, A20: the vault at each level with its access log, pledges, seals, seal use.
+        from portal.confidentiality.demo import load_confidentiality_demo
+
+        load_confidentiality_demo(tenants)
     load_demo_notifications_and_documents()
     return [(u[1], u[0]) for u in USERS]
 

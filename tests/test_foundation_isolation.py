@@ -108,17 +108,21 @@ ARG_TABLES = {
     "att_id": "selection_attachments", "obj_id": "selection_objections", "entry_id": "selection_rotation_entries",
     "res_id": "residencies", "rec_id": "obligation_records",
     "run_id": "allowance_runs", "rate_id": "allowance_rates", "appr_id": "incentive_appraisals",
-    "case_id": "supervision_cases", "activity_id": "supervision_activities", "file_id": "supervision_files",
+    "case_id": "supervision_cases", "activity_id": "supervision_activities",
     "dept_id": "departments", "seg_id": "residency_rotation_segments", "plan_id": "residency_rotation_plans",
     "group_id": "residency_working_groups",
+    "file_id": ("vault_files", "supervision_files"), "seal_id": "confidentiality_seals", "req_id": "confidentiality_seal_requests",
+    "handover_item_id": "confidentiality_handover_items",
 }
 PER_ARG = 6
 
 
 def _candidates(name, ids):
-    table = ARG_TABLES.get(name)
-    if table in ids:
-        return ids[table][:PER_ARG]
+    tables = ARG_TABLES.get(name)
+    tables = [tables] if isinstance(tables, str) else list(tables or ())
+    found = [i for t in tables if t in ids for i in ids[t][:PER_ARG]]
+    if found:
+        return found
     return sorted({i for v in ids.values() for i in v[:2]})[:PER_ARG * 2]
 
 

@@ -14,6 +14,12 @@ goes through :func:`send`, which checks the list on the server (another tenant's
 user may not have, is a 404) and logs every view and download in ``vault_access_log``. A feature
 that has made its own narrower check (the liaison of the school a letter is addressed to, a
 public notice while it runs) passes that check's name as ``grant``; it is logged as such.
+
+Internal materials (A20, issue 14 item 3) carry a ``classification`` — 公开, 内部 or 敏感, never a
+state-secret marking (秘密/机密/绝密: the portal is not a classified system and refuses them with
+:data:`NOT_CLASSIFIED_NOTICE`) — and may be ``downloadable`` or view-only. Their every view,
+download and export is also written to the audit chain, and a feature may pass ``stamp`` to
+:func:`send` to watermark what is served (the reader's name and the time on a PDF).
 """
 from __future__ import annotations
 
@@ -124,6 +130,46 @@ class AccessLevel(StrEnum):
     restricted = "restricted"  # the access list
 
 
+class Classification(StrEnum):
+    """A20: the levels of the internal materials the vault may hold (never a state secret)."""
+    public = "public"          # 公开
+    internal = "internal"      # 内部
+    sensitive = "sensitive"    # 敏感
+
+
+CLASSIFICATION_LABELS = {"public": "公开", "internal": "内部", "sensitive": "敏感"}
+# A20: the portal is not a classified system (非涉密系统); a state-secret marking is refused.
+NOT_CLASSIFIED_NOTICE = "本系统为非涉密系统，严禁处理、存储、传输涉密信息"
+STATE_SECRET_MARKINGS = ("秘密", "机密", "绝密")
+_SECRET_ALIASES = {"secret", "confidential", "top_secret", "top-secret", "topsecret", "classified"}
+
+
+class ClassifiedRefused(UploadError):
+    pass
+
+
+def check_classification(value) -> Classification:
+    """The level named by ``value`` (公开/内部/敏感 or its English key); a 秘密/机密/绝密 marking, or
+    anything else, is refused (A20) with :data:`NOT_CLASSIFIED_NOTICE`.
+
+    Raises :class:`portal.core.errors.DomainError` (422, field ``classification``)."""
+    from portal.core.errors import DomainError
+
+    raw = str(value or "").strip()
+    if not raw:
+        raise DomainError("请选择密级：公开、内部或敏感（第二十条）", status=422, code="invalid_fields",
+                          field="classification", details={"classification": "请选择密级：公开、内部或敏感（第二十条）"})
+    for level, label in CLASSIFICATION_LABELS.items():
+        if raw in (level, label):
+            return Classification(level)
+    if any(m in raw for m in STATE_SECRET_MARKINGS) or raw.lower() in _SECRET_ALIASES:
+        msg = f"{NOT_CLASSIFIED_NOTICE}（第二十条）：不能标注为「{raw[:20]}」"
+        raise DomainError(msg, status=422, code="classified_refused", field="classification",
+                          details={"classification": msg})
+    msg = "密级只能是公开、内部或敏感（第二十条）"
+    raise DomainError(msg, status=422, code="invalid_fields", field="classification", details={"classification": msg})
+
+
 class StoredFile(TenantScoped, db.Model):
     __job_owned__ = True  # document jobs store files
     __tablename__ = "vault_files"
@@ -139,20 +185,28 @@ class StoredFile(TenantScoped, db.Model):
     original_name: Mapped[str] = mapped_column(sa.String(255), nullable=False)
     access_level: Mapped[AccessLevel] = enum_column(AccessLevel, nullable=False, default=AccessLevel.restricted)
     access: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
+    # A20: an internal material's level (None: a feature's own file, e.g. a generated document).
+    classification: Mapped[Classification | None] = enum_column(Classification, nullable=True)
+    downloadable: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True,
+                                               server_default=sa.true())
     stored_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
     stored_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow, nullable=False)
 
 
 class FileAccess(TenantScoped, db.Model):
-    """One view or download of a stored file, and what let it through."""
+    """One view, download or export of a stored file (or a reading of this log), and what let it
+    through. Read by document and by person with keyset paging (newest first): the two indexes
+    below serve those filters without a sort."""
 
     __tablename__ = "vault_access_log"
+    __table_args__ = (sa.Index("ix_vault_access_log_file_seek", "tenant_id", "file_id", "id"),
+                      sa.Index("ix_vault_access_log_user_seek", "tenant_id", "user_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Kept when the file is swept (the log outlives it).
     file_id: Mapped[int | None] = mapped_column(sa.ForeignKey("vault_files.id", ondelete="SET NULL"),
                                                 nullable=True, index=True)
-    action: Mapped[str] = mapped_column(sa.String(10), nullable=False)  # view | download
+    action: Mapped[str] = mapped_column(sa.String(10), nullable=False)  # view | download | export | log_read
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
     granted_by: Mapped[str] = mapped_column(sa.String(60), nullable=False)
     remote_addr: Mapped[str | None] = mapped_column(sa.String(45), nullable=True)
@@ -198,18 +252,22 @@ def _stage(key: str, *item) -> None:
 def store(tenant_id: int, data: bytes, *, filename: str | None, purpose: str, allowed: Sequence[str],
           stored_by=None, access_level: AccessLevel | str = AccessLevel.restricted,
           access: Iterable[str] = ("owner",), max_size: int | None = None,
-          name: str | None = None) -> StoredFile:
+          name: str | None = None, classification: Classification | str | None = None,
+          downloadable: bool = True) -> StoredFile:
     """Record ``data`` (judged, hashed) and write it once the transaction commits.
 
     ``stored_by``: the user (or their id) who stored it, the ``owner`` of the access list.
     ``name``: the name to keep when it is ours (a generated document's), else the cleaned
-    upload name. Raises :class:`UploadError` for a refused file; nothing is recorded then."""
+    upload name. ``classification``: an internal material's level (A20, checked by
+    :func:`check_classification`: a 秘密/机密/绝密 marking is refused before anything is judged).
+    Raises :class:`UploadError` for a refused file; nothing is recorded then."""
+    level = check_classification(classification) if classification is not None else None
     ftype = judge(data, filename, allowed, max_size=max_size)
     key = f"{int(tenant_id)}/files/{uuid.uuid4().hex}.{ftype}"
     f = StoredFile(tenant_id=tenant_id, purpose=purpose, storage_key=key, file_type=ftype,
                    content_type=MIME_TYPES[ftype], size=len(data), sha256=hashlib.sha256(data).hexdigest(),
                    original_name=name or stored_filename(filename, ftype), access_level=AccessLevel(access_level),
-                   access=sorted(set(access)),
+                   access=sorted(set(access)), classification=level, downloadable=bool(downloadable),
                    stored_by_id=stored_by if isinstance(stored_by, int) else getattr(stored_by, "id", None))
     db.session.add(f)
     db.session.flush()  # a row the database refuses leaves nothing to write
@@ -297,23 +355,43 @@ def granted_by(f: StoredFile, user, roles) -> str | None:
     return None
 
 
-def record_access(f: StoredFile, action: str, user, granted: str) -> FileAccess:
+def record_access(f: StoredFile | None, action: str, user, granted: str, *, tenant_id: int | None = None,
+                  details: dict | None = None) -> FileAccess:
+    """Log one access. An internal material's (A20: it has a classification), and every reading
+    of the log itself (``f`` None, ``action`` ``log_read``), also goes into the audit chain."""
     from flask import has_request_context, request
 
     uid = getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
-    entry = FileAccess(tenant_id=f.tenant_id, file_id=f.id, action=action, user_id=uid, granted_by=granted[:60],
+    tid = f.tenant_id if f is not None else tenant_id
+    entry = FileAccess(tenant_id=tid, file_id=f.id if f is not None else None, action=action, user_id=uid,
+                       granted_by=granted[:60],
                        remote_addr=(request.remote_addr or "")[:45] or None if has_request_context() else None)
     db.session.add(entry)
     db.session.flush()
+    if f is None or f.classification is not None:
+        from portal.core import audit
+
+        after = {"action": action, "granted_by": granted[:60], "log_id": entry.id, **(details or {})}
+        if f is not None:
+            after.update(name=f.original_name, classification=f.classification.value, sha256=f.sha256)
+        audit.record(f"vault.{action}", "vault_file" if f is not None else "vault_access_log",
+                     f.id if f is not None else None, actor=user if uid else None, article="A20", after=after,
+                     tenant_id=tid)
     return entry
 
 
+class ViewOnly(Exception):
+    """A view-only file asked for as a download (A20)."""
+
+
 def send(f: StoredFile | None, *, user, roles, download_name: str | None = None, inline: bool = False,
-         public_cache: bool = False, grant: str | None = None):
+         public_cache: bool = False, grant: str | None = None, stamp=None, action: str | None = None):
     """The file as a response, after the access check; logged. Refused or another tenant's: 404.
 
     ``grant`` names a feature's own check that has already allowed this user (it replaces the
-    access list, and is logged). The log row commits with the request (a 200)."""
+    access list, and is logged). The log row commits with the request (a 200). A view-only file
+    (``downloadable`` false) is served only ``inline`` (A20: a download is refused, 403).
+    ``stamp``: ``bytes -> bytes`` applied to the content before it is served (a watermark)."""
     from flask import abort, send_file
 
     from portal.core.db import current_tenant_id
@@ -325,12 +403,18 @@ def send(f: StoredFile | None, *, user, roles, download_name: str | None = None,
         abort(404)  # never 403: no probing of which files exist
     from portal.core.errors import DomainError
 
+    if not inline and not f.downloadable:
+        raise DomainError("该文件仅供在线查看，不可下载（第二十条）", status=403, code="view_only")
     try:
-        resp = send_file(path_of(f), mimetype=f.content_type, as_attachment=not inline,
+        source = path_of(f)
+        if stamp is not None:
+            with open(source, "rb") as fh:
+                source = io.BytesIO(stamp(fh.read()))
+        resp = send_file(source, mimetype=f.content_type, as_attachment=not inline,
                          download_name=download_name or f.original_name, max_age=0, conditional=False)
     except FileNotFoundError:
         raise DomainError("文件已丢失，请重新上传或生成", status=410, code="gone") from None
-    record_access(f, "view" if inline else "download", user, granted)
+    record_access(f, action or ("view" if inline else "download"), user, granted)
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Cache-Control"] = "public, max-age=60" if public_cache else "private, no-store"
     return resp

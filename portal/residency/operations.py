@@ -421,9 +421,20 @@ def meetings_query():
 
 # --- the end of the term (A18, A21, or the term's end) -----------------------------------------
 
+# What other chapters hold against a term's completion (A20: the handover checklist): each is
+# ``residency -> Refusal | None``, registered from its package's init_app (no import back).
+COMPLETION_GUARDS: list = []
+
+
+def register_completion_guard(guard) -> None:
+    if guard not in COMPLETION_GUARDS:
+        COMPLETION_GUARDS.append(guard)
+
+
 def end_residency(res: Residency, status: str, *, ended_on: dt.date, reason: str | None, actor) -> Residency:
     """The term ends (cut short on a removal or a departure): every due date recomputes from the
-    new end; ``residency.ended`` tells the other chapters."""
+    new end; ``residency.ended`` tells the other chapters. Completion waits for every
+    :data:`COMPLETION_GUARDS` (a removal or a departure does not)."""
     try:
         to = ResidencyStatus(status)
     except ValueError:
@@ -436,6 +447,11 @@ def end_residency(res: Residency, status: str, *, ended_on: dt.date, reason: str
     if not res.term_start <= ended_on <= res.appointed_term_end:
         raise FieldError(f"结束日期应在 {res.term_start.isoformat()} 至 {res.appointed_term_end.isoformat()} 之间",
                          "ended_on")
+    if to == ResidencyStatus.completed:
+        for guard in COMPLETION_GUARDS:
+            refusal = guard(res)
+            if refusal is not None:
+                raise refusal.error()
     from portal.core.concurrency import compare_and_set
 
     before = {"status": res.status.value, "term_end": res.term_end}

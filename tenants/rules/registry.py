@@ -558,3 +558,20 @@ _R(RuleDef("supervision.activity_lead_workdays", "A19", "对外活动提前报�
 _R(RuleDef("supervision.activity_approver_roles", "A19", "对外活动审批人", "Who approves outside activities", "list",
            ["secretariat_admin"], choices=("secretariat_admin", "secretariat_staff", "approver"), min_items=1,
            help="secretariat_admin 秘书处管理员、secretariat_staff 秘书处工作人员、approver 审批机关。"))
+# --- confidentiality ---
+# A20: documents, archives, materials and seals kept safe; internal documents never spread.
+_R(RuleDef("confidentiality.pledge_version", "A20", "保密承诺书版本", "Confidentiality pledge version", "str",
+           "2026-1", max=20, help="承诺书文本改动时更换版本号：驻会执行主席须按新版本重新签署后方可进入资料库。"))
+_R(RuleDef("confidentiality.pledge_text", "A20", "保密承诺书文本", "Confidentiality pledge text", "str",
+           "本人作为驻会执行主席，依据《全国学联驻会执行主席管理办法（试行）》第二十条，郑重承诺：\n"
+           "一、妥善保管工作中接触的文件、档案、资料和印鉴，不丢失、不损毁、不私自复制或带离；\n"
+           "二、不泄露未公开的工作信息；\n"
+           "三、不通过任何渠道发布、传播敏感信息、内部文件和数据；\n"
+           "四、本平台为非涉密系统，不在平台上处理、存储、传输任何涉密信息；\n"
+           "五、驻会期满或离会时，按清单如数交接所保管和借用的文件、资料和物品。\n"
+           "如有违反，愿按有关规定接受处理。", max=4000))
+_R(RuleDef("confidentiality.seal_use_approver_roles", "A20", "用印申请审批角色", "Who approves seal use", "list",
+           ["secretariat_admin"], min_items=1, max_items=4,
+           choices=("secretariat_admin", "secretariat_staff", "department_head", "approver")))
+_R(RuleDef("confidentiality.handover_items", "A20", "期满交接清单（默认事项）", "Term-end handover checklist",
+           "list", ["工作文件和纸质资料", "电子文档和数据", "借用的物品和证件"], min_items=1, max_items=20))
