@@ -73,7 +73,7 @@ EN = {
     "邀请方（主办方）": "Inviting organisation",
     "刊发媒体（采访媒体）": "Outlet",
     "青年外事或对港澳台青年交流活动": "Foreign-affairs or Hong Kong, Macao and Taiwan youth exchange",
-    "说明": "Description",
+    "说明": "Note",
     "须至少提前 %(n)s 个工作日报批；活动前未获批准的申请自动失效。":
         "Ask at least %(n)s working days ahead; a request not approved before the event lapses.",
     "提交报批": "Ask for approval",
@@ -86,7 +86,7 @@ EN = {
     "审批意见": "Decision note",
     "活动结果": "Outcome",
     "不予批准须说明理由": "A refusal needs a reason",
-    "不予批准": "Refuse",
+    "不予批准": "Reject",
     "链接": "Link",
     "剪报、截图": "Clippings, screenshots",
     "成果报告": "Exchange report",

@@ -323,7 +323,7 @@ def test_A12_post_history_on_the_profile_and_on_my_residency(app, client, login_
 
 def test_A12_A13_demo_has_departments_an_accepted_plan_and_groups_with_activities(app, client, session):
     from portal.demo import DEMO_PASSWORD, load_demo
-    from portal.residency.models import Residency, WorkingGroupActivity
+    from portal.residency.models import Residency, ResidencyStatus, WorkingGroupActivity
     from tenants.models import Tenant
 
     load_demo()
@@ -335,8 +335,12 @@ def test_A12_A13_demo_has_departments_an_accepted_plan_and_groups_with_activitie
         assert all(d.head_user_id for d in depts if d.kind == DepartmentKind.department)
         residencies = list(db.session.scalars(sa.select(Residency)))
         segs = rotation.segments_of([r.id for r in residencies])
-        for r in residencies:
-            assert {s.department.kind for s in segs[r.id]} == {DepartmentKind.secretariat, DepartmentKind.department}
+        for r in residencies:  # a term cut short (the demo's early leavers) keeps the segments it began
+            kinds = {s.department.kind for s in segs[r.id]}
+            if r.status == ResidencyStatus.in_residence:
+                assert kinds == {DepartmentKind.secretariat, DepartmentKind.department}, r.id
+            else:
+                assert kinds, r.id
         assert db.session.scalar(sa.select(RotationPlan.status)) == PlanStatus.accepted
         assert db.session.scalar(sa.select(sa.func.count()).select_from(WorkingGroupActivity)) > 0
         assert all(r.working_group for r in residencies)
