@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LETTERS = int(os.environ.get("BENCH_LETTERS", 3000))
 ROUNDS = int(os.environ.get("BENCH_NOTIFY_ROUNDS", 3))
-BATCH = int(os.environ.get("BENCH_NOTIFY_BATCH", 100))
+BATCH = int(os.environ.get("BENCH_NOTIFY_BATCH", 50))  # the production default (NOTIFY_BATCH)
 GOAL_SECONDS, GOAL_RATIO = 8.0, 2.5
 TEMPLATE = "selection.cultivation_letter"
 
