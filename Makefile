@@ -52,7 +52,7 @@ bench: install-test
 
 # Only the cycle page and the nomination list against their bare-driver floors (10,000 nominations).
 bench-pages: install-test
-	BENCH_ONLY=pages REDIS_URL=$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/14} $(BIN)/python -m bench
+	BENCH_ONLY=http REDIS_URL=$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/14} $(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) instance *.egg-info

@@ -60,13 +60,15 @@ def run() -> dict:
         t_doc, m_doc = _measure(fn)
         t_floor, m_floor = _measure(floor_fn)
         rows[name] = {"seconds": t_doc, "peak_bytes": m_doc, "floor_seconds": t_floor, "floor_peak_bytes": m_floor}
-    print("== documents (median of %d runs; floor = empty 1-page document, same renderer)" % RUNS)
+    out = []
     for name, r in rows.items():
-        print(f"  {name}: {r['seconds'] * 1000:.1f} ms (floor {r['floor_seconds'] * 1000:.1f} ms, "
-              f"ratio {r['seconds'] / r['floor_seconds']:.2f}x); peak {r['peak_bytes'] / 1e6:.2f} MB "
-              f"(floor {r['floor_peak_bytes'] / 1e6:.2f} MB, ratio {r['peak_bytes'] / r['floor_peak_bytes']:.2f}x)"
-              f"  goal < 1 s: {'ok' if r['seconds'] < 1 else 'MISSED'}")
-    return rows
+        english = {"公示": "public notice PDF, A6.5 demo (ms)", "推荐": "letter DOCX, A6.1 demo (ms)"}[name[:2]]
+        out.append({"measure": english, "value": r["seconds"] * 1000, "best": r["seconds"] * 1000,
+                    "floor": r["floor_seconds"] * 1000, "floor_best": r["floor_seconds"] * 1000,
+                    "ratio": r["seconds"] / r["floor_seconds"], "goal": "< 1000 ms", "met": r["seconds"] < 1,
+                    "note": f"median of {RUNS}; floor: an empty 1-page document, same renderer; "
+                            f"peak {r['peak_bytes'] / 1e6:.1f} MB"})
+    return out
 
 
 if __name__ == "__main__":

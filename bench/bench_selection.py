@@ -41,7 +41,7 @@ YEAR, OPENED, TODAY = "2026-2027", dt.date(2026, 3, 2), dt.date(2026, 3, 16)
 PASSWORD = "bench-password-1"
 PROVINCES = ["11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42",
              "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65"]
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", 5))  # the primary import: best of this many alternating rounds
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))  # the primary import: median and best of alternating rounds
 GOALS = {"import_seconds": 10.0, "import_ratio": 3.0, "import_rss_mb": 500.0, "list_p95_ms": 100.0}
 
 
@@ -104,7 +104,7 @@ def _invitations(cycle, school_ids):
 
     now = dt.datetime(2026, 3, 2, 9)
     _insert(Invitation, [{"tenant_id": cycle.tenant_id, "cycle_id": cycle.id, "school_id": s, "route": "selection",
-                          "letter_number": f"学联驻〔2026〕{i + 1}号", "sent_at": now, "delivered_at": now,
+                          "letter_number": f"学联驻〔2026〕{cycle.id}-{i + 1}号", "sent_at": now, "delivered_at": now,
                           "extra_nominees": 2, "extra_reason": "基准测试", "submissions": 0,
                           "created_at": now, "updated_at": now} for i, s in enumerate(school_ids)])
     return dict(db.session.execute(sa.select(Invitation.school_id, Invitation.id)
@@ -248,6 +248,16 @@ def _child_app(db_url: str, upload_folder: str):
 
 
 def _rss_mb() -> float:
+    """This process's own peak resident set (VmHWM). The child is a fresh exec of the interpreter,
+    so its VmHWM starts from nothing; ``ru_maxrss`` instead carries the parent's high-water mark
+    across fork (every "peak RSS" once printed was the bench parent's)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     import resource
 
     kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -649,8 +659,11 @@ def _pair(db_url, uploads, world, app, files, tmp, name, modes=("import", "floor
     floor = min(floors, key=lambda m: m["seconds"])
     real = min(reals, key=lambda m: m["seconds"])
     assert real["rows"] == floor["rows"], (real, floor)
-    return {"files": len(files), "rows": real["rows"], "seconds": real["seconds"], "floor_seconds": floor["seconds"],
-            "ratio": real["seconds"] / floor["seconds"], "ms_per_file": real["seconds"] / len(files) * 1000,
+    med = statistics.median(m["seconds"] for m in reals)
+    floor_med = statistics.median(m["seconds"] for m in floors)
+    return {"files": len(files), "rows": real["rows"], "seconds": med, "floor_seconds": floor_med,
+            "best_seconds": real["seconds"], "floor_best_seconds": floor["seconds"],
+            "ratio": med / floor_med, "ms_per_file": real["seconds"] / len(files) * 1000,
             "floor_ms_per_file": floor["seconds"] / len(files) * 1000, "max_rss_mb": max(m["max_rss_mb"] for m in reals),
             "rss_after_start_mb": real["rss_before_mb"], "floor_max_rss_mb": max(m["max_rss_mb"] for m in floors),
             "rounds": rounds, "all_seconds": [m["seconds"] for m in reals],
@@ -664,7 +677,8 @@ def run() -> dict:
     t0 = time.perf_counter()
     world = _national_scale(app)
     filler = _filler(app, world)
-    loop_files, cap_files = _school_files(filler, world), _cap_files(filler, world)
+    full = os.environ.get("BENCH_SELECTION_FULL") == "1"
+    loop_files, cap_files = (_school_files(filler, world), _cap_files(filler, world)) if full else ([], [])
     world["floor_cycle_id"] = _floor_cycle(app, world)
     bulk_files = _bulk_world(app, world)
     setup_s = time.perf_counter() - t0
@@ -676,6 +690,13 @@ def run() -> dict:
     assert bulk["rows"] == NOMINATIONS, bulk
     _drop_bulk_rows(app, world)
 
+    rows = _rows(bulk)
+    if os.environ.get("BENCH_SELECTION_FULL") != "1":
+        # the per-school loop, the 200-row files and the upload page have no goal of their own;
+        # the list is measured through gunicorn against its bare-driver floor (bench_http)
+        (ROOT / "bench-results").mkdir(exist_ok=True)
+        (ROOT / "bench-results" / "selection.json").write_text(json.dumps({"bulk_one_workbook": bulk}, indent=2))
+        return rows
     loop = _pair(db_url, uploads, world, app, loop_files, app.bench_tmp, "loop")
     assert loop["rows"] == _count_nominations(app, world) == NOMINATIONS
     cap = _pair(db_url, uploads, world, app, cap_files, app.bench_tmp, "cap")
@@ -699,7 +720,22 @@ def run() -> dict:
     out = ROOT / "bench-results"
     out.mkdir(exist_ok=True)
     (out / "selection.json").write_text(json.dumps(result, ensure_ascii=False, indent=2, default=str))
-    return result
+    return rows
+
+
+def _rows(b: dict) -> list[dict]:
+    runs = ", ".join(f"{x:.1f}" for x in b["all_seconds"])
+    return [
+        {"measure": f"import one workbook, {b['rows']:,} rows (s)", "value": b["seconds"], "best": b["best_seconds"],
+         "floor": b["floor_seconds"], "floor_best": b["floor_best_seconds"], "ratio": b["ratio"],
+         "goal": f"< {GOALS['import_seconds']:g} s, <= {GOALS['import_ratio']:g}x",
+         "met": b["seconds"] < GOALS["import_seconds"] and b["ratio"] <= GOALS["import_ratio"],
+         "note": f"runs {runs}"},
+        {"measure": "import peak RSS, own (MB)", "value": b["max_rss_mb"], "best": b["max_rss_mb"],
+         "floor": b["floor_max_rss_mb"], "floor_best": b["floor_max_rss_mb"],
+         "ratio": b["max_rss_mb"] / b["floor_max_rss_mb"], "goal": f"< {GOALS['import_rss_mb']:g} MB",
+         "met": b["max_rss_mb"] < GOALS["import_rss_mb"], "note": f"VmHWM; {b['rss_after_start_mb']:.0f} MB after start-up"},
+    ]
 
 
 def _report(r: dict) -> None:

@@ -29,7 +29,46 @@ def current_tenant() -> Tenant | None:
 
 
 def tenant_by_slug(slug: str) -> Tenant | None:
+    """The active tenant of ``slug``, cached per process (issue 10 item 4).
+
+    A hit costs no SQL: the cached detached copy is merged into this request's session
+    (``merge(load=False)``). Any write to a tenant row in this process clears the cache
+    (``portal.core.proc_cache``); other processes see a rename or a deactivation within
+    ``TENANT_CACHE_SECONDS``.
+    """
+    from flask import current_app
+    from sqlalchemy.orm import make_transient_to_detached
+
+    from portal.core import proc_cache
+
+    ttl = float(current_app.config.get("TENANT_CACHE_SECONDS", 5) or 0)
+    if ttl > 0:
+        snap = proc_cache.get("tenants", slug, ttl)
+        if snap is not None:
+            present = db.session.identity_map.get(sa.orm.util.identity_key(Tenant, snap.id))
+            if present is not None:  # this session already holds it (maybe with changes): keep that
+                return present if present.slug == slug and present.active else _lookup(slug)
+            return db.session.merge(snap, load=False)
+    tenant = _lookup(slug)
+    if tenant is not None and ttl > 0 and not db.session.is_modified(tenant):
+        cols = {a.key: getattr(tenant, a.key) for a in sa.inspect(Tenant).column_attrs}
+        snap = Tenant(**cols)
+        make_transient_to_detached(snap)
+        proc_cache.put("tenants", slug, snap)
+    return tenant
+
+
+def _lookup(slug: str) -> Tenant | None:
     return db.session.scalar(sa.select(Tenant).where(Tenant.slug == slug, Tenant.active.is_(True)))
+
+
+def _watch() -> None:
+    from portal.core import proc_cache
+
+    proc_cache.watch(Tenant, "tenants")
+
+
+_watch()
 
 
 def _pull_tenant(endpoint, values):

@@ -63,7 +63,14 @@ def calendar() -> WorkdayCalendar:
     if has_app_context():
         cal = g.get("_workday_calendar")
         if cal is None:
-            cal = g._workday_calendar = WorkdayCalendar(_db_year, override_years=_db_years)
+            seen: dict = {}  # a year the database lacks is asked once per request/job, not per date
+
+            def lookup(year: int, seen=seen):
+                if year not in seen:
+                    seen[year] = _db_year(year)
+                return seen[year]
+
+            cal = g._workday_calendar = WorkdayCalendar(lookup, override_years=_db_years)
         return cal
     return WorkdayCalendar()
 

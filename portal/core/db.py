@@ -425,6 +425,15 @@ def _is_sqlite(dbapi_connection) -> bool:
 def _sqlite_connect(dbapi_connection, connection_record):
     if _is_sqlite(dbapi_connection):
         dbapi_connection.execute("PRAGMA analysis_limit=1000")  # each ANALYZE reads a sample, not a table
+        # WAL: readers never block the writer (the web process and the workers share one file),
+        # and a commit is an append to the log, synced at checkpoints (synchronous=NORMAL): a
+        # killed process loses nothing it committed; only a power cut may lose the last commits.
+        # The outbox commits once per message (exactly-once SMTP), so this is its floor.
+        try:
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+            dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+        except Exception:  # a read-only or locked file keeps its own journal mode
+            pass
 
 
 @event.listens_for(sa.engine.Engine, "checkin")

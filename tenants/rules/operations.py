@@ -96,8 +96,80 @@ def version_for(tenant: Tenant) -> RulesetVersion:
     return current_national_version()
 
 
+@dataclass(frozen=True)
+class VersionInfo:
+    """A ruleset version's own columns, detached from any session (held by the process cache)."""
+
+    id: int
+    code: str
+    title: str
+    adopted_on: dt.date | None
+    is_current: bool
+    notes: str | None
+
+    @classmethod
+    def of(cls, v: RulesetVersion) -> "VersionInfo":
+        return cls(v.id, v.code, v.title, v.adopted_on, v.is_current, v.notes)
+
+
+def _stamp(tenant: Tenant) -> tuple:
+    """One cheap statement saying which effective rules are in force: the version's id and the
+    tenant's overrides' count, newest id and newest change. Any other process's publish, adoption,
+    override or clearance changes it."""
+    if tenant.adopted_version_id:
+        version_id = sa.literal(tenant.adopted_version_id)
+    else:
+        version_id = (sa.select(RulesetVersion.id).where(RulesetVersion.is_current.is_(True))
+                      .limit(1).scalar_subquery())
+    ov = sa.select(sa.func.count(RuleOverride.id).label("n"), sa.func.max(RuleOverride.id).label("top"),
+                   sa.func.max(RuleOverride.updated_at).label("changed")) \
+        .where(RuleOverride.tenant_id == tenant.id).subquery()
+    row = db.session.execute(sa.select(version_id.label("v"), ov.c.n, ov.c.top, ov.c.changed)).one()
+    return tuple(row)
+
+
 def effective_rules(tenant: Tenant, version: RulesetVersion | None = None) -> EffectiveRules:
-    version = version or version_for(tenant)
+    """The tenant's effective rules. Without an explicit ``version``: once per request (``g``),
+    and per process by :func:`_stamp` (issue 10 item 4); a write to a version, a value or an
+    override in this process clears the process cache at once (``portal.core.proc_cache``)."""
+    if version is not None:
+        return _build(tenant, version)
+    from flask import g, has_app_context
+
+    if not has_app_context():
+        return _build(tenant, version_for(tenant))
+    from portal.core import proc_cache
+
+    per_request = g.setdefault("_proc_rules", {})
+    rkey = (tenant.id, tenant.adopted_version_id)
+    if rkey in per_request:
+        return per_request[rkey]
+    stamp = _stamp(tenant)
+    key = (tenant.id, tenant.is_national, tenant.adopted_version_id, *stamp)
+    rules = proc_cache.get("rules", key)
+    if rules is None:
+        rules = _build(tenant, version_for(tenant))
+        rules = EffectiveRules(rules._rules, VersionInfo.of(rules.version))
+        if (stamp[0] == rules.version.id and not _rules_pending()):
+            proc_cache.put("rules", key, rules)
+    per_request[rkey] = rules
+    return rules
+
+
+def _rules_pending() -> bool:
+    """Unflushed changes to rules in this session: what we built may not be what the stamp says."""
+    return any(isinstance(o, (RuleOverride, RulesetVersion, RuleValue))
+               for o in (*db.session.new, *db.session.dirty, *db.session.deleted))
+
+
+def forget_request_rules() -> None:
+    from flask import g, has_app_context
+
+    if has_app_context():
+        g.pop("_proc_rules", None)
+
+
+def _build(tenant: Tenant, version: RulesetVersion) -> EffectiveRules:
     national = {**REGISTRY.defaults(), **version.as_dict()}
     overrides = {}
     if not tenant.is_national:
@@ -157,6 +229,7 @@ def set_override(tenant: Tenant, key: str, raw_value: Any, reason: str, actor) -
     else:
         existing.value, existing.reason = value, reason
     db.session.flush()
+    forget_request_rules()
     audit.record("rule.override", "rule", key, actor=actor, before=before,
                  after={"value": value, "reason": reason}, article=rule.article)
     return existing
@@ -172,6 +245,7 @@ def clear_override(tenant: Tenant, key: str, actor) -> None:
     before = {"value": existing.value, "reason": existing.reason}
     db.session.delete(existing)
     db.session.flush()
+    forget_request_rules()
     audit.record("rule.override_cleared", "rule", key, actor=actor, before=before, after=None,
                  article=rule.article)
 
@@ -196,6 +270,7 @@ def publish_version(code: str, title: str, values: dict[str, Any], *, adopted_on
         db.session.execute(sa.update(RulesetVersion).values(is_current=False))
         version.is_current = True
     db.session.flush()
+    forget_request_rules()
     return version
 
 
@@ -214,3 +289,13 @@ def load_national_file(path: Path = NATIONAL_2024) -> RulesetVersion:
         adopted_on=dt.date.fromisoformat(data["adopted_on"]) if data.get("adopted_on") else None,
         notes=data.get("notes"),
     )
+
+
+def _watch() -> None:
+    from portal.core import proc_cache
+
+    for model in (RuleOverride, RulesetVersion, RuleValue):
+        proc_cache.watch(model, "rules")
+
+
+_watch()
