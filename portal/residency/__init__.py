@@ -9,6 +9,7 @@ def init_app(app):
     from portal.residency.api import api_bp
     from portal.residency.operations import on_chair_appointed
     from portal.residency.views import bp
+    from portal.residency import relations_api, relations_views  # noqa: F401 (A14 routes, before registering)
 
     app.register_blueprint(bp)
     app.register_blueprint(api_bp)
@@ -18,6 +19,9 @@ def init_app(app):
                  roles=("secretariat_admin", "secretariat_staff", "department_head"))
     register_nav(app, "residency.mine", "我的驻会", roles=("chair",))
     register_todo(app, "portal.residency.home:todo")
+    from portal.residency.relations_setup import init_relations
+
+    init_relations(app)
     register_reminder(Reminder("residency-obligation-due", "驻会义务即将到期", "residency.obligation_due", roles=(),
                                workdays_before=0, deadlines="portal.residency.operations.reminder_deadlines",
                                article="A9"))

@@ -184,3 +184,8 @@ class RotationSegment(TenantScoped, TimestampMixin, db.Model):
         sa.CheckConstraint("ends_on >= starts_on", name="segment_order"),
         sa.Index("ix_residency_rotation_segments_residency_starts", "residency_id", "starts_on"),
     )
+
+
+from portal.residency.relations_models import (  # noqa: E402,F401  (A14: one metadata)
+    CalendarToken, DuesPayment, OrgLifeRecord, RelationTransfer,
+)

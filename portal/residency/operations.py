@@ -242,6 +242,8 @@ def get_record(rec_id: int) -> ObligationRecord | None:
 # --- talks (A9): the head's record, read only by those it concerns ----------------------------
 
 TALK_KEY = OBLIGATION_PREFIX + "a9_talk"
+# A14: recorded with their details (portal.residency.relations), not through the generic form
+DETAILED_KEYS = (OBLIGATION_PREFIX + "a14_dues", OBLIGATION_PREFIX + "a14_org_life")
 
 
 def record_talk(res: Residency, *, actor, roles, occurred_on, place, topic, content, others_present=None,
