@@ -97,7 +97,7 @@ def deadlines(tenant_id: int, user, roles: set[str], today: dt.date | None = Non
     for res in residencies:
         mine = ops.roles_toward(res, user, roles)
         for st in ops.statuses(res, today, recs[res.id]):
-            if not set(st.spec.recorded_by) & mine:
+            if not set(ops.owed_by(st.spec)) & mine:
                 continue
             for p in st.periods:
                 if p.met or p.due is None or p.due < lo:

@@ -22,7 +22,8 @@ import sqlalchemy as sa
 from portal.core import audit, clock, obligations
 from portal.core.errors import Conflict, DomainError
 from portal.core.obligations import FieldError, ObligationRecord, RecordStatus
-from portal.core.workflow import SYSTEM, Machine, transition
+from portal.core.workdays import NoCalendarData
+from portal.core.workflow import Machine, transition
 from portal.extensions import db
 from portal.residency import operations as ops
 from portal.residency.models import Residency, ResidencyStatus
@@ -191,7 +192,10 @@ def issue_letter(t: RelationTransfer, *, letter_no, letter_date, validity_days=N
         raise FieldError("请填写接收组织", "to_org")
     if len(to_org) > 120:
         raise FieldError("接收组织不能超过120字", "to_org")
-    due = calendar().add_workdays(letter_date, int(res.rule("residency.relation_receipt_workdays")))
+    try:
+        due = calendar().add_workdays(letter_date, int(res.rule("residency.relation_receipt_workdays")))
+    except NoCalendarData as exc:  # the deadline is never guessed (Monday to Friday)
+        raise DomainError(str(exc), status=409, code="no_calendar") from None
     TRANSFER.apply(t, "issue_letter", actor=actor, roles=_roles_for(t, actor, roles))
     before = {"letter_no": t.letter_no, "letter_date": t.letter_date}
     t.letter_no, t.letter_date, t.validity_days, t.to_org, t.receipt_due = letter_no, letter_date, validity_days, \
@@ -467,9 +471,12 @@ def receipt_deadlines(tenant):
         if not users:
             continue
         lead = int(t.residency.rule("residency.relation_receipt_remind_workdays"))
+        try:
+            start = cal.add_workdays(t.receipt_due, -lead) if lead else t.receipt_due
+        except NoCalendarData:
+            continue
         out.append(Deadline(t.receipt_due, "relation_transfer", f"{t.id}:receipt", _transfer_context(t),
-                            user_ids=tuple(dict.fromkeys(users)), fires_from=cal.add_workdays(t.receipt_due, -lead)
-                            if lead else t.receipt_due, until=t.receipt_due))
+                            user_ids=tuple(dict.fromkeys(users)), fires_from=start, until=t.receipt_due))
     return out
 
 
@@ -487,7 +494,10 @@ def receipt_escalations(tenant):
     for t in db.session.scalars(receipts_pending_query()):
         if t.receipt_due is None:
             continue
-        on = cal.add_workdays(t.receipt_due, int(t.residency.rule("residency.relation_receipt_escalate_workdays")))
+        try:
+            on = cal.add_workdays(t.receipt_due, int(t.residency.rule("residency.relation_receipt_escalate_workdays")))
+        except NoCalendarData:
+            continue
         out.append(Deadline(on, "relation_transfer", f"{t.id}:receipt", _transfer_context(t), user_ids=admins,
                             fires_from=on))
     return out
@@ -504,7 +514,10 @@ def back_transfer_deadlines(tenant):
     out = []
     for res in db.session.scalars(sa.select(Residency).where(Residency.status == ResidencyStatus.in_residence,
                                                              Residency.term_end >= today)):
-        opens = cal.add_workdays(res.term_end, -int(res.rule("residency.relation_return_workdays_before_end")))
+        try:
+            opens = cal.add_workdays(res.term_end, -int(res.rule("residency.relation_return_workdays_before_end")))
+        except NoCalendarData:  # no day is guessed for a year without the State Council's notice
+            continue
         if today < opens:
             continue
         for t in open_back(res, actor=None):
