@@ -244,3 +244,18 @@ def test_A14_api_transfers_field_errors_and_tenant_isolation(app, client, login_
     assert any(p.endswith("/residency/residencies/{res_id}/relations") for p in paths)
     assert any(p.endswith("/residency/calendar-feed") for p in paths)
     assert any(p.endswith("/residency/residencies/{res_id}/dues") for p in paths)
+
+
+def test_A14_demo_cohort_has_transfers_at_different_stages_and_a_late_and_a_short_payment(session):
+    from portal.demo import load_demo
+    from portal.residency.relations_models import DuesPayment
+    from tenants.models import Tenant
+
+    load_demo()
+    acsf = db.session.scalar(sa.select(Tenant).where(Tenant.slug == "acsf"))
+    with tenant_context(acsf.id, db.session):
+        stages = {t.status.value for t in db.session.scalars(sa.select(RelationTransfer))}
+        pays = list(db.session.scalars(sa.select(DuesPayment)))
+    assert {"open", "letter_issued"} <= stages
+    assert pays and any(not p.on_time for p in pays) and any(not p.in_full for p in pays)
+    assert sum(p.on_time and p.in_full for p in pays) > len(pays) // 2
