@@ -7,10 +7,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import bench_documents, bench_notifications, bench_pages, bench_selection  # noqa: E402
+from bench import bench_documents, bench_notifications, bench_pages, bench_residency, bench_selection  # noqa: E402
 
 MODULES = {"documents": bench_documents, "notifications": bench_notifications, "selection": bench_selection,
-           "pages": bench_pages}
+           "pages": bench_pages, "residency": bench_residency}
 
 
 def main() -> None:
