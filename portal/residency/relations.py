@@ -71,8 +71,18 @@ def political_status(res: Residency) -> str | None:
                              .where(_nominations.c.id == res.chair.nomination_id))
 
 
-def kinds_for(res: Residency) -> list[RelationKind]:
-    status = political_status(res) or ""
+def political_statuses(residencies) -> dict[int, str | None]:
+    """Each residency's political status in one statement (the sweeps)."""
+    by_nom = {r.chair.nomination_id: r.id for r in residencies}
+    if not by_nom:
+        return {}
+    rows = db.session.execute(sa.select(_nominations.c.id, _nominations.c.political_status)
+                              .where(_nominations.c.id.in_(list(by_nom))))
+    return {by_nom[nid]: status for nid, status in rows}
+
+
+def kinds_for(res: Residency, status: str | None = None) -> list[RelationKind]:
+    status = (status if status is not None else political_status(res)) or ""
     if status in PARTY_STATUSES:
         return [RelationKind.party]
     if status in LEAGUE_STATUSES:
@@ -397,15 +407,39 @@ class MonthRow:
         return any(rec.counts for _row, rec in self.org_life)
 
 
-def months(res: Residency, today: dt.date | None = None, *, with_due: bool = True) -> list[MonthRow]:
+@dataclass
+class Loaded:
+    """A14's rows of many residencies, each table read once (the sweeps)."""
+    records: dict
+    pays: dict
+    lives: dict
+
+
+def load(residencies) -> Loaded:
+    ids = [r.id for r in residencies]
+    recs = obligations.records_for(ops.SUBJECT_TYPE, ids)
+    pays: dict[int, list] = {i: [] for i in ids}
+    lives: dict[int, list] = {i: [] for i in ids}
+    if ids:
+        for p in db.session.scalars(sa.select(DuesPayment).where(DuesPayment.residency_id.in_(ids))):
+            pays[p.residency_id].append(p)
+        for row in db.session.scalars(sa.select(OrgLifeRecord).where(OrgLifeRecord.residency_id.in_(ids))
+                                      .order_by(OrgLifeRecord.attended_on)):
+            lives[row.residency_id].append(row)
+    return Loaded(recs, pays, lives)
+
+
+def months(res: Residency, today: dt.date | None = None, *, with_due: bool = True, loaded: Loaded | None = None,
+           kind: RelationKind | None = None) -> list[MonthRow]:
     """Every month of the term begun by ``today``: dues due, paid, on time, in full; meetings."""
     today = today or clock.today()
-    kind = dues_kind(res)
-    recs = {r.id: r for r in obligations.records_for(ops.SUBJECT_TYPE, [res.id])[res.id]}
-    pays = {p.month: p for p in db.session.scalars(sa.select(DuesPayment).where(DuesPayment.residency_id == res.id))}
+    if loaded is None:
+        loaded = load([res])
+        kind = dues_kind(res)
+    recs = {r.id: r for r in loaded.records[res.id]}
+    pays = {p.month: p for p in loaded.pays[res.id]}
     lives: dict[dt.date, list] = {}
-    for row in db.session.scalars(sa.select(OrgLifeRecord).where(OrgLifeRecord.residency_id == res.id)
-                                  .order_by(OrgLifeRecord.attended_on)):
+    for row in loaded.lives[res.id]:
         if row.record_id in recs:
             lives.setdefault(row.attended_on.replace(day=1), []).append((row, recs[row.record_id]))
     out = []
@@ -538,12 +572,15 @@ def lapse_deadlines(tenant):
     staff = _staff_ids(by_role)
     residencies = list(db.session.scalars(sa.select(Residency).where(
         Residency.status == ResidencyStatus.in_residence)))
+    statuses, loaded = political_statuses(residencies), load(residencies)
     out = []
     for res in residencies:
-        if not kinds_for(res):
+        kinds = kinds_for(res, statuses.get(res.id) or "")
+        if not kinds:
             continue
         alarm = int(res.rule("residency.relation_alarm_months"))
-        for what, (start, n) in lapse_streaks(months(res, today, with_due=False)).items():
+        rows = months(res, today, with_due=False, loaded=loaded, kind=kinds[0])
+        for what, (start, n) in lapse_streaks(rows).items():
             if n < alarm:
                 continue
             lapse_on = _month_end(obligations.add_months(start, LAPSE_MONTHS - 1))
