@@ -125,7 +125,7 @@ def test_A14_transfer_steps_are_declared_compare_and_set_and_audited(session):
             rel.return_receipt(t, receipt_on=dt.date(2025, 9, 19), actor=w.admin, roles=STAFF,
                                today=dt.date(2025, 9, 19))
         actions = [a.action for a in db.session.scalars(sa.select(AuditRecord).where(
-            AuditRecord.object_type == "relation_transfer", AuditRecord.object_id == t.id).order_by(AuditRecord.id))]
+            AuditRecord.object_type == "relation_transfer", AuditRecord.object_id == str(t.id)).order_by(AuditRecord.id))]
         articles = set(db.session.scalars(sa.select(AuditRecord.article).where(
             AuditRecord.object_type == "relation_transfer")))
     assert actions == ["relation_transfer.opened", "relation_transfer.issue_letter", "relation_transfer.letter",
@@ -235,10 +235,11 @@ def test_A14_api_transfers_field_errors_and_tenant_isolation(app, client, login_
     assert [i["id"] for i in pending["items"]] == [tid]
     # another tenant's residency and transfer are not found from here
     with tenant_context(w2.tenant.id, db.session):
-        foreign = rel.open_transfer(res2, "league", "outbound", actor=w2.admin)
+        foreign_id = rel.open_transfer(res2, "league", "outbound", actor=w2.admin).id
+        res2_id = res2.id
     db.session.commit()
-    assert client.get(f"{api}/residencies/{res2.id}/relations").status_code == 404
-    assert client.post(f"{api}/relations/transfers/{foreign.id}/cancel", json={"note": "x"}).status_code == 404
+    assert client.get(f"{api}/residencies/{res2_id}/relations").status_code == 404
+    assert client.post(f"{api}/relations/transfers/{foreign_id}/cancel", json={"note": "x"}).status_code == 404
     spec = client.get("/api/v1/openapi.json").get_json()
     paths = spec["paths"]
     assert any(p.endswith("/residency/residencies/{res_id}/relations") for p in paths)
