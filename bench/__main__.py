@@ -15,10 +15,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import (bench_confidentiality, bench_documents, bench_http, bench_incentives,  # noqa: E402
-                   bench_notifications, bench_selection)
+                   bench_notifications, bench_residency, bench_selection)
 
 MODULES = {"http": bench_http, "notifications": bench_notifications, "selection": bench_selection,
-           "documents": bench_documents, "incentives": bench_incentives, "confidentiality": bench_confidentiality}
+           "documents": bench_documents, "incentives": bench_incentives, "confidentiality": bench_confidentiality,
+           "residency": bench_residency}
 
 
 def _fmt(v) -> str:

@@ -282,6 +282,24 @@ class ObligationStatus:
         return [r for r in self.records if r.status == RecordStatus.returned]
 
 
+def _period_dates(spec: ObligationSpec, s: dt.date, e: dt.date, cal):
+    """(due, remind_from, escalate_on), or the missing year; memoized on the calendar object
+    (one per request or job, dropped when a year is imported): a sweep over thousands of chairs
+    with the same term computes each period's dates once."""
+    cache = cal.__dict__.setdefault("_obligation_dates", {})
+    key = (spec, s, e)
+    found = cache.get(key)
+    if found is None:
+        try:
+            due = due_date(spec, s, e, cal)
+            found = (due, cal.add_workdays(due, -spec.remind_workdays) if spec.remind_workdays else due,
+                     cal.add_workdays(due, max(1, spec.escalate_workdays)))
+        except NoCalendarData as exc:
+            found = exc.year
+        cache[key] = found
+    return found
+
+
 def compute(subject: Subject, specs: Iterable[ObligationSpec], records: Iterable[ObligationRecord],
             today: dt.date, cal=None) -> list[ObligationStatus]:
     """Every obligation of ``subject``, period by period, as of ``today``."""
@@ -297,17 +315,15 @@ def compute(subject: Subject, specs: Iterable[ObligationSpec], records: Iterable
         periods = []
         recs = sorted(by_key.get(spec.key, []), key=lambda r: (r.occurred_on, r.id or 0))
         for i, (s, e) in enumerate(period_bounds(spec, subject)):
-            try:
-                due = due_date(spec, s, e, cal)
-                p = PeriodStatus(index=i, start=s, end=e, due=due,
-                                 remind_from=cal.add_workdays(due, -spec.remind_workdays) if spec.remind_workdays
-                                 else due, escalate_on=cal.add_workdays(due, max(1, spec.escalate_workdays)),
-                                 required=spec.min_count)
-            except NoCalendarData as exc:
+            dates = _period_dates(spec, s, e, cal)
+            if isinstance(dates, int):
                 # A year without the State Council's notice: no due date is guessed (never Monday
                 # to Friday); the period shows which year is missing and sends nothing.
                 p = PeriodStatus(index=i, start=s, end=e, due=None, remind_from=None, escalate_on=None,
-                                 required=spec.min_count, missing_year=exc.year)
+                                 required=spec.min_count, missing_year=dates)
+            else:
+                p = PeriodStatus(index=i, start=s, end=e, due=dates[0], remind_from=dates[1], escalate_on=dates[2],
+                                 required=spec.min_count)
             for r in recs:
                 if s <= r.occurred_on <= e:
                     p.done += r.counts

@@ -14,6 +14,7 @@ def init_app(app):
     from portal.residency.operations import on_chair_appointed
     from portal.residency.rotation import on_residency_ended
     from portal.residency.views import bp
+    from portal.residency import relations_api, relations_views  # noqa: F401 (A14 routes, before registering)
 
     app.register_blueprint(bp)
     app.register_blueprint(api_bp)
@@ -28,6 +29,9 @@ def init_app(app):
     register_nav(app, "residency.head_desk", "部门工作台", roles=("department_head",))
     register_todo(app, "portal.residency.home:todo")
     register_record_source(app, "portal.residency.record:residency_source")  # A17: A9–A11 facts
+    from portal.residency.relations_setup import init_relations
+
+    init_relations(app)
     register_reminder(Reminder("residency-obligation-due", "驻会义务即将到期", "residency.obligation_due", roles=(),
                                workdays_before=0, deadlines="portal.residency.operations.reminder_deadlines",
                                article="A9"))

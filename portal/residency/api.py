@@ -213,6 +213,10 @@ def api_add_record(res_id: int, form: RecordForm):
     upload = request.files.get("evidence")
     evidence = (upload.filename, upload.read()) if upload is not None and upload.filename else None
     actor = current_user._get_current_object()
+    if form.obligation in ops.DETAILED_KEYS:  # A14: POST .../dues and .../org-life
+        from portal.core.obligations import FieldError
+
+        raise FieldError("党（团）费和组织生活请使用 dues、org-life 接口记录", "obligation")
     if form.obligation == ops.TALK_KEY:
         rec = ops.record_talk(res, actor=actor, roles=_roles(), occurred_on=form.occurred_on, place=form.place,
                               topic=form.topic, content=form.content, others_present=form.others_present,

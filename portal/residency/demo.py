@@ -113,6 +113,9 @@ def load_residency_demo(tenants: dict[str, Tenant]) -> None:
             groups = list(res.rule("residency.working_groups"))
             rops.set_post(res, post=POSTS[i % len(POSTS)], working_group=groups[i % len(groups)], actor=admin)
             _fill(res, i, today, admin=admin, head=head)
+    from portal.residency.demo_relations import load_relations_demo
+
+    load_relations_demo(tenants)  # A14: transfers, organizational life and dues (acsf, and gd if in residence)
 
 
 def _fill(res: Residency, i: int, today: dt.date, *, admin, head) -> None:
@@ -127,6 +130,8 @@ def _fill(res: Residency, i: int, today: dt.date, *, admin, head) -> None:
     returned = i != 0
     for st in rops.statuses(res, today):
         spec = st.spec
+        if spec.key in rops.DETAILED_KEYS:
+            continue  # A14 dues and meetings: portal.residency.demo_relations, with their details
         for p in st.periods:
             if p.due is None or p.start > today:
                 continue

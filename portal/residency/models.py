@@ -290,3 +290,6 @@ class WorkingGroupParticipant(TenantScoped, db.Model):
     union = relationship("StudentUnion", lazy="joined")
 
     __table_args__ = (sa.UniqueConstraint("activity_id", "union_id"),)
+from portal.residency.relations_models import (  # noqa: E402,F401  (A14: one metadata)
+    CalendarToken, DuesPayment, OrgLifeRecord, RelationTransfer,
+)

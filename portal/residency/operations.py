@@ -300,6 +300,8 @@ def get_record(rec_id: int) -> ObligationRecord | None:
 # --- talks (A9): the head's record, read only by those it concerns ----------------------------
 
 TALK_KEY = OBLIGATION_PREFIX + "a9_talk"
+# A14: recorded with their details (portal.residency.relations), not through the generic form
+DETAILED_KEYS = (OBLIGATION_PREFIX + "a14_dues", OBLIGATION_PREFIX + "a14_org_life")
 
 
 def record_talk(res: Residency, *, actor, roles, occurred_on, place, topic, content, others_present=None,
@@ -520,6 +522,12 @@ def _context(res, spec, p, **extra) -> dict:
             "done": p.done, "evidence": spec.evidence, **extra}
 
 
+def owed_by(spec) -> tuple[str, ...]:
+    """Who owes an obligation (and is reminded of it): the chair when the chair records it (the
+    secretariat may also record A14 dues on the chair's behalf), else its recorders."""
+    return ("chair",) if "chair" in spec.recorded_by else tuple(spec.recorded_by)
+
+
 def reminder_deadlines(tenant):
     """Before each due date, to whoever records the obligation (the chair, or the department
     heads / the secretariat), from ``remind_workdays`` working days before it."""
@@ -529,7 +537,7 @@ def reminder_deadlines(tenant):
     out = []
     for res, spec, p, seg in items:
         users: list[int] = []
-        for role in spec.recorded_by:
+        for role in owed_by(spec):
             if role == "chair":
                 if res.chair.user_id:
                     users.append(res.chair.user_id)

@@ -192,6 +192,8 @@ def add_record(res_id: int):
     upload = request.files.get("evidence")
     evidence = (upload.filename, upload.read()) if upload is not None and upload.filename else None
     try:
+        if f.get("obligation") in ops.DETAILED_KEYS:  # A14 dues and meetings have their own forms
+            raise obligations.FieldError("党（团）费和组织生活请在“党团组织关系”中记录", "obligation")
         if f.get("obligation") == ops.TALK_KEY:
             rec = ops.record_talk(res, actor=_user(), roles=_roles(), occurred_on=_date(f.get("occurred_on")),
                                   place=f.get("place"), topic=f.get("topic"), content=f.get("content"),

@@ -489,9 +489,45 @@ _obligation("a11_4_exchange", "A11.4", "参加青年外事和对港澳台青年�
             period="term", due_workdays=10, evidence="成果报告", evidence_required=True)
 _obligation("a14_org_life", "A14", "按规定参加组织生活", "Organizational life attended",
             "驻会期间按规定参加组织生活", period="month", evidence="组织生活记录", remind_workdays=5,
+            recorded_by=("chair", *SECRETARIAT),
             escalate_workdays=3)
 _obligation("a14_dues", "A14", "及时、足额缴纳党（团）费", "Membership dues paid",
-            "及时、足额缴纳党（团）费", period="month", evidence="缴费凭证", remind_workdays=5, escalate_workdays=3)
+            "及时、足额缴纳党（团）费", period="month", evidence="缴费凭证", remind_workdays=5, escalate_workdays=3,
+            recorded_by=("chair", *SECRETARIAT))
+# --- relations ---
+# A14: party and league relations. The dues schedules are the Party's and the League's own rules,
+# kept here as data (a newer text or a province's practice overrides them by reference).
+_R(RuleDef("residency.relation_receipt_workdays", "A14", "组织关系转接回执返回期限", "Working days for the receipt",
+           "int", 20, min=1, max=90, unit="个工作日", help="自开具介绍信之日起，接收组织的回执应在该期限内返回。"))
+_R(RuleDef("residency.relation_receipt_remind_workdays", "A14", "回执到期前提醒", "Receipt reminder lead",
+           "int", 5, min=0, max=30, unit="个工作日"))
+_R(RuleDef("residency.relation_receipt_escalate_workdays", "A14", "回执逾期上报宽限", "Receipt escalation grace",
+           "int", 3, min=1, max=30, unit="个工作日"))
+_R(RuleDef("residency.relation_letter_validity_days", "A14", "介绍信有效期", "Letter validity", "int", 30,
+           min=1, max=180, unit="天"))
+_R(RuleDef("residency.relation_return_workdays_before_end", "A14", "期满转回提前开始", "Transfer back opens",
+           "int", 10, min=0, max=60, unit="个工作日", help="任期结束前该工作日数起开始办理组织关系转回。"))
+_R(RuleDef("residency.relation_alarm_months", "A14", "连续未参加组织生活或未交纳党（团）费预警月数",
+           "Months before the lapse alarm", "int", 3, min=1, max=5, unit="个月",
+           help="党章：连续六个月不参加党的组织生活、或不交纳党费、或不做党所分配的工作，就被认为是自行脱党。"
+                "连续达到该月数即提醒本人和秘书处（须少于6个月）。",
+           measures=Bound("norm", 3, "驻会期间按规定参加组织生活，及时、足额缴纳党（团）费")))
+_R(RuleDef("residency.dues.party_student_yuan", "A14", "学生党员每月党费", "Party dues of a student", "decimal",
+           "0.2", min=0, max=100, unit="元",
+           help="《关于中国共产党党费收缴、使用和管理的规定》（中组发〔2008〕3号）第三条：学生党员每月交纳党费0.2元。"))
+_R(RuleDef("residency.dues.party_brackets", "A14", "党费交纳比例（按月收入）", "Party dues brackets", "list",
+           ["3000:0.5", "5000:1", "10000:1.5", "*:2"], min_items=1, max_items=10,
+           help="《关于中国共产党党费收缴、使用和管理的规定》（中组发〔2008〕3号）第二条：每月工资收入（税后）"
+                "3000元以下（含）0.5%，3000至5000元（含）1%，5000至10000元（含）1.5%，10000元以上2%。"
+                "每项为「上限:百分比」，* 表示以上。"))
+_R(RuleDef("residency.dues.league_student_yuan", "A14", "学生团员每月团费", "League dues of a student", "decimal",
+           "0.1", min=0, max=100, unit="元",
+           help="共青团中央《关于团费交纳和管理使用的规定》：学生团员（包括没有工资收入的研究生团员）每月交纳团费1角。"
+                "该数额未能与现行团费规定原文核对，各学联可按现行规定修改。"))
+_R(RuleDef("residency.dues.league_brackets", "A14", "团费交纳比例（按月收入）", "League dues brackets", "list",
+           ["400:0.5", "*:1"], min_items=1, max_items=10,
+           help="共青团中央《关于团费交纳和管理使用的规定》：月工资收入400元（含）以下0.5%，400元以上1%。"
+                "该比例未能与现行团费规定原文核对，各学联可按现行规定修改。每项为「上限:百分比」。"))
 # --- rotation ---
 # A12 post rotation and A9 talks bound to it (portal.residency.rotation).
 CHOICE_LABELS.update({
