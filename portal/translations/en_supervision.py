@@ -56,7 +56,7 @@ EN = {
     "待提交检讨书": "Awaiting self-criticism",
     "检讨书待审": "Self-criticism to review",
     "已办结": "Closed",
-    "已撤销": "Withdrawn",
+    "已撤销": "Cancelled",
     "未发出": "not sent",
     "待送达": "Awaiting delivery",
     "已送达": "Delivered",
