@@ -163,11 +163,16 @@ def visible_text(html: str) -> str:
 OWN_NAMES = ["中文"]
 
 
+# What an English sentence quotes in 「」 is a literal the user must find or type as it is: a
+# sheet's or a column's name in an upload file, a value to enter.
+QUOTED = re.compile(r"「[^」]*」")
+
+
 def leftover_han(text: str, data: list[str]) -> list[str]:
     for s in [*data, *OWN_NAMES]:
         if s in text:
             text = text.replace(s, " ")
-    return HAN.findall(text)
+    return HAN.findall(QUOTED.sub(" ", text))
 
 
 def _page_urls(app) -> list[str]:
