@@ -598,6 +598,12 @@ EN_COMPLETE = {
 "按国家规定的毕业参加工作的初期工资或见习期工资标准发放（人薪发〔1990〕20号）": "Paid at the state's starting or probationary salary for new graduates (Renxinfa [1990] No. 20)",
 "发送通知": "Send notifications", "%(label)s（%(n)s 条）": "%(label)s (%(n)s items)", "生成文件「%(name)s」": "Generate 「%(name)s」",
 "已填写模板": "Template filled in", "主席团成员学校名单": "Presidium member schools",
+"致学校党委的培养推荐函": "Cultivation letter to a school's Party committee", "文件已生成": "Document ready",
+"账号锁定与解锁链接": "Account locked, with an unlock link", "提醒导入下一年节假日安排": "Reminder to import next year's holiday schedule",
+"驻会期间汇报提醒": "Reminder of the residency report", "一般通知": "General notice", "取消人选资格通知": "Notice of disqualification",
+"任用通知": "Notice of appointment", "收到公示异议": "Objection received", "审批结果": "Approval decision",
+"驻会义务到期提醒": "Residency obligation due", "驻会义务逾期": "Residency obligation overdue",
+"浙江省学生联合会": "e.g. 「浙江省学生联合会」", "浙江省学联": "e.g. 「浙江省学联」", "令牌": "token",
 }
 for _key, _value in EN_COMPLETE.items():
     if EN.setdefault(_key, _value) != _value:
