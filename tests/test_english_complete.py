@@ -99,14 +99,22 @@ def _data_strings() -> list[str]:
     before its school's). Multi-line free text is also split in lines, as pages show it."""
     found: set[str] = set()
     tables = {t.name: t for t in db.metadata.sorted_tables}
-    for name, cols in DATA_COLUMNS.items():
-        table = tables[name]
-        for row in db.session.execute(sa.select(*[table.c[c] for c in cols])):
-            for value in row:
-                for s in _leaves(value):
-                    if HAN.search(s or ""):
-                        found.add(s.strip())
-                        found.update(line.strip() for line in s.splitlines() if line.strip())
+    from tenants.models import Tenant
+
+    def collect():
+        for name, cols in DATA_COLUMNS.items():
+            table = tables[name]
+            for row in db.session.execute(sa.select(*[table.c[c] for c in cols])):
+                for value in row:
+                    for s in _leaves(value):
+                        if HAN.search(s or ""):
+                            found.add(s.strip())
+                            found.update(line.strip() for line in s.splitlines() if line.strip())
+
+    collect()
+    for tenant_id in list(db.session.scalars(sa.select(Tenant.id))):
+        with tenant_context(tenant_id, db.session):  # on PostgreSQL, row-level security shows one tenant's rows
+            collect()
     # The notification templates' own text: the messages as they are sent, in Chinese, to their
     # recipients (the template pages show it to be read and edited, like a notice's body).
     from portal.notifications.catalog import REGISTRY as TEMPLATES
