@@ -219,7 +219,8 @@ def test_nomination_form_field_labels_in_english_and_chinese(client, login_as, s
         ">是否符合保研条件 <span": ">Eligible for postgraduate recommendation <span",
         ">校内公示结束日期 <span": ">Campus public notice end date <span",
     })
-    assert "<option >是</option>" in en  # the submitted values stay Chinese
+    # Yes/No shown in English (issue 9.6), the submitted values stay the stored Chinese
+    assert '<option value="是" >Yes</option>' in en and '<option value="否" >No</option>' in en
 
 
 def test_eligibility_items_in_english_and_chinese(client, login_as, session):

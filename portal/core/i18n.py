@@ -18,6 +18,13 @@ def init_app(app):
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(app.root_path + "/translations"))
 
+    @app.before_request
+    def _remember_language():
+        # The choice in ?lang= sticks even when the page only redirects (a role's home does),
+        # where nothing renders and the locale would never be asked for.
+        if request.args.get("lang") in ("zh_Hans_CN", "en"):
+            session["lang"] = request.args["lang"]
+
     @app.context_processor
     def _locale():
         loc = get_locale()

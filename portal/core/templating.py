@@ -58,21 +58,42 @@ def init_app(app):
 
         return get_translations().ugettext(text) if text else text
 
+    @app.template_filter("job_label")
+    def _job_label(label):
+        """A job's stored (Chinese) name in the page's language: 「发送通知（50 条）」, 「生成文件「名单」」."""
+        import re
+
+        from flask_babel import gettext
+
+        if not label or not _english():
+            return label or ""
+        m = re.fullmatch(r"(.+)（(\d+) 条）", label)
+        if m:
+            return gettext("%(label)s（%(n)s 条）", label=_catalog(m.group(1)), n=m.group(2))
+        m = re.fullmatch(r"生成文件「(.+)」", label)
+        if m:
+            return gettext("生成文件「%(name)s」", name=m.group(1))
+        return _catalog(label)
+
     @app.template_filter("rule_label")
     def _rule_label(rule):
         from flask_babel import get_locale
 
-        return rule.label_en if str(get_locale() or "").startswith("en") and rule.label_en else rule.label
+        if str(get_locale() or "").startswith("en") and rule.label_en:
+            return _catalog(rule.label_en)  # an English label may itself be worded better in the catalog
+        return rule.label
 
     @app.template_filter("rule_value")
     def _rule_value(value):
         """A rule value as the rules page shows it: 是/否, lists joined with 、."""
+        from flask_babel import gettext
+
         if value is True:
-            return "是"
+            return gettext("是")
         if value is False:
-            return "否"
+            return gettext("否")
         if isinstance(value, (list, tuple)):
-            return "、".join(str(v) for v in value)
+            return ("、" if not _english() else ", ").join(str(v) for v in value)
         return "" if value is None else value
 
     @app.template_filter("dt")
@@ -84,9 +105,30 @@ def init_app(app):
 
     @app.template_filter("cndate")
     def _cndate(value):
-        if value is None:
-            return ""
-        return f"{value.year}年{value.month}月{value.day}日"
+        """A date as the page's language writes it: 2026年3月2日, or 2 March 2026."""
+        return localdate(value)
+
+
+def _english() -> bool:
+    from flask import has_request_context
+    from flask_babel import get_locale
+
+    return has_request_context() and str(get_locale() or "").startswith("en")
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
+
+
+def localdate(value) -> str:
+    """2026年3月2日 in Chinese; 2 March 2026 on the English pages (the stored date is unchanged)."""
+    if value is None:
+        return ""
+    if not hasattr(value, "year"):
+        return str(value)
+    if _english():
+        return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+    return f"{value.year}年{value.month}月{value.day}日"
 
 
 def register_nav(app, endpoint: str, label: str, roles=(), badge: str | None = None):

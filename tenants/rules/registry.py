@@ -341,6 +341,20 @@ def article_citation(article: str) -> str:
     return "、".join(parts)
 
 
+def article_citation_en(article: str) -> str:
+    """'A6.2' -> 'Art. 6(2)'; 'A6.5/A18' -> 'Art. 6(5), Art. 18' (the English pages' citation)."""
+    parts = []
+    for ref in article.replace(" ", "").split("/"):
+        art, _, item = ref.lstrip("A").partition(".")
+        parts.append(f"Art. {int(art)}" + (f"({int(item)})" if item else ""))
+    return ", ".join(parts)
+
+
+def cite(article: str, english: bool = False) -> str:
+    """An article's citation in the page's language."""
+    return article_citation_en(article) if english else article_citation(article)
+
+
 @dataclass
 class Registry:
     rules: dict[str, RuleDef] = field(default_factory=dict)

@@ -69,7 +69,7 @@ def test_the_nominee_form_marks_required_fields_preselects_nothing_and_ties_ever
     url = f"/{w.tenant.slug}/selection/invitations/{inv.id}/nominations/new"
     page = client.get(url).get_data(as_text=True)
     assert page.count("<fieldset>") == 5 and "标 * 的为必填项" in page
-    assert re.search(r'<select id="f-gender" name="gender" required[^>]*><option value="">请选择</option><option >男', page)
+    assert re.search(r'<select id="f-gender" name="gender" required[^>]*><option value="">请选择</option><option value="男" >男', page)  # the stored value explicit, its label in the page's language
     assert " selected" not in page  # nothing a person must choose is chosen for them (男, 中共党员, 主席, 保研是)
     for field in re.findall(r'<(?:input|select|textarea)[^>]* id="([^"]+)"', page):
         assert f'for="{field}"' in page, field
@@ -78,6 +78,6 @@ def test_the_nominee_form_marks_required_fields_preselects_nothing_and_ties_ever
     r = client.post(url, data={"name": "林小桐", "gender": "女", "email": "not-an-email"})
     text = r.get_data(as_text=True)
     assert r.status_code == 400
-    assert 'value="林小桐"' in text and re.search(r'<option selected>女</option>', text)
+    assert 'value="林小桐"' in text and re.search(r'<option value="女" selected>女</option>', text)
     assert 'aria-invalid="true" aria-describedby="e-email"' in text and 'id="e-email"' in text
     assert '<a href="#f-email">' in text
