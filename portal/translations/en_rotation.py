@@ -29,7 +29,7 @@ EN = {
     "部门工作台": "Department desk",
     "目前没有驻会执行主席在本部门工作": "No chair works in your department at present",
     "本期": "This period",
-    "期限": "Due",
+    "期限": "Due (working days)",
     "目前没有应进行的谈心谈话": "No one-to-one talk is due",
     "没有待确认的记录": "No records to confirm",
     "曾在或将在本部门工作的驻会执行主席": "Chairs who worked or will work in your department",
