@@ -240,3 +240,36 @@ def test_A18_A22_a_province_asks_its_own_approving_body(app, client, login_as, s
     assert case["approving_body"] == "共青团广东省委"
     with tenant_context(w.tenant.id, db.session):
         assert db.session.get(approvals.ApprovalRequest, case["approval_request_id"]).body_name == "共青团广东省委"
+
+
+def test_A18_A15_A20_an_approved_removal_releases_the_bed_and_closes_the_vault_in_its_transaction(
+        app, client, login_as, session):
+    """The whole cascade of an approved removal, across chapters (each hears residency.ended in
+    the deciding transaction): the residency ends on the day, the chair's bed is released from
+    that day (A15), and the chair's vault access is revoked (A20)."""
+    from portal.confidentiality.models import VaultRevocation
+    from portal.incentives.models import BedAssignment
+    from portal.incentives.operations import housing
+
+    w, (res, _), approver, _l = _setup(app)
+    user = chair_user(res)
+    with tenant_context(w.tenant.id, db.session):
+        bed = housing.add_bed(w.tenant, building="团中央宿舍1号楼", room="301", bed="1", actor=w.admin)
+        assignment = housing.assign_bed(res, bed, starts_on=None, ends_on=None, actor=w.admin)
+        term_end = assignment.ends_on
+    db.session.commit()
+    case, req, _act = _to_approval(w, res, approver)
+    login_as(approver)
+    resp = client.post(f"/api/v1/{w.tenant.slug}/approvals/{req.id}/decide", json={
+        "decision": "approve", "document_number": "中青办发〔2026〕9号", "decision_date": IN_TERM})
+    assert resp.status_code == 200, resp.get_json()
+    with tenant_context(w.tenant.id, db.session):
+        db.session.expire_all()
+        ended = db.session.get(Residency, res.id)
+        assert ended.status == ResidencyStatus.removed
+        a = db.session.get(BedAssignment, assignment.id)
+        assert a.released_on == ended.ended_on < term_end and a.release_reason == "取消驻会资格"
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(VaultRevocation)
+                                 .where(VaultRevocation.user_id == user.id)) == 1
+        actions = set(db.session.scalars(sa.select(AuditRecord.action)))
+    assert {"residency.ended", "incentives.bed_released"} <= actions
