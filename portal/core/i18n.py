@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, refresh
 
 from portal.extensions import babel
 
@@ -20,6 +20,9 @@ def init_app(app):
 
     @app.before_request
     def _remember_language():
+        # Each request picks its own language: a locale cached on an application context that
+        # outlives one request (a test's, a CLI's) is dropped first.
+        refresh()
         # The choice in ?lang= sticks even when the page only redirects (a role's home does),
         # where nothing renders and the locale would never be asked for.
         if request.args.get("lang") in ("zh_Hans_CN", "en"):

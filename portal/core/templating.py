@@ -51,14 +51,12 @@ def init_app(app):
 
         return resolve(spec)() or 0
 
-    @app.template_filter("catalog")
     def _catalog(text):
         """A string looked up in the catalog as data (no %-formatting: units such as "%")."""
         from flask_babel import get_translations
 
         return get_translations().ugettext(text) if text else text
 
-    @app.template_filter("job_label")
     def _job_label(label):
         """A job's stored (Chinese) name in the page's language: 「发送通知（50 条）」, 「生成文件「名单」」."""
         import re
@@ -75,7 +73,6 @@ def init_app(app):
             return gettext("生成文件「%(name)s」", name=m.group(1))
         return _catalog(label)
 
-    @app.template_filter("rule_label")
     def _rule_label(rule):
         from flask_babel import get_locale
 
@@ -83,7 +80,6 @@ def init_app(app):
             return _catalog(rule.label_en)  # an English label may itself be worded better in the catalog
         return rule.label
 
-    @app.template_filter("rule_value")
     def _rule_value(value):
         """A rule value as the rules page shows it: 是/否, lists joined with 、."""
         from flask_babel import gettext
@@ -103,10 +99,31 @@ def init_app(app):
             return ""
         return value.replace(tzinfo=dt.timezone.utc).astimezone(BEIJING).strftime(fmt)
 
-    @app.template_filter("cndate")
     def _cndate(value):
         """A date as the page's language writes it: 2026年3月2日, or 2 March 2026."""
         return localdate(value)
+
+    # Their output depends on the request's language: registered as context filters, so that
+    # Jinja never folds a constant argument (``{{ 'A20'|citation }}``) into the compiled
+    # template in whichever language compiled it first.
+    for name, func in (("catalog", _catalog), ("job_label", _job_label), ("rule_label", _rule_label),
+                       ("rule_value", _rule_value), ("cndate", _cndate)):
+        app.jinja_env.filters[name] = per_request(func)
+
+
+def per_request(func):
+    """A template filter whose result depends on the request (its language), never folded at
+    compile time (Jinja folds only filters that take no context)."""
+    from functools import wraps
+
+    from jinja2 import pass_context
+
+    @pass_context
+    @wraps(func)
+    def filtered(_context, *args, **kwargs):
+        return func(*args, **kwargs)
+
+    return filtered
 
 
 def _english() -> bool:
