@@ -11,10 +11,14 @@ from portal.core import clock
 from portal.core.obligations import RecordStatus
 from portal.core.record import Fact, Gap, Ref
 
-# obligation key (after residency.obligation.) -> appraisal section
+# obligation key (after residency.obligation.) -> appraisal section, by article:
+#   A9 reports and talks: 思想政治表现; A10.1 collective study, A10.2 courses with their study
+#   reflections, A10.3 the research topic and result: 学习研究; A11.1 observing student-opinion
+#   surveys, A11.3 joint surveys, A11.4 exchanges: 调查研究. A11.2's forums are 纳入研学成果 (the
+#   Chinese original: their findings are folded into the study results), so they go to 学习研究.
 SECTION_OF = {"a9_report": "political", "a9_talk": "political", "a10_1_study": "study", "a10_2_course": "study",
               "a10_3_topic": "study", "a10_3_result": "study", "a11_1_survey": "research",
-              "a11_2_forum": "research", "a11_3_joint_survey": "research", "a11_4_exchange": "research"}
+              "a11_2_forum": "study", "a11_3_joint_survey": "research", "a11_4_exchange": "research"}
 
 
 def _dates(records) -> str:
