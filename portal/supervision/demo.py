@@ -97,11 +97,11 @@ def _activities(res, chair, admin, day) -> None:
     with clock.pinned(day(0)):
         ops.sign_declaration(res, actor=chair, roles=roles)
         filed = ops.request_activity(res, actor=chair, roles=roles, kind="event", capacity="chair",
-                                     title="高校学生会改革座谈会", organizer="某省学联", event_date=day(7),
+                                     title="高校学生会改革座谈会", organizer="某省学联", event_date=day(9),
                                      artefacts=[invite])
         lapsed = ops.request_activity(res, actor=chair, roles=roles, kind="interview", capacity="chair",
                                       title="校园媒体专访", organizer="某大学学生记者团", outlet="某大学校报",
-                                      event_date=day(6), artefacts=[_pdf("采访提纲", "1. 驻会工作的体会？")])
+                                      event_date=day(8), artefacts=[_pdf("采访提纲", "1. 驻会工作的体会？")])
     with clock.pinned(day(1)):
         ops.decide_activity(filed, True, actor=admin, roles=STAFF, note="同意，注意发言口径")
     with clock.pinned(day(2)):
@@ -112,11 +112,11 @@ def _activities(res, chair, admin, day) -> None:
         ops.request_activity(res, actor=chair, roles=roles, kind="position", capacity="chair",
                              title="青年志愿者协会理事", organizer="某青年志愿者协会", event_date=day(25),
                              artefacts=[_pdf("聘任函", "拟聘请您担任本会理事。")])
-    with clock.pinned(day(6)):
+    with clock.pinned(day(8)):
         # the sweep's own transition: not decided by the last working day before the event
         ACTIVITY.advance(lapsed, "lapse", actor="后台任务",
                          note=f"活动前最后一个工作日（{lapsed.decide_by.isoformat()}）前未作出决定")
-    with clock.pinned(day(8)):
+    with clock.pinned(day(10)):
         ops.file_outcome(filed, actor=chair, roles=roles, link="https://example.cn/news/forum",
                          note="在座谈会上介绍了驻会工作情况。", clippings=[_pdf("新闻截图", "座谈会报道")])
 
