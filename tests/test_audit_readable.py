@@ -46,3 +46,57 @@ def test_A7_the_trail_in_english(client, session, login_as):
     client.get("/lang/en")
     page = client.get(f"/{w.tenant.slug}/audit/").get_data(as_text=True)
     assert "opened the selection" in page.split("<table>")[1]
+
+
+def _emitted_actions() -> set[str]:
+    """Every audit action the code writes with a literal name, and the fixed members of the
+    f-string families (obligation.<status>, vault.<action>)."""
+    import re
+    from pathlib import Path
+
+    from portal.core.obligations import RecordStatus
+
+    root = Path(__file__).resolve().parent.parent / "portal"
+    found = set()
+    for path in root.rglob("*.py"):
+        found |= set(re.findall(r'audit\.record\(\s*"([a-z_]+\.[a-z_.]+)"', path.read_text(encoding="utf-8")))
+    found |= {f"obligation.{s.value}" for s in RecordStatus}
+    found |= {f"vault.{a}" for a in ("view", "download", "export", "log_read")}
+    return found
+
+
+def test_A7_every_action_the_code_writes_reads_as_a_sentence_in_both_languages(app):
+    """A new action must come with its sentence: every literal audit action, and every transition
+    of every declared workflow, reads as words (not "residency · opened") in Chinese and English."""
+    import re
+
+    from flask_babel import force_locale
+
+    from portal.audit import readable
+    from portal.core.workflow import MACHINES
+
+    actions = _emitted_actions()
+    transitions = {(t.audit_action or f"{m.subject}.{t.name}") for m in MACHINES.values() for t in m.transitions.values()}
+    assert len(actions) > 100 and len(MACHINES) >= 10  # the walk sees the chapters' code and machines
+    han = re.compile(r"[\u4e00-\u9fff]")
+    missing, untranslated = [], []
+    with app.test_request_context("/"):
+        for action in sorted(actions | transitions):
+            with force_locale("zh_Hans_CN"):
+                zh = readable.sentence(action)
+            if " · " in zh or zh == action or not han.search(zh):
+                missing.append(action)
+            with force_locale("en"):
+                en = readable.sentence(action)
+            if action in actions and han.search(en):
+                untranslated.append((action, en))
+    assert not missing, f"actions without a sentence: {missing}"
+    assert not untranslated, f"sentences without English: {untranslated}"
+
+
+def test_A7_a_workflow_transition_reads_as_its_label(app):
+    from portal.audit import readable
+
+    with app.test_request_context("/"):
+        assert readable.sentence("supervision_case.hear") == "告知并听取申辩"
+        assert readable.sentence("no_such.thing") == "no_such · thing"

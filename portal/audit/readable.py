@@ -15,6 +15,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from portal.core.workflow import transition_for_action
 from portal.extensions import db
 
 # What each action did, as a verb phrase; the object's name follows it.
@@ -52,6 +53,77 @@ ACTIONS = {
     "tenant.created": _l("开通了学联"), "user.disabled": _l("停用了账号"), "user.login_locked": _l("账号因多次登录失败被锁定"),
     "user.login_unlocked": _l("解锁了账号"), "user.password_changed": _l("修改了密码"),
     "workdays.year_imported": _l("导入了年度节假日安排"),
+    # Chapters 3–5 (the transitions of their declared workflows read from the workflow's own labels)
+    "allowance.adjusting_run_started": _l("开始了补发（调整）核算"),
+    "allowance.rate_added": _l("登记了生活补贴标准"),
+    "allowance.rate_deleted": _l("删除了生活补贴标准"),
+    "allowance.run_computed": _l("核算了生活补贴"),
+    "allowance.run_started": _l("开始了生活补贴月度核算"),
+    "appraisal.correction_started": _l("开始更正工作鉴定"),
+    "appraisal.drafted": _l("起草了工作鉴定"),
+    "appraisal.issued_document": _l("生成了工作鉴定正式文本"),
+    "appraisal.opinion": _l("填写了部门鉴定意见"),
+    "calendar_feed.issued": _l("开通了日历订阅"),
+    "calendar_feed.replaced": _l("更换了日历订阅地址"),
+    "calendar_feed.revoked": _l("停用了日历订阅"),
+    "chair.login_linked": _l("为驻会执行主席关联了登录账号"),
+    "confidentiality.pledge_signed": _l("签署了保密承诺书"),
+    "department.added": _l("添加了部门"),
+    "department.changed": _l("修改了部门"),
+    "document_template.override": _l("修改了文件模板"),
+    "document_template.override_cleared": _l("恢复了全国文件模板"),
+    "handover.item_added": _l("添加了交接事项"),
+    "handover.opened": _l("开始了离任交接"),
+    "incentives.bed_added": _l("登记了宿舍床位"),
+    "incentives.bed_assigned": _l("分配了宿舍床位"),
+    "incentives.bed_released": _l("收回了宿舍床位"),
+    "incentives.certificate_issued": _l("出具了学籍与工龄证明"),
+    "incentives.schooling_recorded": _l("登记了休学情况"),
+    "incentives.welfare_given": _l("发放了福利"),
+    "relation.dues": _l("登记了交纳党（团）费"),
+    "relation.org_life": _l("登记了参加组织生活"),
+    "relation_transfer.letter": _l("登记了组织关系介绍信"),
+    "relation_transfer.opened": _l("开始了组织关系转接"),
+    "relation_transfer.receipt_on": _l("登记了组织关系回执"),
+    "relation_transfer.reported_on": _l("登记了组织关系报到"),
+    "residency.ended": _l("结束了驻会"),
+    "residency.meeting": _l("记录了书记处见面会"),
+    "residency.opened": _l("开始了驻会"),
+    "residency.post": _l("调整了驻会职务"),
+    "residency.talk_reader": _l("指定了谈心谈话内容查阅人"),
+    "rotation.plan_proposed": _l("提出了轮岗计划"),
+    "rotation.segment_added": _l("添加了轮岗阶段"),
+    "rotation.segment_changed": _l("修改了轮岗阶段"),
+    "rotation.segment_cut": _l("截止了轮岗阶段"),
+    "rotation.segment_removed": _l("删除了轮岗阶段"),
+    "seal.handed_over": _l("记录了印鉴交接"),
+    "seal.registered": _l("登记了印鉴"),
+    "seal.used": _l("登记了用印"),
+    "seal_request.submitted": _l("提交了用印申请"),
+    "supervision.declaration_signed": _l("签署了对外活动报告承诺"),
+    "supervision.matters_closed": _l("因驻会结束关闭了未结事项"),
+    "supervision_case.notice_delivered": _l("登记了处理通知已送达学校"),
+    "supervision_case.notice_sent": _l("向学校发出了处理通知"),
+    "vault.access_changed": _l("调整了资料的密级和访问范围"),
+    "vault.access_revoked": _l("收回了资料库访问权限"),
+    "vault.stored": _l("存入了资料库"),
+    "vault.swept": _l("清理了资料库"),
+    "vault.view": _l("查看了资料"),
+    "vault.download": _l("下载了资料"),
+    "vault.export": _l("导出了资料"),
+    "vault.log_read": _l("查阅了资料库访问记录"),
+    "working_group.activity": _l("记录了工作小组活动"),
+    "working_group.leads": _l("指定了工作小组负责人"),
+    "working_group.members": _l("调整了工作小组成员"),
+    "ymp.recommended": _l("推荐参加青年马克思主义者培养工程"),
+    "obligation.recorded": _l("记录了履职事项"),
+    "supervision_activity.requested": _l("申报了对外活动"),
+    "supervision_activity.unapproved": _l("登记了未经批准的对外活动"),
+    "supervision_case.evidence": _l("补充了案件证据"),
+    "supervision_case.opened": _l("立了案"),
+    "obligation.submitted": _l("提交了履职记录"),
+    "obligation.accepted": _l("确认了履职记录"),
+    "obligation.returned": _l("退回修改履职记录"),
 }
 
 # What the object types are called, for a sentence and the filter.
@@ -61,6 +133,34 @@ OBJECT_TYPES = {
     "objection": _l("异议"), "public_notice": _l("公示"), "approval_request": _l("请示"), "rule": _l("规则"),
     "tenant": _l("学联"), "job": _l("后台任务"), "notification": _l("通知"), "school": _l("学校"),
     "api_token": _l("API 令牌"), "workdays": _l("工作日"), "rotation_entry": _l("轮值名册"),
+    "allowance_rate": _l("生活补贴标准"),
+    "allowance_run": _l("生活补贴核算"),
+    "appraisal": _l("工作鉴定"),
+    "department": _l("部门"),
+    "document_template": _l("文件模板"),
+    "holiday_year": _l("年度节假日安排"),
+    "incentive_bed": _l("宿舍床位"),
+    "incentive_bed_assignment": _l("床位分配"),
+    "incentive_schooling": _l("学籍情况"),
+    "incentive_welfare_grant": _l("福利发放"),
+    "interview_panel": _l("面试小组"),
+    "notification_template": _l("通知模板"),
+    "panelist": _l("面试评委"),
+    "pledge": _l("保密承诺书"),
+    "presidium_membership": _l("主席团成员团体任期"),
+    "relation_transfer": _l("组织关系转接"),
+    "residency": _l("驻会"),
+    "residency_meeting": _l("书记处见面会"),
+    "rotation": _l("轮值"),
+    "rotation_plan": _l("轮岗计划"),
+    "school_import": _l("学校导入"),
+    "seal": _l("印鉴"),
+    "seal_request": _l("用印申请"),
+    "supervision_case": _l("案件"),
+    "vault_file": _l("资料"),
+    "vault_access_log": _l("资料库访问记录"),
+    "working_group": _l("工作小组"),
+    "ymp_recommendation": _l("青马工程推荐"),
 }
 
 
@@ -73,7 +173,10 @@ def sentence(action: str) -> str:
     known = ACTIONS.get(action)
     if known is not None:
         return str(known)
-    head, _, verb = action.rpartition(".")
+    t = transition_for_action(action)
+    if t is not None:  # a declared transition reads as its own label (the button that did it)
+        return _(t.label)
+    head, _dot, verb = action.rpartition(".")
     return f"{object_label(head.split('.')[0])} · {verb}" if head else action
 
 

@@ -84,6 +84,18 @@ def _holds(roles, allowed: frozenset) -> bool:
     return roles == SYSTEM or bool(set(roles or ()) & allowed)
 
 
+MACHINES: dict[str, "Machine"] = {}  # every declared machine by name, as it is built (the audit trail reads them)
+
+
+def transition_for_action(action: str) -> "Transition | None":
+    """The declared transition whose audit records carry ``action`` (for the trail's sentences)."""
+    for m in MACHINES.values():
+        for t in m.transitions.values():
+            if (t.audit_action or f"{m.subject}.{t.name}") == action:
+                return t
+    return None
+
+
 @dataclass
 class Machine:
     """The states of one model's ``attr`` column and the transitions between them."""
@@ -107,6 +119,7 @@ class Machine:
             if unknown:
                 raise ValueError(f"{name}.{t.name}: undeclared states {sorted(map(str, unknown))}")
             self.transitions[t.name] = t
+        MACHINES[name] = self
 
     @property
     def states(self) -> list:
