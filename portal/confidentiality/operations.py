@@ -70,9 +70,20 @@ def _text(value, field: str, label: str, max_len: int, *, required: bool = True)
 # --- who reaches the vault ------------------------------------------------------------------------
 
 def revoked(user) -> bool:
+    """The user's residency ended and no later one is running: a chair appointed again (a later
+    cohort) reaches the vault again through the new residency, without anyone lifting the old
+    revocation by hand (it stays as the record of the first residency's end)."""
+    from portal.residency.models import Chair, Residency, ResidencyStatus
+
     uid = getattr(user, "id", None)
-    return uid is not None and db.session.scalar(
-        sa.select(sa.literal(1)).select_from(VaultRevocation).where(VaultRevocation.user_id == uid).limit(1)) is not None
+    if uid is None:
+        return False
+    running = (sa.select(sa.literal(1)).select_from(Residency).join(Chair, Chair.id == Residency.chair_id)
+               .where(Chair.user_id == uid, Residency.status == ResidencyStatus.in_residence,
+                      sa.or_(VaultRevocation.residency_id.is_(None), Residency.id != VaultRevocation.residency_id)))
+    return db.session.scalar(
+        sa.select(sa.literal(1)).select_from(VaultRevocation)
+        .where(VaultRevocation.user_id == uid, ~running.exists()).limit(1)) is not None
 
 
 def is_chair_only(roles) -> bool:

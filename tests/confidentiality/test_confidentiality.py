@@ -581,3 +581,33 @@ def test_A20_revocation_rolls_back_with_the_ending_it_belongs_to(app, session):
         assert not ops.revoked(chair)
         db.session.refresh(f)
         assert f"user:{chair.id}" in f.access
+
+
+def test_A20_a_chair_appointed_again_reaches_the_vault_through_the_new_residency(app, session):
+    """The first residency's end closed the vault to the person; a later residency of the same
+    person opens it again (after the pledge), and its own end closes it once more."""
+    from tests.selection.helpers import draft
+
+    w, (res,) = cohort(1)
+    chair = _chair_user(res)
+    with tenant_context(w.tenant.id, db.session):
+        rops.end_residency(res, "left", ended_on=dt.date(2026, 7, 31), reason="劝退（第二十一条）", actor=w.admin)
+        assert ops.revoked(chair) and ops.gate(chair, {"chair"}) == "revoked"
+        from portal.selection.models import Invitation, Nomination
+
+        inv = db.session.get(Invitation, db.session.get(Nomination, res.chair.nomination_id).invitation_id)
+        nom = draft(w, inv, seq=7, email=f"chair1-{w.tenant.slug}@example.cn")
+        from portal.residency.models import Chair
+
+        again = Chair(tenant_id=w.tenant.id, cycle_id=w.cycle.id, nomination_id=nom.id, school_id=nom.school_id,
+                      name=nom.name, term_start=dt.date(2026, 9, 1), term_end=dt.date(2027, 8, 31))
+        db.session.add(again)
+        db.session.flush()
+        second = rops.open_residency(again, cycle=w.cycle, nomination=nom, actor=w.admin)
+        assert again.user_id == chair.id
+        assert not ops.revoked(chair) and ops.gate(chair, {"chair"}) in ("pledge", None)
+        rops.end_residency(second, "removed", ended_on=dt.date(2026, 10, 9), reason="经批准取消驻会资格（第十八条）",
+                           actor=w.admin)
+        assert ops.revoked(chair)
+        rev = db.session.scalar(sa.select(VaultRevocation).where(VaultRevocation.user_id == chair.id))
+        assert (rev.residency_id, rev.status) == (second.id, "removed")
