@@ -352,6 +352,11 @@ def group_json(grp, acts) -> dict:
             "activities": [activity_json(a) for a in acts]}
 
 
+def _one_group(grp):
+    """One group's answer, with its activities (the single-group endpoints)."""
+    return jsonify(group_json(grp, wg.activities_of([grp.id])[grp.id]))
+
+
 @api_bp.get("/groups")
 @require_roles(*STAFF_ROLES)
 @operation(query=CohortQuery, responses={200: WorkingGroupList})
@@ -377,7 +382,7 @@ def _group(group_id: int):
 def api_group(group_id: int):
     """一个工作小组（A13）"""
     grp = _group(group_id)
-    return jsonify(group_json(grp, wg.activities_of([grp.id])[grp.id]))
+    return _one_group(grp)
 
 
 @api_bp.put("/groups/<int:group_id>/leads")
@@ -386,7 +391,7 @@ def api_group(group_id: int):
 def api_group_leads(group_id: int, body: WorkingGroupLeadsIn):
     """设定牵头的驻会执行主席（A13）"""
     grp = wg.set_leads(_group(group_id), body.residency_ids, actor=_actor())
-    return jsonify(group_json(grp, wg.activities_of([grp.id])[grp.id]))
+    return _one_group(grp)
 
 
 @api_bp.put("/groups/<int:group_id>/members")
@@ -395,7 +400,7 @@ def api_group_leads(group_id: int, body: WorkingGroupLeadsIn):
 def api_group_members(group_id: int, body: WorkingGroupMembersIn):
     """设定小组成员单位（从主席团成员团体中选择）（A13）"""
     grp = wg.set_members(_group(group_id), body.union_ids, actor=_actor())
-    return jsonify(group_json(grp, wg.activities_of([grp.id])[grp.id]))
+    return _one_group(grp)
 
 
 @api_bp.post("/groups/<int:group_id>/activities")
