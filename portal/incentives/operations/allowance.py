@@ -366,9 +366,11 @@ def start_run(tenant: Tenant, month, *, actor, inline: bool | None = None) -> Al
                                status=RunStatus.draft, created_by_id=getattr(actor, "id", None))
         db.session.add(regular)
         db.session.flush()
-        audit.record("allowance.run_started", "allowance_run", regular.id, actor=actor, article=ARTICLE,
-                     after={"month": month, "kind": "regular"})
-    return _compute_or_enqueue(tenant, regular, actor=actor, inline=inline)
+        started = [audit.Entry("allowance.run_started", "allowance_run", regular.id, after={"month": month, "kind": "regular"},
+                               article=ARTICLE)]
+    else:
+        started = []
+    return _compute_or_enqueue(tenant, regular, actor=actor, inline=inline, started=started)
 
 
 def start_adjusting_run(tenant: Tenant, corrects: AllowanceRun, *, actor, note: str | None,
@@ -388,20 +390,24 @@ def start_adjusting_run(tenant: Tenant, corrects: AllowanceRun, *, actor, note: 
                        created_by_id=getattr(actor, "id", None))
     db.session.add(run)
     db.session.flush()
-    audit.record("allowance.adjusting_run_started", "allowance_run", run.id, actor=actor, article=ARTICLE,
-                 after={"month": run.month, "corrects_id": corrects.id, "note": run.note})
-    return _compute_or_enqueue(tenant, run, actor=actor, inline=inline)
+    started = [audit.Entry("allowance.adjusting_run_started", "allowance_run", run.id, article=ARTICLE,
+                           after={"month": run.month, "corrects_id": corrects.id, "note": run.note})]
+    return _compute_or_enqueue(tenant, run, actor=actor, inline=inline, started=started)
 
 
 JOB_THRESHOLD = 300  # chairs: above this the run is computed by a background job with progress
 
 
-def _compute_or_enqueue(tenant, run, *, actor, inline):
+def _compute_or_enqueue(tenant, run, *, actor, inline, started=()):
+    """Compute now (the run's creation and its computation audited together: one append to the
+    chain) or in a background job (the creation audited now)."""
     if inline is None:
         inline = count_in_month(run.month) <= JOB_THRESHOLD
     if inline:
-        compute_run(tenant, run, actor=actor)
+        compute_run(tenant, run, actor=actor, started=started)
         return run
+    if started:
+        audit.record_many(list(started), actor=actor)
     from portal.jobs.operations import enqueue
 
     rec = enqueue("portal.incentives.jobs.compute_allowance_run", run.id, tenant_id=tenant.id,
@@ -424,7 +430,7 @@ def paid_so_far(month: dt.date, exclude_run_id: int | None = None) -> dict[int, 
     return {rid: Decimal(total) for rid, total in rows}
 
 
-def compute_run(tenant: Tenant, run: AllowanceRun, *, actor, progress=None) -> AllowanceRun:
+def compute_run(tenant: Tenant, run: AllowanceRun, *, actor, progress=None, started=()) -> AllowanceRun:
     """(Re)compute a draft run's lines. Only a draft is ever written."""
     if run.status != RunStatus.draft:
         raise Conflict(f"补贴发放表已{run.status_label}，不能重新计算", code="month_locked")
@@ -466,9 +472,10 @@ def compute_run(tenant: Tenant, run: AllowanceRun, *, actor, progress=None) -> A
     run.chairs = len({r["residency_id"] for r in rows})
     run.computed_at = utcnow()
     db.session.flush()
-    audit.record("allowance.run_computed", "allowance_run", run.id, actor=actor, article=ARTICLE,
-                 after={"month": run.month, "kind": run.kind.value, "lines": len(rows), "chairs": run.chairs,
-                        "total": str(run.total)})
+    audit.record_many([*started, audit.Entry(
+        "allowance.run_computed", "allowance_run", run.id, article=ARTICLE,
+        after={"month": run.month, "kind": run.kind.value, "lines": len(rows), "chairs": run.chairs,
+               "total": str(run.total)})], actor=actor)
     return run
 
 
@@ -521,49 +528,20 @@ _EXPORT_COLUMNS = (AllowanceLine.name, AllowanceLine.school, AllowanceLine.degre
 
 def export_xlsx(run: AllowanceRun) -> bytes:
     """The run for finance: every cell a value, none a formula (text beginning with = + - @ is
-    made literal by ``portal.core.sheets.cell_value``); amounts as numbers with two decimals.
-    Written in openpyxl's write-only mode (rows streamed: flat memory), the lines read as plain
-    columns in one statement."""
-    import io
+    made literal by ``portal.core.sheets.cell_value``); amounts as numbers with two decimals,
+    dates as dates. The lines are read as plain columns in one statement and the sheet written
+    directly (``portal.incentives.xlsx``: every tenant's run is exported every month)."""
+    from portal.incentives.xlsx import MONEY, write_sheet
 
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    from portal.core.sheets import cell_value
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(f"{run.month:%Y年%m月}补贴")
-
-    def text(v):
-        stored, _fmt, literal = cell_value(v)
-        if literal:  # a text that would read as a formula: kept as a literal string
-            c = WriteOnlyCell(ws, value=stored)
-            c.data_type = "s"
-            return c
-        return stored
-
-    def formatted(v, fmt):
-        if v is None:
-            return None
-        c = WriteOnlyCell(ws, value=v)
-        c.number_format = fmt
-        return c
-
-    date_fmt = cell_value(run.month)[1]
-    ws.append([text(f"{run.month:%Y年%m月}驻会执行主席补贴发放表（{run.kind_label}，{run.status_label}）")])
-    ws.append([text(h) for h in XLSX_HEADERS])
     q = (sa.select(*_EXPORT_COLUMNS).where(AllowanceLine.run_id == run.id)
          .order_by(AllowanceLine.residency_id, AllowanceLine.period_start, AllowanceLine.id))
+    rows = [[f"{run.month:%Y年%m月}驻会执行主席补贴发放表（{run.kind_label}，{run.status_label}）"], XLSX_HEADERS]
     for n, (name, school, level, start, end, days, mdays, monthly, amount, version, source, ended, note) in \
             enumerate(db.session.execute(q), 1):
-        ws.append([n, text(name), text(school), text(level), formatted(start, date_fmt), formatted(end, date_fmt),
-                   days, mdays, formatted(float(monthly) if monthly is not None else None, "0.00"),
-                   formatted(float(amount), "0.00"), text(version or ""), text(source or ""), CITATION,
-                   text(_note(ended, end, note))])
-    ws.append(["合计", "", "", "", "", "", "", "", "", formatted(float(run.total), "0.00")])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        rows.append([n, name, school, level, start, end, days, mdays, monthly, amount, version or "", source or "",
+                     CITATION, _note(ended, end, note)])
+    rows.append(["合计", "", "", "", "", "", "", "", "", run.total])
+    return write_sheet(f"{run.month:%Y年%m月}补贴", rows, {8: MONEY, 9: MONEY})
 
 
 def _note(ended_reason, period_end, note) -> str:
