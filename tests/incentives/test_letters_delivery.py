@@ -41,6 +41,8 @@ def test_A16_suspension_letter_numbered_per_year_of_issue_and_kept(app, client, 
     first = _docx_text(client.get(f"{base}/{a.id}/suspension_letter.docx").data)
     assert "学联驻函〔2026〕1号" in first and a.chair.name in first and a.school.name in first
     assert "2026年9月20日" in first
+    page = client.get(f"{base}/{a.id}").get_data(as_text=True)
+    assert "学联驻函〔2026〕1号" in page
     app.config["FIXED_TODAY"] = "2026-10-08"
     again = _docx_text(client.get(f"{base}/{a.id}/suspension_letter.docx").data)
     assert "学联驻函〔2026〕1号" in again and "2026年9月20日" in again  # the same letter: same number and date
