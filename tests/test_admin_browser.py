@@ -184,8 +184,31 @@ def full_world(client, login_as):
                              school_id=noms[0].school_id, name=noms[0].name, term_start=dt.date(2026, 9, 1),
                              term_end=dt.date(2027, 8, 31)))
         db.session.flush()
+        _incentives_rows(w, noms[0])
     login_as(w.admin)
     return w
+
+
+def _incentives_rows(w, nom):
+    """Chapter 4's admin views (portal/incentives/admin.py): a rate of the tenant's own, a bed,
+    its assignment to the chair's residency, a welfare grant."""
+    from decimal import Decimal
+
+    from portal.incentives.models import AllowanceRate, Bed, BedAssignment, WelfareGrant
+    from portal.residency import operations as rops
+
+    chair = db.session.scalar(sa.select(Chair).where(Chair.nomination_id == nom.id))
+    res = rops.open_residency(chair, cycle=w.cycle, nomination=None, actor=w.admin)
+    db.session.add(AllowanceRate(tenant_id=w.tenant.id, effective_on=dt.date(2026, 9, 1), degree_level="本科",
+                                 monthly_amount=Decimal("3000.00"), source="人薪发〔1990〕20号"))
+    bed = Bed(tenant_id=w.tenant.id, building="1号楼", room="101", bed="1")
+    db.session.add(bed)
+    db.session.flush()
+    db.session.add(BedAssignment(tenant_id=w.tenant.id, bed_id=bed.id, residency_id=res.id, starts_on=res.term_start,
+                                 ends_on=res.term_end))
+    db.session.add(WelfareGrant(tenant_id=w.tenant.id, residency_id=res.id, item="春节慰问品",
+                                given_on=dt.date(2027, 2, 1)))
+    db.session.flush()
 
 
 def _tenant_views(app):
@@ -216,7 +239,8 @@ def test_every_editable_admin_view_saves_its_own_form_with_csrf_on(app, client, 
         edited.append(view.endpoint)
         assert audited(w.tenant, f"admin.{view.model.__tablename__}.updated"), view.endpoint
     assert {"admin_schools", "admin_unions", "admin_presidium", "admin_memberships", "admin_selection_cycles",
-            "admin_selection_invitations", "admin_selection_objections", "admin_chairs"} <= set(edited)
+            "admin_selection_invitations", "admin_selection_objections", "admin_chairs", "admin_incentives_rates",
+            "admin_incentives_beds", "admin_incentives_assignments", "admin_incentives_welfare"} <= set(edited)
 
 
 def test_bad_filter_values_and_ids_are_refused_not_500(app, client, full_world):

@@ -14,7 +14,7 @@ def test_registry_cites_every_rule_A22():
     for needed in ("selection.nominees_per_school", "selection.school_publicity_min_workdays",
                    "selection.public_notice_min_workdays", "selection.approving_body",
                    "residency.rotation_period_months", "residency.min_reports_to_leadership",
-                   "residency.working_groups", "incentives.allowance_standard", "incentives.suspension_years",
+                   "residency.working_groups", "incentives.seniority_shift_years", "incentives.suspension_years",
                    "supervision.disciplinary_measures", "selection.eligible_political_statuses"):
         assert needed in keys
     for r in REGISTRY:

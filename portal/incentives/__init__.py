@@ -6,12 +6,14 @@ def init_app(app):
     from portal.core.income import register_income_source
     from portal.core.record import register_record_source
     from portal.core.signals import residency_ended
-    from portal.core.templating import register_nav, register_todo
+    from portal.core.templating import register_admin_views, register_nav, register_todo
     from portal.incentives import documents  # noqa: F401  (document kinds)
     from portal.incentives.api import api_bp
     from portal.incentives.operations.housing import on_residency_ended
     from portal.incentives.views import bp
+    from portal.incentives.operations.appraisal import RELATED, delivered
     from portal.notifications.catalog import register_default_template
+    from portal.notifications.jobs import register_sent_hook
     from portal.notifications.reminders import Reminder, register_reminder
 
     app.register_blueprint(bp)
@@ -25,6 +27,9 @@ def init_app(app):
                  roles=("secretariat_admin", "secretariat_staff", "department_head"))
     register_nav(app, "incentives.mine", "我的待遇与鉴定", roles=("chair",))
     register_todo(app, "portal.incentives.home:todo")
+    register_admin_views(app, "portal.incentives.admin:register")
+    # A17: the appraisal sent to the school is delivered once the liaison's message goes out.
+    register_sent_hook(RELATED, delivered)
     # A22: the rates (and the chapter's templates) beside the rules on the comparison page.
     app.extensions.setdefault("portal_rules_blocks", []).append(
         ("incentives/_rules_block.html", "portal.incentives.operations.allowance:comparison"))
@@ -38,3 +43,11 @@ def init_app(app):
         body="""{{ name }}同志（{{ school }}）的驻会将于 {{ term_end }} 期满。驻会期间已休学，请于期满前向学校申请办理复学手续
 （依据{{ article }}）。未按时办理复学的，可能按退学处理。""",
         sample={"name": "王某", "school": "示例大学", "term_end": "2027-08-31", "workdays": 15, "article": "第十六条"})
+    register_default_template(
+        "incentives.appraisal_sent", "工作鉴定送派出学校归档", article="A17",
+        subject="工作鉴定（{{ number }}）：{{ name }}",
+        body="""{{ school }}：
+{{ name }}同志（驻会期 {{ term }}）的驻会执行主席工作鉴定（{{ number }}）已印发，依据{{ article }}送贵校存入本人档案。
+加盖公章的原件另行送达，请注意查收。""",
+        sample={"school": "示例大学", "name": "王某", "number": "学联鉴〔2027〕1号",
+                "term": "2026-09-01 至 2027-08-31", "article": "第十七条"})

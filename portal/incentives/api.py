@@ -278,15 +278,23 @@ def appraisal_json(a) -> dict | None:
                          for o in a.opinions],
             "missing_opinions": [d["name"] for d in appraisal.missing_opinions(a)],
             "conclusion": a.conclusion, "sha256": a.sha256, "issued_on": a.issued_on.isoformat() if a.issued_on else None,
-            "sent_on": a.sent_on.isoformat() if a.sent_on else None}
+            "sent_on": a.sent_on.isoformat() if a.sent_on else None,
+            "delivery": {"state": a.delivery_state, "sent_at": _utc(a.sent_at), "delivered_at": _utc(a.delivered_at),
+                         "method": a.delivery_method, "note": a.delivery_note}}
+
+
+def _utc(value) -> str | None:
+    return value.isoformat() + "Z" if value else None
 
 
 def chair_json(res) -> dict:
     s = schooling.schooling_of(res)
+    letter = schooling.letter_of(res)
     y = ymp.of(res)
     return {"id": res.id, "name": res.chair.name,
             "schooling": {"status": s.status.value, "approval_ref": s.approval_ref, "reason": s.reason,
                           "certificate_number": s.certificate_number} if s else None,
+            "suspension_letter": {"number": letter.number, "issued_on": letter.issued_on.isoformat()} if letter else None,
             "certificate_ready": schooling.certificate_ready(res) is None,
             "beds": [assignment_json(a) for a in housing.assignments_of(res)],
             "welfare": [{"item": w.item, "given_on": w.given_on.isoformat(), "note": w.note}
@@ -414,6 +422,27 @@ def api_step(appr_id: int, step: str, body: StepIn):
             abort(403)
         appraisal.correct(a, reason=body.reason, actor=_user())
     return jsonify(chair_json(res))
+
+
+class DeliveryIn(Body):
+    method: Literal["fax", "post", "in_person"]
+    delivered_at: text(max_len=20)
+    handed_by: text(max_len=60)
+    received_by: text(max_len=60)
+    note: text(max_len=200) | None = None
+
+
+@api_bp.post("/appraisals/<int:appr_id>/delivery")
+@require_roles(*STAFF)
+@operation(body=DeliveryIn, responses={200: ChairOut})
+def api_delivery(appr_id: int, body: DeliveryIn):
+    """登记工作鉴定送达派出学校（传真、邮寄、当面送达；北京时间，A17）"""
+    from portal.core.delivery import beijing_to_utc
+
+    a = _appr(appr_id)
+    appraisal.record_manual_delivery(a, body.method, beijing_to_utc(body.delivered_at), body.handed_by,
+                                     body.received_by, body.note, actor=_user())
+    return jsonify(chair_json(a.residency))
 
 
 @api_bp.get("/appraisals/<int:appr_id>.<any(docx, pdf):fmt>")

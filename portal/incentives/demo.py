@@ -85,10 +85,84 @@ def load_incentives_demo(tenants: dict[str, Tenant]) -> None:
             ymp.advance(r, "admit", actor=admin, roles=ADMIN)
         _appraisals(residencies, admin, head)
     if gd is not None:
-        admin_gd = find_user("admin@gd.demo.cn")
-        with tenant_context(gd.id, db.session):
-            allowance.add_rate(gd, effective_on=dt.date(start.year, 1, 1), degree_level="本科",
-                               monthly_amount=Decimal("3000.00"), source="粤学联〔2026〕示例（演示金额）", actor=admin_gd)
+        load_provincial_demo(gd, rates_from=start)
+
+
+def load_provincial_demo(gd: Tenant, *, rates_from: dt.date) -> None:
+    """A22: 广东省学联 walks through Chapter 4 with its own cohort in residence — its own 本科 rate
+    (硕士 and 博士 on the national table, by reference), beds, last month's run locked and this
+    month's approved, one chair suspended and one not, welfare, and an appraisal drafted."""
+    from portal.reference.models import School
+
+    admin = find_user("admin@gd.demo.cn")
+    today = clock.today()
+    with tenant_context(gd.id, db.session):
+        if db.session.scalar(sa.select(sa.func.count()).select_from(AllowanceRun)):
+            return
+        residencies = list(db.session.scalars(sa.select(Residency).order_by(Residency.id)))
+        if not residencies:
+            residencies = _provincial_cohort(gd, list(db.session.scalars(sa.select(School).order_by(School.id))),
+                                             admin)
+        if not residencies:
+            return
+        allowance.add_rate(gd, effective_on=dt.date(rates_from.year, 1, 1), degree_level="本科",
+                           monthly_amount=Decimal("3000.00"), source="粤学联〔2026〕示例（演示金额）", actor=admin)
+        depts = list(db.session.scalars(sa.select(Department).where(Department.head_user_id.is_not(None))
+                                        .order_by(Department.sort, Department.id)))
+        for res in residencies:
+            if depts and not db.session.scalar(sa.select(RotationSegment.id).where(RotationSegment.residency_id == res.id)
+                                               .limit(1)):
+                d = depts[res.id % len(depts)]
+                db.session.add(RotationSegment(tenant_id=gd.id, residency_id=res.id, department_id=d.id,
+                                               post="驻会执行主席", starts_on=res.term_start, ends_on=res.term_end,
+                                               head_user_id=d.head_user_id))
+        db.session.flush()
+        beds = [housing.add_bed(gd, building="广东省青年之家公寓A座", room=room, bed=bed, actor=admin)
+                for room, bed in (("501", "1"), ("501", "2"), ("502", "1"))]
+        for res, bed in zip(residencies, beds):
+            housing.assign_bed(res, bed, starts_on=res.term_start, ends_on=None, actor=admin)
+        items = list(residencies[0].rule("incentives.welfare_items"))
+        housing.give_welfare(residencies[0], item=items[0], given_on=max(residencies[0].term_start,
+                                                                         today - dt.timedelta(days=20)),
+                             note=None, actor=admin)
+        schooling.record_schooling(residencies[0], status="suspended", approval_ref="中大教〔2026〕休学第5号",
+                                   evidence=_pdf("学校批准休学通知", f"同意{residencies[0].chair.name}同学休学一年，保留学籍。"),
+                                   actor=admin)
+        schooling.suspension_letter_context(residencies[0], actor=admin)  # the 商请休学函, numbered
+        if len(residencies) > 1:
+            schooling.record_schooling(residencies[1], status="not_suspended", reason="所在专业为毕业年级，学校未批准休学",
+                                       actor=admin)
+        start = min(r.term_start for r in residencies).replace(day=1)
+        last, this = _month(today, 1), _month(today, 0)
+        if last >= start:
+            run = allowance.start_run(gd, last, actor=admin, inline=True)
+            allowance.approve_run(run, actor=admin, roles=ADMIN)
+            allowance.lock_run(run, actor=admin, roles=ADMIN)
+        run = allowance.start_run(gd, this, actor=admin, inline=True)
+        allowance.approve_run(run, actor=admin, roles=ADMIN)
+        appraisal.draft(residencies[0], actor=admin)
+
+
+def _provincial_cohort(gd: Tenant, schools, admin) -> list[Residency]:
+    """This year's provincial cycle, run some weeks ago and finished, as the national demo's
+    (portal.selection.demo): its chairs are in residence."""
+    from portal.core.calendar import calendar
+    from portal.core.workflow import SYSTEM
+    from portal.selection import operations as sops
+    from portal.selection.demo import APPOINTED_BACK, FINISHED_BACK, _run_cycle, academic_years
+    from portal.selection.models import SelectionCycle
+
+    current, _upcoming = academic_years(clock.today())
+    if not schools or db.session.scalar(sa.select(SelectionCycle.id).where(SelectionCycle.academic_year == current)):
+        return []
+    cal = calendar()
+    picked = schools[:3]
+    with clock.pinned(cal.add_workdays(clock.today(), -FINISHED_BACK)):
+        done = _run_cycle(gd, current, picked, admin, admin, stages=["ranked"] * len(picked), open_notice=True)
+    with clock.pinned(cal.add_workdays(clock.today(), -APPOINTED_BACK)):
+        sops.confirm_appointments(done, actor=admin, roles=SYSTEM, term_start=clock.today())
+    db.session.flush()
+    return list(db.session.scalars(sa.select(Residency).order_by(Residency.id)))
 
 
 def _departments(tenant, residencies, head) -> None:
@@ -117,9 +191,18 @@ def _appraisals(residencies, admin, head) -> None:
     chair whose record is thin keeps a draft that says what is missing."""
     from portal.auth.models import User
 
-    stages = dict(zip(range(len(residencies)), ("draft", "summarized", "concluded", "issued", "sent", "draft")))
-    for i, stage in stages.items():
-        res = residencies[i]
+    # A17: an appraisal is issued at the term's end: the chairs whose residency has ended (the two
+    # who left early) hold the issued and the sent one; those still in residence the earlier stages.
+    ended = [r for r in residencies if appraisal.term_ended(r)]
+    current = [r for r in residencies if not appraisal.term_ended(r)]
+    plan = list(zip(current, ("draft", "summarized", "concluded", "draft"))) + list(zip(ended, ("sent", "issued")))
+    for res, _stage in plan:
+        if res in ended:  # a stretch in the secretariat with no head named: its opinion is the admin's
+            for seg in db.session.scalars(sa.select(RotationSegment).where(RotationSegment.residency_id == res.id,
+                                                                           RotationSegment.head_user_id.is_(None))):
+                seg.head_user_id = admin.id
+    db.session.flush()
+    for res, stage in plan:
         a = appraisal.draft(res, actor=admin)
         if not a.statements or stage == "draft":
             continue

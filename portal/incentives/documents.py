@@ -19,7 +19,7 @@ _PERSON_SAMPLE = {"name": "王某", "school": "示例大学", "term_start": "202
 
 def _letter() -> DocumentSpec:
     return DocumentSpec(
-        title="关于商请为{{ name }}同志办理休学手续的函", addressee="{{ school }}：",
+        title="关于商请为{{ name }}同志办理休学手续的函", doc_number="{{ number }}", addressee="{{ school }}：",
         paragraphs=[
             "贵校{{ name }}同志经选拔，自{{ term_start }}至{{ term_end }}在{{ federation }}担任驻会执行主席。",
             "根据《全国学联驻会执行主席管理办法（试行）》第十六条，驻会期间原则上休学{{ years }}年，毕业参加工作后"
@@ -79,9 +79,9 @@ def _appraisal() -> DocumentSpec:
 
 register_document_kind(DocumentKind(
     SUSPENSION_LETTER, "商请休学函", "A16",
-    placeholders={**_PERSON, "years": "休学年限（规则 incentives.suspension_years）",
+    placeholders={**_PERSON, "number": "函件文号（按印发年度编号）", "years": "休学年限（规则 incentives.suspension_years）",
                   "shift_years": "参加工作时间前移年数（规则 incentives.seniority_shift_years）"},
-    national=_letter, sample={**_PERSON_SAMPLE, "years": 1, "shift_years": 1}, filename="商请休学函"))
+    national=_letter, sample={**_PERSON_SAMPLE, "number": "学联驻函〔2026〕1号", "years": 1, "shift_years": 1}, filename="商请休学函"))
 
 register_document_kind(DocumentKind(
     CERTIFICATE, "驻会证明（休学与工龄）", "A16",

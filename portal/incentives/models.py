@@ -226,6 +226,23 @@ class Schooling(TenantScoped, TimestampMixin, db.Model):
         return SCHOOLING_LABELS[self.status.value]
 
 
+class SuspensionLetter(TenantScoped, db.Model):
+    """A16: the letter asking the sending school to suspend the chair's schooling (商请休学函),
+    numbered (文号, per calendar year of issue) the first time it is produced; later copies carry
+    the same number and date."""
+
+    __tablename__ = "incentive_suspension_letters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    residency_id: Mapped[int] = mapped_column(sa.ForeignKey("residencies.id"), nullable=False, unique=True)
+    number: Mapped[str] = mapped_column(sa.String(60), nullable=False)
+    issued_on: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=utcnow, nullable=False)
+
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "number"),)
+
+
 # --- the Young Marxist training program (A17) ----------------------------------------------
 
 class YmpStatus(StrEnum):
@@ -293,6 +310,14 @@ class Appraisal(TenantScoped, TimestampMixin, db.Model):
     docx_file_id: Mapped[int | None] = mapped_column(sa.ForeignKey("vault_files.id"), nullable=True)
     pdf_file_id: Mapped[int | None] = mapped_column(sa.ForeignKey("vault_files.id"), nullable=True)
     sent_on: Mapped[dt.date | None] = mapped_column(sa.Date, nullable=True)
+    # sent to the sending school through the outbox, tracked like the A6.1 letters
+    # (portal.core.delivery): 待送达 until the liaison's message goes out or a delivery by hand
+    # (fax, post, in person) is recorded.
+    sent_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime, nullable=True)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime, nullable=True)
+    delivery_method: Mapped[str | None] = mapped_column(sa.String(20), nullable=True)
+    delivery_note: Mapped[str | None] = mapped_column(sa.String(400), nullable=True)
+    delivery_recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
     drafted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
 
     residency = relationship("Residency", lazy="joined")
@@ -305,6 +330,21 @@ class Appraisal(TenantScoped, TimestampMixin, db.Model):
     @property
     def status_label(self) -> str:
         return APPRAISAL_LABELS[self.status.value]
+
+    @property
+    def delivery_state(self) -> str:
+        from portal.core.delivery import state
+
+        return state(self.sent_at, self.delivered_at)
+
+    @property
+    def delivery_label(self) -> str:
+        from portal.core.delivery import DELIVERY_METHODS, STATE_LABELS
+
+        label = STATE_LABELS[self.delivery_state]
+        if self.delivered_at is not None and self.delivery_method in DELIVERY_METHODS:
+            label += f"（{DELIVERY_METHODS[self.delivery_method]}）"
+        return label
 
 
 class AppraisalOpinion(TenantScoped, db.Model):

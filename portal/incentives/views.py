@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_login import current_user
 
 from portal.core import clock
+from portal.core.delivery import DELIVERY_METHODS
 from portal.core.errors import DomainError
 from portal.core.obligations import FieldError
 from portal.core.once import once
@@ -256,7 +257,8 @@ def _chair_page(res: Residency):
         departments=appraisal.departments_of(res), missing=appraisal.missing_opinions(appr) if appr else [],
         conclusions=res.rule("incentives.appraisal_conclusions"), sections=appraisal.SECTION_LABELS,
         by_section=appraisal.refs_index(appr) if appr else {}, today=clock.today(),
-        paid=_paid(res))
+        term_ended=appraisal.term_ended(res), paid=_paid(res), delivery_methods=DELIVERY_METHODS,
+        now_local=clock.now().strftime("%Y-%m-%dT%H:%M"), letter=schooling.letter_of(res))
 
 
 def _paid(res: Residency):
@@ -309,7 +311,7 @@ def schooling_doc(res_id: int, doc: str, fmt: str):
         abort(404)
     try:
         if doc == "suspension_letter":
-            ctx, key, label = schooling.suspension_letter_context(res), SUSPENSION_LETTER, "商请休学函"
+            ctx, key, label = schooling.suspension_letter_context(res, actor=_user()), SUSPENSION_LETTER, "商请休学函"
         else:
             ctx, key, label = schooling.certificate_context(res, actor=_user()), CERTIFICATE, "驻会证明"
         data = render_kind(res.tenant_id, key, ctx, fmt)
@@ -386,6 +388,20 @@ def appraisal_step(appr_id: int, step: str):
     if step == "correct" and Role.secretariat_admin not in _roles():
         abort(403)
     return _act(_chair_back(res), "已保存", fns[step])
+
+
+@bp.route("/appraisals/<int:appr_id>/delivery", methods=["POST"])
+@require_roles(*STAFF)
+@once
+def appraisal_delivery(appr_id: int):
+    """A17: the delivery of the appraisal sent to the school, recorded by hand (传真、邮寄、当面送达)."""
+    from portal.core.delivery import beijing_to_utc
+
+    a = _appr(appr_id)
+    f = request.form
+    return _act(_chair_back(a.residency), "已登记工作鉴定送达", lambda: appraisal.record_manual_delivery(
+        a, f.get("method", ""), beijing_to_utc(f.get("delivered_at")), f.get("handed_by", ""),
+        f.get("received_by", ""), f.get("note"), actor=_user()))
 
 
 @bp.route("/appraisals/<int:appr_id>.<any(docx, pdf):fmt>")

@@ -48,3 +48,9 @@ EN.update({
 "本会执行": "Applied here", "文书模板": "Document templates", 
 "全国模板（参照）": "National template (by reference)",
 })
+EN.update({
+"送派出学校": "Sent to the school", "驻会期满后方可印发": "Can be issued once the term has ended",
+"已登记工作鉴定送达": "Delivery of the appraisal recorded", "函件文号（按印发年度编号）": "Letter number (per year of issue)",
+"补贴标准": "Allowance rates", "补贴发放表": "Allowance runs", "补贴发放明细": "Allowance lines",
+"床位分配": "Bed assignments", "工会福利发放": "Welfare given", "工作鉴定": "Work appraisal",
+})

@@ -560,10 +560,8 @@ _R(RuleDef("residency.rotation_min_departments", "A12", "轮岗部门最少个�
            "int", 1, min=1, max=6, unit="个",
            measures=Bound("floor", 1, "既在全国学联秘书处参与工作，也在团中央机关相关部门参与工作")))
 # --- Chapter 4: incentives and guarantees -------------------------------------------------
-_R(RuleDef("incentives.allowance_standard", "A15", "补贴标准", "Allowance standard", "str",
-           "按国家规定的毕业参加工作的初期工资或见习期工资标准发放（人薪发〔1990〕20号）", max=200))
-_R(RuleDef("incentives.allowance_monthly_yuan", "A15", "月补贴金额", "Monthly allowance", "decimal", "0",
-           min=0, max=100000, unit="元", help="0 表示按标准另行核定。"))
+# A15's allowance standard is the dated rate table (portal.incentives: national rows adopted by
+# reference, a province's own rows per degree level), not a rule value.
 _R(RuleDef("incentives.suspension_years", "A16", "休学年限", "Suspension of schooling", "int", 1,
            min=0, max=2, unit="年", measures=Bound("norm", 1, "驻会期间原则上休学1年")))
 _R(RuleDef("incentives.seniority_shift_years", "A16", "参加工作时间前移", "Work start moved earlier", "int", 1,

@@ -14,6 +14,7 @@ from portal.core.db import tenant_context
 from portal.core.errors import Conflict, DomainError
 from portal.core.obligations import ObligationRecord
 from portal.extensions import db
+from portal.notifications.models import Notification
 from portal.incentives.models import AppraisalStatus
 from portal.incentives.operations import appraisal
 from portal.reference.models import Department
@@ -25,6 +26,7 @@ from tests.factories_residency import cohort
 from tests.incentives.helpers import chair_user
 
 IN_TERM = "2026-03-16"
+TERM_END = "2026-08-31"  # the cohort's last day in residence
 
 
 def _segments(w, res):
@@ -93,6 +95,11 @@ def test_A17_workflow_issue_needs_every_department_then_locked_and_corrected(app
     login_as(w.admin)
     assert client.post(f"{base}/conclude", json={"conclusion": "优秀"}).status_code == 422  # not in the rules' list
     assert client.post(f"{base}/conclude", json={"conclusion": "表现突出"}).status_code == 200
+    # A17: the appraisal is written at the term's end: refused before it (the residency's own end)
+    refused = client.post(f"{base}/issue", json={})
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "term_not_ended"
+    assert "2026-08-31" in refused.get_json()["error"]["message"]
+    app.config["FIXED_TODAY"] = TERM_END
     refused = client.post(f"{base}/issue", json={})
     assert refused.status_code == 409
     msg = refused.get_json()["error"]["message"]
@@ -123,8 +130,23 @@ def test_A17_workflow_issue_needs_every_department_then_locked_and_corrected(app
     # issued: no edit; a correction is a new version naming the old one
     login_as(h1)
     assert client.post(f"{base}/opinion", json={"department_id": d1.id, "opinion": "改"}).status_code == 409
+    # sent to the sending school through the outbox: the liaison is notified, and the message
+    # going out (eager jobs) marks it delivered, as the A6.1 letters
+    liaison = member(w.tenant, role=Role.school_liaison, school_id=a.school_id)
     login_as(w.admin)
-    assert client.post(f"{base}/send", json={}).get_json()["appraisal"]["status"] == "sent"
+    sent = client.post(f"{base}/send", json={}).get_json()["appraisal"]
+    assert sent["status"] == "sent" and sent["delivery"]["state"] == "pending"
+    with tenant_context(w.tenant.id, db.session):
+        note = db.session.scalar(sa.select(Notification).where(Notification.related_type == "incentives_appraisal",
+                                                               Notification.related_id == str(appr.id)))
+        assert note.recipient_user_id == liaison.id and note.context["number"] == "测鉴〔2026〕1号"
+        db.session.refresh(db.session.get(type(appr), appr.id))  # the outbox's job wrote it after the request
+    got = client.get(f"/api/v1/{w.tenant.slug}/incentives/chairs/{a.id}").get_json()["appraisal"]["delivery"]
+    assert got["state"] == "delivered" and got["method"] == "email"
+    assert client.post(f"{base}/send", json={}).status_code == 409  # once
+    from portal.core import clock
+    assert client.post(f"{base}/delivery", json={"method": "post", "delivered_at": clock.now().strftime("%Y-%m-%dT%H:%M"),
+                                                 "handed_by": "秘书处", "received_by": "档案馆"}).status_code == 409
     r = client.post(f"{base}/correct", json={"reason": "补充课题研究成果"})
     new = r.get_json()["appraisal"]
     assert new["version"] == 2 and new["supersedes_id"] == appr.id and new["status"] == "draft"
@@ -136,7 +158,7 @@ def test_A17_workflow_issue_needs_every_department_then_locked_and_corrected(app
 
 
 def test_A17_no_record_no_statement_and_no_issue(app, session):
-    app.config["FIXED_TODAY"] = IN_TERM
+    app.config["FIXED_TODAY"] = TERM_END
     w, (a,) = cohort(1)
     with tenant_context(w.tenant.id, db.session):
         appr = appraisal.draft(a, actor=w.admin)

@@ -185,23 +185,51 @@ class Line:
     ended_reason: str | None
 
 
-def last_day_in_residence(res: Residency) -> dt.date:
+def last_day_in_residence(res) -> dt.date:
     """The term's end, or the day of removal / departure (A18: paid to the day of removal)."""
     if res.ended_on is not None:
         return res.ended_on
     return res.term_end
 
 
-def compute_lines(res: Residency, degree_level: str, month: dt.date, rates: dict[str, list]) -> list[Line]:
-    """The month's lines for one chair: one per rate period inside the days in residence."""
+@dataclass(frozen=True)
+class Stay:
+    """What the month's computation reads of one residency (one row of one statement)."""
+
+    id: int
+    name: str
+    school: str
+    term_start: dt.date
+    term_end: dt.date
+    ended_on: dt.date | None
+    status: ResidencyStatus
+    degree_text: str | None
+
+
+@dataclass(frozen=True)
+class RateRow:
+    """A rate row as the computation reads it (national or the tenant's own)."""
+
+    scope: str
+    id: int
+    degree_level: str
+    effective_on: dt.date
+    monthly_amount: Decimal
+    source: str
+
+
+def compute_lines(res, degree_level: str, month: dt.date, rates: dict[str, list]) -> list[Line]:
+    """The month's lines for one chair (a :class:`Stay` or a Residency): one per rate period
+    inside the days in residence."""
     first, last = month_start(month), month_end(month)
     start, end = max(first, res.term_start), min(last, last_day_in_residence(res))
     if start > end:
         return []
-    rows = sorted(rates.get(degree_level) or [], key=lambda r: r.effective_on)
+    name = res.name if isinstance(res, Stay) else res.chair.name
+    school = res.school if isinstance(res, Stay) else res.school.name
+    rows = rates.get(degree_level) or []  # in date order
     if not rows or rows[0].effective_on > end:
-        raise FieldError(f"{res.chair.name}（{degree_level}）在 {start.isoformat()} 没有适用的补贴标准，请先录入标准",
-                         "rates")
+        raise FieldError(f"{name}（{degree_level}）在 {start.isoformat()} 没有适用的补贴标准，请先录入标准", "rates")
     month_days = (last - first).days + 1
     out = []
     for i, rate in enumerate(rows):
@@ -213,20 +241,58 @@ def compute_lines(res: Residency, degree_level: str, month: dt.date, rates: dict
         days = (b - a).days + 1
         amount = fen(Decimal(rate.monthly_amount) * days / month_days)
         reason = res.status.value if res.ended_on is not None and b == res.ended_on else None
-        out.append(Line(res.id, res.chair.name, res.school.name, degree_level, a, b, days, month_days,
+        out.append(Line(res.id, name, school, degree_level, a, b, days, month_days,
                         Decimal(rate.monthly_amount), amount, rate, reason))
     if out and out[0].period_start > start:  # days before the first rate: no standard for them
-        raise FieldError(f"{res.chair.name}（{degree_level}）在 {start.isoformat()} 没有适用的补贴标准，请先录入标准",
-                         "rates")
+        raise FieldError(f"{name}（{degree_level}）在 {start.isoformat()} 没有适用的补贴标准，请先录入标准", "rates")
     return out
+
+
+def _in_month(month: dt.date):
+    first, last = month_start(month), month_end(month)
+    end = sa.func.coalesce(Residency.ended_on, Residency.term_end)
+    return (Residency.term_start <= last, end >= first)
+
+
+def count_in_month(month: dt.date) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Residency).where(*_in_month(month)))
 
 
 def chairs_in_month(month: dt.date) -> list[Residency]:
     """Every chair in residence for at least one day of the month (removed ones to their day)."""
-    first, last = month_start(month), month_end(month)
-    end = sa.func.coalesce(Residency.ended_on, Residency.term_end)
-    return list(db.session.scalars(sa.select(Residency).where(Residency.term_start <= last, end >= first)
-                                   .order_by(Residency.id)))
+    return list(db.session.scalars(sa.select(Residency).where(*_in_month(month)).order_by(Residency.id)))
+
+
+def stays_in_month(month: dt.date) -> list[Stay]:
+    """The same chairs as :func:`chairs_in_month`, with their names, schools and degree levels,
+    in one statement (no residency objects, no rules snapshots)."""
+    from portal.reference.models import School
+    from portal.residency.models import Chair
+    from portal.selection.models import Nomination
+
+    q = (sa.select(Residency.id, Chair.name, School.name, Residency.term_start, Residency.term_end,
+                   Residency.ended_on, Residency.status, Nomination.degree_level)
+         .join(Chair, Chair.id == Residency.chair_id).join(School, School.id == Residency.school_id)
+         .outerjoin(Nomination, Nomination.id == Chair.nomination_id)
+         .where(*_in_month(month)).order_by(Residency.id))
+    return [Stay(*row) for row in db.session.execute(q)]
+
+
+def rate_rows(tenant: Tenant) -> dict[str, list[RateRow]]:
+    """:func:`effective_rates` as plain rows, national and own in one statement."""
+    nat = NationalAllowanceRate
+    cols = lambda m, scope: (sa.literal(scope).label("scope"), m.id, m.degree_level, m.effective_on,  # noqa: E731
+                             m.monthly_amount, m.source)
+    q = sa.select(*cols(nat, "national"))
+    if not tenant.is_national:
+        q = q.union_all(sa.select(*cols(AllowanceRate, "own")))
+    rows = [RateRow(*r) for r in db.session.execute(q)]
+    out: dict[str, list[RateRow]] = {}
+    for level in DEGREE_LEVELS:
+        mine = sorted((r for r in rows if r.degree_level == level and r.scope == "own"), key=lambda r: r.effective_on)
+        out[level] = mine or sorted((r for r in rows if r.degree_level == level and r.scope == "national"),
+                                    key=lambda r: r.effective_on)
+    return out
 
 
 def degree_levels(residencies) -> dict[int, str]:
@@ -244,17 +310,17 @@ def degree_levels(residencies) -> dict[int, str]:
 
 
 def compute_month(tenant: Tenant, month: dt.date, progress=None) -> list[Line]:
-    rates = effective_rates(tenant)
-    residencies = chairs_in_month(month)
-    levels = degree_levels(residencies)
+    """Set-wise: one statement for the rates, one for the chairs, the lines computed in Python."""
+    rates = rate_rows(tenant)
+    stays = stays_in_month(month)
     out: list[Line] = []
-    for n, res in enumerate(residencies):
-        level = levels.get(res.id)
+    for n, stay in enumerate(stays):
+        level = degree_of(stay.degree_text)
         if level is None:
-            raise FieldError(f"{res.chair.name}的学历层次无法识别（应为本科、硕士或博士），不能计算补贴", "degree_level")
-        out.extend(compute_lines(res, level, month, rates))
+            raise FieldError(f"{stay.name}的学历层次无法识别（应为本科、硕士或博士），不能计算补贴", "degree_level")
+        out.extend(compute_lines(stay, level, month, rates))
         if progress is not None and n % 200 == 0:
-            progress(n / max(1, len(residencies)), f"已计算 {n}/{len(residencies)} 人")
+            progress(n / max(1, len(stays)), f"已计算 {n}/{len(stays)} 人")
     return out
 
 
@@ -300,9 +366,11 @@ def start_run(tenant: Tenant, month, *, actor, inline: bool | None = None) -> Al
                                status=RunStatus.draft, created_by_id=getattr(actor, "id", None))
         db.session.add(regular)
         db.session.flush()
-        audit.record("allowance.run_started", "allowance_run", regular.id, actor=actor, article=ARTICLE,
-                     after={"month": month, "kind": "regular"})
-    return _compute_or_enqueue(tenant, regular, actor=actor, inline=inline)
+        started = [audit.Entry("allowance.run_started", "allowance_run", regular.id, after={"month": month, "kind": "regular"},
+                               article=ARTICLE)]
+    else:
+        started = []
+    return _compute_or_enqueue(tenant, regular, actor=actor, inline=inline, started=started)
 
 
 def start_adjusting_run(tenant: Tenant, corrects: AllowanceRun, *, actor, note: str | None,
@@ -322,20 +390,24 @@ def start_adjusting_run(tenant: Tenant, corrects: AllowanceRun, *, actor, note: 
                        created_by_id=getattr(actor, "id", None))
     db.session.add(run)
     db.session.flush()
-    audit.record("allowance.adjusting_run_started", "allowance_run", run.id, actor=actor, article=ARTICLE,
-                 after={"month": run.month, "corrects_id": corrects.id, "note": run.note})
-    return _compute_or_enqueue(tenant, run, actor=actor, inline=inline)
+    started = [audit.Entry("allowance.adjusting_run_started", "allowance_run", run.id, article=ARTICLE,
+                           after={"month": run.month, "corrects_id": corrects.id, "note": run.note})]
+    return _compute_or_enqueue(tenant, run, actor=actor, inline=inline, started=started)
 
 
 JOB_THRESHOLD = 300  # chairs: above this the run is computed by a background job with progress
 
 
-def _compute_or_enqueue(tenant, run, *, actor, inline):
+def _compute_or_enqueue(tenant, run, *, actor, inline, started=()):
+    """Compute now (the run's creation and its computation audited together: one append to the
+    chain) or in a background job (the creation audited now)."""
     if inline is None:
-        inline = len(chairs_in_month(run.month)) <= JOB_THRESHOLD
+        inline = count_in_month(run.month) <= JOB_THRESHOLD
     if inline:
-        compute_run(tenant, run, actor=actor)
+        compute_run(tenant, run, actor=actor, started=started)
         return run
+    if started:
+        audit.record_many(list(started), actor=actor)
     from portal.jobs.operations import enqueue
 
     rec = enqueue("portal.incentives.jobs.compute_allowance_run", run.id, tenant_id=tenant.id,
@@ -358,7 +430,7 @@ def paid_so_far(month: dt.date, exclude_run_id: int | None = None) -> dict[int, 
     return {rid: Decimal(total) for rid, total in rows}
 
 
-def compute_run(tenant: Tenant, run: AllowanceRun, *, actor, progress=None) -> AllowanceRun:
+def compute_run(tenant: Tenant, run: AllowanceRun, *, actor, progress=None, started=()) -> AllowanceRun:
     """(Re)compute a draft run's lines. Only a draft is ever written."""
     if run.status != RunStatus.draft:
         raise Conflict(f"补贴发放表已{run.status_label}，不能重新计算", code="month_locked")
@@ -400,9 +472,10 @@ def compute_run(tenant: Tenant, run: AllowanceRun, *, actor, progress=None) -> A
     run.chairs = len({r["residency_id"] for r in rows})
     run.computed_at = utcnow()
     db.session.flush()
-    audit.record("allowance.run_computed", "allowance_run", run.id, actor=actor, article=ARTICLE,
-                 after={"month": run.month, "kind": run.kind.value, "lines": len(rows), "chairs": run.chairs,
-                        "total": str(run.total)})
+    audit.record_many([*started, audit.Entry(
+        "allowance.run_computed", "allowance_run", run.id, article=ARTICLE,
+        after={"month": run.month, "kind": run.kind.value, "lines": len(rows), "chairs": run.chairs,
+               "total": str(run.total)})], actor=actor)
     return run
 
 
@@ -447,56 +520,43 @@ XLSX_HEADERS = ["序号", "姓名", "学校", "学历层次", "起始日期", "�
                 "金额（元）", "标准版本", "标准依据", "条款", "备注"]
 
 
+_EXPORT_COLUMNS = (AllowanceLine.name, AllowanceLine.school, AllowanceLine.degree_level, AllowanceLine.period_start,
+                   AllowanceLine.period_end, AllowanceLine.days, AllowanceLine.month_days,
+                   AllowanceLine.monthly_amount, AllowanceLine.amount, AllowanceLine.rate_version,
+                   AllowanceLine.rate_source, AllowanceLine.ended_reason, AllowanceLine.note)
+
+
 def export_xlsx(run: AllowanceRun) -> bytes:
     """The run for finance: every cell a value, none a formula (text beginning with = + - @ is
-    made literal by ``portal.core.sheets.cell_value``); amounts as numbers with two decimals.
-    Written in openpyxl's write-only mode (rows streamed: flat memory, a quarter of the time)."""
-    import io
+    made literal by ``portal.core.sheets.cell_value``); amounts as numbers with two decimals,
+    dates as dates. The lines are read as plain columns in one statement and the sheet written
+    directly (``portal.incentives.xlsx``: every tenant's run is exported every month)."""
+    from portal.incentives.xlsx import MONEY, write_sheet
 
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
+    q = (sa.select(*_EXPORT_COLUMNS).where(AllowanceLine.run_id == run.id)
+         .order_by(AllowanceLine.residency_id, AllowanceLine.period_start, AllowanceLine.id))
+    rows = [[f"{run.month:%Y年%m月}驻会执行主席补贴发放表（{run.kind_label}，{run.status_label}）"], XLSX_HEADERS]
+    for n, (name, school, level, start, end, days, mdays, monthly, amount, version, source, ended, note) in \
+            enumerate(db.session.execute(q), 1):
+        rows.append([n, name, school, level, start, end, days, mdays, monthly, amount, version or "", source or "",
+                     CITATION, _note(ended, end, note)])
+    rows.append(["合计", "", "", "", "", "", "", "", "", run.total])
+    return write_sheet(f"{run.month:%Y年%m月}补贴", rows, {8: MONEY, 9: MONEY})
 
-    from portal.core.sheets import cell_value
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(f"{run.month:%Y年%m月}补贴")
-
-    def row(values, money=()):
-        out = []
-        for n, v in enumerate(values):
-            stored, fmt, literal = cell_value(v)
-            if fmt or literal or n in money:  # a styled cell only where a format or a literal is needed
-                c = WriteOnlyCell(ws, value=stored)
-                if fmt or n in money:
-                    c.number_format = fmt or "0.00"
-                if literal:
-                    c.data_type = "s"
-                out.append(c)
-            else:
-                out.append(stored)
-        ws.append(out)
-
-    row([f"{run.month:%Y年%m月}驻会执行主席补贴发放表（{run.kind_label}，{run.status_label}）"])
-    row(XLSX_HEADERS)
-    for n, ln in enumerate(run_lines(run), 1):
-        row([n, ln.name, ln.school, ln.degree_level, ln.period_start, ln.period_end, ln.days, ln.month_days,
-             float(ln.monthly_amount) if ln.monthly_amount is not None else None, float(ln.amount),
-             ln.rate_version or "", ln.rate_source or "", CITATION, _line_note(ln)], money=(8, 9))
-    row(["合计", "", "", "", "", "", "", "", "", float(run.total)], money=(9,))
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+def _note(ended_reason, period_end, note) -> str:
+    parts = []
+    if ended_reason == "removed":
+        parts.append(f"取消驻会资格，发放至 {period_end.isoformat()}")
+    elif ended_reason == "left":
+        parts.append(f"离会，发放至 {period_end.isoformat()}")
+    if note:
+        parts.append(note)
+    return "；".join(parts)
 
 
 def _line_note(ln: AllowanceLine) -> str:
-    parts = []
-    if ln.ended_reason == "removed":
-        parts.append(f"取消驻会资格，发放至 {ln.period_end.isoformat()}")
-    elif ln.ended_reason == "left":
-        parts.append(f"离会，发放至 {ln.period_end.isoformat()}")
-    if ln.note:
-        parts.append(ln.note)
-    return "；".join(parts)
+    return _note(ln.ended_reason, ln.period_end, ln.note)
 
 
 def summary_spec(run: AllowanceRun, tenant: Tenant):

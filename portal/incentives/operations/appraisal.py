@@ -60,6 +60,25 @@ def _opinions_in(appr, ctx):
     return None
 
 
+def term_ended(res: Residency, today=None) -> bool:
+    """The term is over on its last day (``term_end``) or once the residency ended early
+    (removal, leaving: ``ended_on``, or any status other than 在驻)."""
+    from portal.residency.models import ResidencyStatus
+
+    today = today or clock.today()
+    if res.ended_on is not None or res.status != ResidencyStatus.in_residence:
+        return True
+    return today >= res.term_end
+
+
+def _term_over(appr, ctx):
+    res = appr.residency
+    if not term_ended(res):
+        return Refusal("term_not_ended", f"{res.chair.name}的驻会期至{res.term_end.isoformat()}，驻会期满后方可印发工作鉴定"
+                                         "（第十七条）")
+    return None
+
+
 def _has_statements(appr, ctx):
     if not appr.statements:
         return Refusal("empty_record", "驻会记录中没有可写入鉴定的内容，不能印发")
@@ -72,7 +91,7 @@ MACHINE = Machine(
         transition("summarize", "提交个人总结", [S.draft], S.summarized, ("chair",), ARTICLE),
         transition("conclude", "作出鉴定结论", [S.summarized], S.concluded, ADMIN, ARTICLE),
         transition("reopen", "退回修改结论", [S.concluded], S.summarized, ADMIN, ARTICLE, takes_back=True),
-        transition("issue", "印发", [S.concluded], S.issued, ADMIN, ARTICLE, guards=[_has_statements, _opinions_in]),
+        transition("issue", "印发", [S.concluded], S.issued, ADMIN, ARTICLE, guards=[_term_over, _has_statements, _opinions_in]),
         transition("send", "送派出学校归档", [S.issued], S.sent, STAFF, ARTICLE),
     ])
 
@@ -256,10 +275,76 @@ def issue(appr: Appraisal, *, actor, roles) -> Appraisal:
     return appr
 
 
+RELATED = "incentives_appraisal"  # the outbox's related type: its sent hook marks the delivery
+
+
+def school_liaisons(school_id: int) -> list[int]:
+    from tenants.models import Membership, Role
+
+    return list(db.session.scalars(sa.select(Membership.user_id).where(
+        Membership.role == Role.school_liaison, Membership.school_id == school_id, Membership.active.is_(True))
+        .order_by(Membership.id)))
+
+
 def send(appr: Appraisal, *, actor, roles) -> Appraisal:
+    """Send the issued appraisal to the sending school for the student's archive (A17), like the
+    A6.1 letters (``portal.core.delivery``): the school's liaisons are notified through the
+    outbox; the appraisal is 待送达 until that message goes out (the sent hook) or a delivery by
+    hand is recorded (a school without a liaison receives the stamped original by post, fax or in
+    person). Once: the transition is a compare-and-set on the row."""
+    from portal.core.db import utcnow
+    from portal.notifications.operations import notify
+
     MACHINE.apply(appr, "send", actor=actor, roles=roles)
     appr.sent_on = clock.today()
+    appr.sent_at = utcnow()
     db.session.flush()
+    res = appr.residency
+    users = school_liaisons(res.school_id)
+    for uid in users:
+        notify(appr.tenant_id, template_key="incentives.appraisal_sent",
+               context={"school": res.school.name, "name": res.chair.name, "number": appr.number,
+                        "term": f"{res.term_start.isoformat()} 至 {(res.ended_on or res.term_end).isoformat()}",
+                        "article": "第十七条"},
+               recipient_user_id=uid, related_type=RELATED, related_id=appr.id,
+               dedupe_key=f"appraisal-sent:{appr.id}:{uid}")
+    audit.record("appraisal.sent_to_school", "appraisal", appr.id, actor=actor, article=ARTICLE,
+                 after={"number": appr.number, "school_id": res.school_id, "liaisons": len(users)})
+    return appr
+
+
+def delivered(related_id, sent_at) -> None:
+    """The outbox's sent hook: the first message to the school's liaison went out — 已送达."""
+    from portal.core.concurrency import compare_and_set
+
+    appr = db.session.get(Appraisal, int(related_id))
+    if appr is None or appr.delivered_at is not None or not compare_and_set(appr, "delivered_at", None, sent_at):
+        return
+    appr.delivery_method = "email"
+    db.session.flush()
+    audit.record("appraisal.delivered", "appraisal", appr.id, actor="通知服务", article=ARTICLE,
+                 after={"delivered_at": sent_at, "method": "email"})
+
+
+def record_manual_delivery(appr: Appraisal, method: str, delivered_at, handed_by: str, received_by: str,
+                           note: str | None = None, *, actor) -> Appraisal:
+    """By hand (传真、邮寄、当面送达): how, when, by whom, to whom; once."""
+    from portal.core.delivery import manual_delivery
+
+    if appr.sent_at is None:
+        raise Conflict("工作鉴定尚未送派出学校，发出后才能登记送达", code="not_sent")
+    values, text = manual_delivery(method, delivered_at, handed_by, received_by, note, sent_at=appr.sent_at,
+                                   what="工作鉴定")
+    changed = db.session.execute(
+        sa.update(Appraisal).where(Appraisal.id == appr.id, Appraisal.delivered_at.is_(None))
+        .values(delivered_at=delivered_at, delivery_method=method, delivery_note=text,
+                delivery_recorded_by_id=getattr(actor, "id", None))
+        .execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        raise Conflict("该工作鉴定已登记送达", code="already_delivered")
+    db.session.refresh(appr)
+    audit.record("appraisal.delivered", "appraisal", appr.id, actor=actor, article=ARTICLE,
+                 after={"delivered_at": delivered_at, **values})
     return appr
 
 

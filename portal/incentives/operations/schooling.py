@@ -13,10 +13,11 @@ import datetime as dt
 import sqlalchemy as sa
 
 from portal.core import audit, clock
+from portal.core.db import utcnow
 from portal.core.errors import Conflict, DomainError
 from portal.core.obligations import FieldError
 from portal.extensions import db
-from portal.incentives.models import Schooling, SchoolingStatus
+from portal.incentives.models import Schooling, SchoolingStatus, SuspensionLetter
 from portal.residency.models import Residency, ResidencyStatus
 from tenants.models import Membership, Role
 
@@ -92,10 +93,61 @@ def _base(res: Residency) -> dict:
                   "date": chinese_date(clock.today())}
 
 
-def suspension_letter_context(res: Residency) -> dict:
-    """商请休学函: to the sending school, from the residency's own dates."""
+LETTER_SERIES = "incentives.suspension_letter"
+LETTER_NUMBER = "学联驻函〔{year}〕{n}号"  # the year is the calendar year of issue (portal.core.numbering)
+
+
+def letter_of(res: Residency) -> SuspensionLetter | None:
+    return db.session.scalar(sa.select(SuspensionLetter).where(SuspensionLetter.residency_id == res.id))
+
+
+def _letters_numbered_so_far(prefix: str) -> int:
+    top = 0
+    for number in db.session.scalars(sa.select(SuspensionLetter.number).where(SuspensionLetter.number.like(f"{prefix}%"))):
+        digits = number[len(prefix):].removesuffix("号")
+        if digits.isdigit():
+            top = max(top, int(digits))
+    return top
+
+
+def issue_suspension_letter(res: Residency, *, actor=None) -> SuspensionLetter:
+    """The 商请休学函's number (文号), from the tenant's counter for the calendar year of issue,
+    given the first time the letter is produced; every later copy carries the same number and
+    date. A residency already ended gets no new letter."""
+    from portal.core.concurrency import insert_unless_exists, lock_row
+    from portal.core.numbering import year_of_issue_number
+
+    found = letter_of(res)
+    if found is not None:
+        return found
+    lock_row(Residency, res.id)  # two first downloads at once: one number, no gap
+    found = letter_of(res)
+    if found is not None:
+        return found
+    if res.status != ResidencyStatus.in_residence:
+        raise Conflict(f"{res.chair.name}的驻会已{res.status_label}，不再出具商请休学函", code="residency_ended")
+    today = clock.today()
+    number = year_of_issue_number(LETTER_SERIES, LETTER_NUMBER, issued_on=today,
+                                  numbered_before=_letters_numbered_so_far)
+    inserted = insert_unless_exists(SuspensionLetter, {"tenant_id": res.tenant_id, "residency_id": res.id, "number": number,
+                                            "issued_on": today, "issued_by_id": getattr(actor, "id", None),
+                                            "created_at": utcnow()}, keys=("residency_id",))
+    letter = letter_of(res)
+    if inserted:
+        audit.record("incentives.suspension_letter_issued", "incentive_suspension_letter", letter.id, actor=actor,
+                     article=ARTICLE, after={"residency_id": res.id, "number": number, "issued_on": today})
+    return letter
+
+
+def suspension_letter_context(res: Residency, *, actor=None) -> dict:
+    """商请休学函: to the sending school, from the residency's own dates, numbered and dated on
+    first issue."""
+    from portal.documents.render import chinese_date
+
+    letter = issue_suspension_letter(res, actor=actor)
     return _base(res) | {"years": res.rule("incentives.suspension_years"),
-                         "shift_years": res.rule("incentives.seniority_shift_years")}
+                         "shift_years": res.rule("incentives.seniority_shift_years"),
+                         "number": letter.number, "date": chinese_date(letter.issued_on)}
 
 
 def certificate_ready(res: Residency, today: dt.date | None = None) -> str | None:
