@@ -69,7 +69,6 @@ EN = {
     '生活补贴核算': 'allowance run',
     '文件模板': 'document template',
     '年度节假日安排': 'holiday year',
-    '床位分配': 'bed assignment',
     '学籍情况': 'schooling status',
     '福利发放': 'welfare item given',
     '面试小组': 'interview panel',
