@@ -84,4 +84,7 @@ EN = {
     '登记了未经批准的对外活动': 'recorded an unapproved outside activity:',
     '补充了案件证据': 'added evidence to the case',
     '立了案': 'opened the case',
+    '登记了工作鉴定已送达学校': "recorded the school's receipt of the work appraisal",
+    '将工作鉴定送交学校存档': 'sent the school the work appraisal for the archive:',
+    '出具了商请休学函': 'issued the letter requesting suspension of schooling for',
 }
