@@ -1,5 +1,5 @@
 """Run every benchmark and print ONE table: measure, value (median), best, floor (median), floor
-best, ratio (median / floor median), goal, met. BENCH_ONLY=http,notifications,selection,documents
+best, ratio (median / floor median), goal, met. BENCH_ONLY=http,notifications,selection,documents,export
 picks some. Details go to bench-results/*.json; the table also to bench-results/table.txt."""
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import (bench_confidentiality, bench_documents, bench_http, bench_incentives,  # noqa: E402
-                   bench_notifications, bench_residency, bench_selection)
+from bench import (bench_confidentiality, bench_documents, bench_export, bench_http,  # noqa: E402
+                   bench_incentives, bench_notifications, bench_residency, bench_selection)
 
 MODULES = {"http": bench_http, "notifications": bench_notifications, "selection": bench_selection,
-           "documents": bench_documents, "incentives": bench_incentives, "confidentiality": bench_confidentiality,
+           "documents": bench_documents, "export": bench_export, "incentives": bench_incentives, "confidentiality": bench_confidentiality,
            "residency": bench_residency}
 
 

@@ -222,3 +222,60 @@ def test_redis_down_at_commit_change_stands_and_mail_goes_out_later_A6_1(real_ap
     counts, message_ids = _statuses(tenant)
     assert counts == {"sent": 5}
     assert set(real_app.sink.ids) == message_ids and set(real_app.sink.ids.values()) == {1}
+
+
+class FlakySink(Sink):
+    """A sink that fails some messages of a batch once each: a 451 at RCPT for one recipient,
+    and the connection dropped by the server at MAIL FROM for the next message to another."""
+
+    def __init__(self, refuse: str, drop: str):
+        super().__init__()
+        self.refuse, self.drop = refuse, drop
+        self.refused = self.dropped = 0
+        self._drop_next = False
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == self.refuse and not self.refused:
+            self.refused += 1
+            return "451 4.3.0 mailbox busy, try again"
+        if address == self.drop and not self.dropped:
+            self.dropped += 1
+            server.transport.close()  # mid-transaction: nothing delivered
+            return "421 closing"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_batch_over_one_connection_with_failures_mid_batch_nothing_twice_nothing_lost_A6_1(real_app):
+    """One job's batch of 20 over one SMTP connection; the server refuses the 7th letter and
+    drops the connection on the 13th. The batch goes on (a fresh connection after the drop), the
+    two come back as pending with their errors and the job fails to be retried; the retry sends
+    exactly those two. Every letter reaches the sink once."""
+    from portal.notifications.jobs import DeliveryError, deliver
+
+    tenant = _tenant(real_app)
+    ids = _fan_out(tenant, 20)
+    sink = FlakySink(refuse="party6@school.example.cn", drop="party12@school.example.cn")
+    with sink:
+        real_app.config["MAIL_PORT"] = sink.port
+        real_app.extensions["mail"].port = sink.port
+        with tenant_context(tenant.id, db.session):
+            with pytest.raises(DeliveryError):
+                deliver(ids)
+            db.session.rollback()
+            rows = {n.recipient_email: n for n in db.session.scalars(sa.select(Notification))}
+            assert sink.refused == 1 and sink.dropped == 1
+            waiting = {e for e, n in rows.items() if n.status == NotificationStatus.pending}
+            assert waiting == {"party6@school.example.cn", "party12@school.example.cn"}
+            assert all("邮件服务器" in rows[e].error and rows[e].claim_token is None for e in waiting)
+            assert sink.total == 18 and set(sink.ids.values()) == {1}
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(MailboxMessage)) == 18
+            db.session.rollback()
+            stats = deliver(ids)  # the retry: the 18 sent are not claimed again
+            assert stats["sent"] == 2 and stats["skipped"] == 18
+            db.session.rollback()
+            counts, message_ids = _statuses(tenant)
+            assert counts == {"sent": 20}
+            assert set(sink.ids) == message_ids and set(sink.ids.values()) == {1} and sink.total == 20
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(MailboxMessage)) == 20
+            db.session.rollback()

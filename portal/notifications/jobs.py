@@ -78,6 +78,18 @@ def _finish(nid: int, token: str, **values) -> bool:
     return res.rowcount == 1
 
 
+_N = Notification.__table__
+# Marks one claimed row sent; matches only while our claim token and ``sending`` stand.
+_SENT = (sa.update(_N)
+         .where(_N.c.id == sa.bindparam("nid"), _N.c.claim_token == sa.bindparam("token"),
+                _N.c.status == NotificationStatus.sending)
+         .values(status=NotificationStatus.sent, sent_at=sa.bindparam("sent_at"),
+                 subject=sa.bindparam("subject"), body=sa.bindparam("body"), error=None,
+                 claim_token=None, lease_until=None))
+_MAILBOX = sa.insert(MailboxMessage.__table__)
+_INBOX = sa.insert(InboxItem.__table__)
+
+
 def deliver(notification_ids: list[int]) -> dict:
     """The delivery job for one tenant's batch (runs under that tenant)."""
     from portal.auth.models import User
@@ -100,13 +112,15 @@ def deliver(notification_ids: list[int]) -> dict:
     render = Renderer(tenant)
     errors = []
     confirmed: list[int] = []
+    # plain values read once: each message's commit expires the ORM rows, and reading an
+    # attribute of an expired row would cost a SELECT per message
+    batch = [(n.id, n.message_id, n.channel_list, n.recipient_email, n.recipient_user_id, n.template_key,
+              n.context, n.related_type, n.related_id, n.attempts) for n in rows]
+    users = {uid: (u.id, u.email) for uid, u in users.items()}
     try:
-        for i, n in enumerate(rows):
-            ident = (n.id, n.message_id, n.channel_list, n.recipient_email, n.recipient_user_id,
-                     n.template_key, n.context, n.related_type, n.related_id, n.attempts)
-            nid, msgid, chans, email, uid, key, ctx, rtype, rid, attempts = ident
+        for i, (nid, msgid, chans, email, uid, key, ctx, rtype, rid, attempts) in enumerate(batch):
             user = users.get(uid)
-            to = email or (user.email if user else None)
+            to = email or (user[1] if user else None)
             try:
                 subject, body = render(key, ctx)
             except TemplateProblem as problem:
@@ -120,14 +134,7 @@ def deliver(notification_ids: list[int]) -> dict:
                 stats["failed"] += 1
                 continue
             now = utcnow()
-            if "inbox" in chans and user is not None:
-                db.session.add(InboxItem(tenant_id=tid, user_id=user.id, notification_id=nid,
-                                         subject=subject, body=body, related_type=rtype, related_id=rid))
             send_email = "email" in chans and bool(to)
-            if send_email:
-                db.session.add(MailboxMessage(tenant_id=tid, notification_id=nid, message_id=msgid,
-                                              transport="smtp" if smtp else "local", sender=sender,
-                                              recipient=to, subject=subject, body=body))
             try:
                 pending_dot = smtp.begin(sender, to, subject, body, msgid) if (smtp and send_email) else False
             except Exception as exc:  # SMTP refused before DATA ended: nothing was delivered
@@ -138,14 +145,24 @@ def deliver(notification_ids: list[int]) -> dict:
                 if smtp:
                     smtp.reset()
                 continue
-            db.session.flush()
-            ok = _finish(nid, token, status=NotificationStatus.sent, sent_at=now, subject=subject,
-                         body=body, error=None)
+            # ``sent`` (conditional on our token) and the copies, one short transaction of plain
+            # statements: the write lock (SQLite) or row lock is held for microseconds
+            conn = db.session.connection()
+            ok = conn.execute(_SENT, {"nid": nid, "token": token, "sent_at": now, "subject": subject,
+                                      "body": body}).rowcount == 1
             if not ok:  # our lease was taken over: abandon this message
                 db.session.rollback()
                 if pending_dot:
                     smtp.abort()
                 continue
+            if send_email:
+                conn.execute(_MAILBOX, {"tenant_id": tid, "notification_id": nid, "message_id": msgid,
+                                        "transport": "smtp" if smtp else "local", "sender": sender,
+                                        "recipient": to, "subject": subject, "body": body, "created_at": now})
+            if "inbox" in chans and user is not None:
+                conn.execute(_INBOX, {"tenant_id": tid, "user_id": user[0], "notification_id": nid,
+                                      "subject": subject, "body": body, "related_type": rtype,
+                                      "related_id": rid, "created_at": now})
             run_sent_hooks(rtype, rid, now)  # in the same transaction as ``sent``
             db.session.commit()
             if pending_dot:

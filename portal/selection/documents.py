@@ -189,30 +189,63 @@ def _chunks(stmt, key_cols, *, total: int | None = None):
             return
 
 
+def _school_groups(where, limit: int):
+    """The schools that have rows under ``where``, in the sheet's order (province, school code),
+    as consecutive groups of about ``limit`` rows: [(school ids, {id: (name, province)}, rows)].
+    Two statements over the (cycle, school) index, however large the cycle."""
+    from portal.reference.models import Province, School
+
+    counts = dict(db.session.execute(sa.select(Nomination.school_id, sa.func.count())
+                                     .where(where).group_by(Nomination.school_id)).all())
+    schools = db.session.execute(
+        sa.select(School.id, School.name, Province.name).join(Province, Province.code == School.province_code)
+        .where(School.id.in_(sa.select(Nomination.school_id).where(where).distinct().scalar_subquery()))
+        .order_by(School.province_code, School.code, School.id)).all()
+    groups, ids, names, rows = [], [], {}, 0
+    for sid, name, province in schools:
+        ids.append(sid)
+        names[sid] = (name, province)
+        rows += counts.get(sid, 0)
+        if rows >= limit:
+            groups.append((ids, names, rows))
+            ids, names, rows = [], {}, 0
+    if ids:
+        groups.append((ids, names, rows))
+    return groups, sum(counts.values())
+
+
 def nominations_export(tenant_id: int, cycle_id: int, *, scope) -> list[SheetSpec]:
     """The cycle's nominations and ranking as far as ``scope`` may see them (A6.3), streamed:
-    the rows are read in keyset chunks while the write-only workbook is written
-    (``write_xlsx`` through ``portal.core.sheets``, formula-safe). Phones are masked, as the
-    back office keeps them out of downloads; ID numbers are masked as everywhere."""
+    the rows are read a group of schools at a time (about ``EXPORT_CHUNK`` rows, one statement
+    on the (cycle, school) index each, never a cursor held across a commit) while the
+    write-only workbook is written (``write_xlsx`` through ``portal.core.sheets``, formula-safe).
+    Phones are masked, as the back office keeps them out of downloads; ID numbers are masked as
+    everywhere."""
     from portal.core.idcard import mask_id_number
-    from portal.reference.models import Province, School
+    from portal.reference.models import School
     from portal.selection.models import ROUTE_LABELS, STATUS_LABELS
 
     seen = _scope(scope)
     where = sa.and_(Nomination.cycle_id == cycle_id, seen.clause())
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Nomination).where(where)) or 0
-    cols = (Nomination.id, Nomination.name, Nomination.gender, School.name, Province.name, Nomination.route,
+    cols = (Nomination.school_id, Nomination.id, Nomination.name, Nomination.gender, Nomination.route,
             Nomination.status, Nomination.id_number, Nomination.political_status, Nomination.degree_level,
             Nomination.major, Nomination.grade_rank, Nomination.grade_cohort, Nomination.baoyan_eligible,
             Nomination.phone)
-    base = (sa.select(*cols, School.province_code, School.code, Nomination.id.label("key_id"))
-            .select_from(Nomination).join(School, School.id == Nomination.school_id)
-            .join(Province, Province.code == School.province_code).where(where))
 
     def nominations():
-        for r in _chunks(base, (School.province_code, School.code, Nomination.id), total=total):
-            yield [r[0], r[1], r[2], r[3], r[4], ROUTE_LABELS[r[5]], STATUS_LABELS[r[6]], mask_id_number(r[7]),
-                   r[8], r[9], r[10], f"{r[11]}/{r[12]}", "是" if r[13] else "否", mask_phone(r[14])]
+        groups, total = _school_groups(where, EXPORT_CHUNK)
+        done = 0
+        for ids, names, _n in groups:
+            order = {sid: i for i, sid in enumerate(ids)}
+            rows = db.session.execute(sa.select(*cols).where(where, Nomination.school_id.in_(ids))).all()
+            rows.sort(key=lambda r: (order[r[0]], r[1]))
+            for r in rows:
+                school, province = names[r[0]]
+                yield [r[1], r[2], r[3], school, province, ROUTE_LABELS[r[4]], STATUS_LABELS[r[5]],
+                       mask_id_number(r[6]), r[7], r[8], r[9], f"{r[10]}/{r[11]}", "是" if r[12] else "否",
+                       mask_phone(r[13])]
+            done += len(rows)
+            _report(done, total)
 
     ranked = (sa.select(Nomination.rank, Nomination.name, School.name, Nomination.exam_score,
                         Nomination.interview_score, Nomination.total_score, Nomination.rank.label("k_rank"),

@@ -192,3 +192,32 @@ def test_A6_3_scope_rule_per_membership(session):
     both = scope_for([M(Role.provincial_reviewer, "44"), M(Role.school_liaison, school_id=7)])
     assert both == NominationScope(provinces=frozenset({"44"}), school_ids=frozenset({7}))
     assert scope_for([M(Role.secretariat_admin, active=False)]) == NOTHING
+
+
+def test_A6_3_export_rows_in_province_and_school_order_across_groups(session, monkeypatch):
+    """The export reads a group of schools at a time: with groups of about three rows, every
+    nomination comes out once, in (province, school code, id) order, phones and ID numbers masked."""
+    from portal.selection import documents as docs
+
+    w = world(4)  # provinces 44, 11, 44, 11
+    open_cycle(w)
+    invs = [invite(w, s) for s in w.schools]
+    seq = 0
+    for _round in range(2):  # the cap of 2 per school; interleaved: ids do not follow the school order
+        for inv in reversed(invs):
+            seq += 1
+            submitted(w, inv, seq, name=f"候选人{seq}")
+    monkeypatch.setattr(docs, "EXPORT_CHUNK", 3)  # a group spans two schools
+    with tenant_context(w.tenant.id, db.session):
+        rows = list(nominations_export(w.tenant.id, w.cycle.id, scope=EVERYTHING)[0].rows)
+        expected = db.session.execute(
+            sa.select(docs.Nomination.id, docs.Nomination.phone)
+            .join(docs.Nomination.school)
+            .where(docs.Nomination.cycle_id == w.cycle.id)
+            .order_by(sa.text("schools.province_code"), sa.text("schools.code"), docs.Nomination.id)).all()
+    assert [r[0] for r in rows] == [e.id for e in expected] and len(rows) == 8
+    assert len({r[4] for r in rows[:4]}) == 1 and rows[0][4] != rows[-1][4]  # one province, then the other
+    by_id = {e.id: e.phone for e in expected}
+    for r in rows:
+        assert r[13] == docs.mask_phone(by_id[r[0]]) and "*" in r[13] and by_id[r[0]] not in r[13]
+        assert "*" in r[7]
