@@ -480,10 +480,7 @@ def _staff_ids(by_role, roles=STAFF) -> tuple[int, ...]:
 
 
 def _by_role() -> dict[str, list[int]]:
-    by_role: dict[str, list[int]] = {}
-    for m in db.session.scalars(sa.select(Membership).where(Membership.active.is_(True))):
-        by_role.setdefault(m.role.value, []).append(m.user_id)
-    return by_role
+    return ops.members_by_role()  # once per tenant in a sweep
 
 
 def _transfer_context(t: RelationTransfer) -> dict:
@@ -546,8 +543,9 @@ def back_transfer_deadlines(tenant):
     cal, today, by_role = calendar(), clock.today(), _by_role()
     staff = _staff_ids(by_role)
     out = []
-    for res in db.session.scalars(sa.select(Residency).where(Residency.status == ResidencyStatus.in_residence,
-                                                             Residency.term_end >= today)):
+    for res in ops.in_residence_now():
+        if res.term_end < today:
+            continue
         try:
             opens = cal.add_workdays(res.term_end, -int(res.rule("residency.relation_return_workdays_before_end")))
         except NoCalendarData:  # no day is guessed for a year without the State Council's notice
@@ -570,8 +568,7 @@ def lapse_deadlines(tenant):
 
     today, by_role = clock.today(), _by_role()
     staff = _staff_ids(by_role)
-    residencies = list(db.session.scalars(sa.select(Residency).where(
-        Residency.status == ResidencyStatus.in_residence)))
+    residencies = ops.in_residence_now()
     statuses, loaded = political_statuses(residencies), load(residencies)
     out = []
     for res in residencies:
