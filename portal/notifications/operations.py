@@ -91,9 +91,16 @@ def notify(tenant_id: int, *, template_key: str, context: dict, recipient_user_i
     return n
 
 
+def _shared_json(seen: dict, context) -> dict:
+    found = seen.get(id(context))
+    if found is None or found[0] is not context:
+        found = seen[id(context)] = (context, _jsonable(context))
+    return found[1]
+
+
 def notify_many(tenant_id: int, items) -> list[int]:
     """Put many deduplicated notifications in ``tenant_id``'s outbox, set-wise (the reminder
-    sweep): one statement reads which dedupe keys exist, one insert per chunk writes the rest
+    sweep): one statement reads which dedupe keys exist, one insert (sent in batches) writes the rest
     with ``ON CONFLICT DO NOTHING`` on the (tenant, dedupe key) unique key, so a concurrent
     writer of the same key wins and this call neither fails nor writes a second copy. Each item
     is a dict of ``notify``'s keyword arguments with a ``dedupe_key`` and a
@@ -125,13 +132,13 @@ def notify_many(tenant_id: int, items) -> list[int]:
             existing.update(db.session.scalars(sa.select(Notification.dedupe_key).where(
                 Notification.tenant_id == tenant_id, Notification.dedupe_key.in_(keys[i:i + 500]))))
         now = utcnow()
-        rows = []
+        rows, contexts = [], {}  # one context is shared by a deadline's recipients: made JSON once
         for key in keys:
             if key in existing:
                 continue
             it = by_key[key]
             rows.append({"tenant_id": tenant_id, "template_key": it["template_key"],
-                         "context": _jsonable(it.get("context")), "recipient_user_id": it["recipient_user_id"],
+                         "context": _shared_json(contexts, it.get("context")), "recipient_user_id": it["recipient_user_id"],
                          "recipient_email": None,
                          "channels": ",".join(dict.fromkeys(it.get("channels") or CHANNELS)),
                          "related_type": it.get("related_type"),
@@ -139,10 +146,10 @@ def notify_many(tenant_id: int, items) -> list[int]:
                          "dedupe_key": key, "status": NotificationStatus.pending, "attempts": 0,
                          "message_id": new_message_id(tenant_id), "enqueued_at": now, "created_at": now,
                          "created_by_id": None})
-        for i in range(0, len(rows), 500):
-            stmt = (insert(table).values(rows[i:i + 500])
-                    .on_conflict_do_nothing(index_elements=["tenant_id", "dedupe_key"]).returning(table.c.id))
-            written.extend(db.session.execute(stmt).scalars())
+        if rows:  # one statement compiled once, sent in batches ("insertmanyvalues")
+            stmt = (insert(table).on_conflict_do_nothing(index_elements=["tenant_id", "dedupe_key"])
+                    .returning(table.c.id))
+            written.extend(db.session.connection().execute(stmt, rows).scalars())
     db.session.info.setdefault(OUTBOX_KEY, []).extend((tenant_id, nid) for nid in written)
     return written
 

@@ -489,13 +489,23 @@ def _transfer_context(t: RelationTransfer) -> dict:
             "article": _cite("A14")}
 
 
+def _pending_receipts() -> list[RelationTransfer]:
+    """The letters awaiting their receipt (once per tenant in a sweep, for both reminders)."""
+    from portal.notifications.reminders import sweep_cache
+
+    cache = sweep_cache()
+    if "residency.pending_receipts" not in cache:
+        cache["residency.pending_receipts"] = list(db.session.scalars(receipts_pending_query()))
+    return cache["residency.pending_receipts"]
+
+
 def receipt_deadlines(tenant):
     """Before each receipt's deadline, to the secretariat (and the chair)."""
     from portal.core.calendar import calendar
     from portal.notifications.reminders import Deadline
 
     cal, by_role, out = calendar(), _by_role(), []
-    for t in db.session.scalars(receipts_pending_query()):
+    for t in _pending_receipts():
         if t.receipt_due is None:
             continue
         users = _staff_ids(by_role) + ((t.residency.chair.user_id,) if t.residency.chair.user_id else ())
@@ -522,7 +532,7 @@ def receipt_escalations(tenant):
     if not admins:
         return []
     out = []
-    for t in db.session.scalars(receipts_pending_query()):
+    for t in _pending_receipts():
         if t.receipt_due is None:
             continue
         try:
