@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import defer
 from flask import current_app, has_request_context
 
 from portal.core import audit, clock, obligations
@@ -216,12 +217,15 @@ def roster(residencies: list[Residency], today: dt.date | None = None) -> list[S
     from portal.residency import rotation
 
     today = today or clock.today()
+    share_snapshots(residencies)
     ids = [r.id for r in residencies]
     recs = obligations.records_for(SUBJECT_TYPE, ids)
     segs = rotation.segments_of(ids)
+    memo: dict = {}
     out = []
     for r in residencies:
-        s = summarize(r, statuses(r, today, recs[r.id], segs[r.id]), today)
+        sts = obligations.compute(subject(r, segs[r.id]), _specs_shared(r, memo), recs[r.id], today)
+        s = summarize(r, sts, today)
         s.post = rotation.current_post(r, segs[r.id], today)
         out.append(s)
     return out
@@ -498,9 +502,55 @@ def in_residence_now() -> list[Residency]:
 
     cache = sweep_cache()
     if "residency.in_residence" not in cache:
-        cache["residency.in_residence"] = list(db.session.scalars(sa.select(Residency).where(
-            Residency.status == ResidencyStatus.in_residence).order_by(Residency.id)))
+        cache["residency.in_residence"] = _with_shared_snapshots(
+            sa.select(Residency).where(Residency.status == ResidencyStatus.in_residence).order_by(Residency.id))
     return cache["residency.in_residence"]
+
+
+def _with_shared_snapshots(stmt) -> list[Residency]:
+    return share_snapshots(list(db.session.scalars(stmt.options(snapshot_deferred()))))
+
+
+def snapshot_deferred():
+    """The load option that leaves the pinned rules to :func:`share_snapshots`."""
+    return defer(Residency.rules_snapshot)
+
+
+def share_snapshots(residencies: list[Residency]) -> list[Residency]:
+    """Residencies loaded with :func:`snapshot_deferred` get their pinned rules decoded once per
+    distinct snapshot (one statement): the chairs of one cycle carry the same copy, so its text
+    is compared, not parsed, per row (the snapshot is read-only: A23's pinned rules)."""
+    import json
+
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    todo = [r for r in residencies if "rules_snapshot" not in r.__dict__]
+    texts: dict[int, str] = {}
+    ids = [r.id for r in todo]
+    for i in range(0, len(ids), 500):
+        texts.update(db.session.execute(sa.select(Residency.id, sa.cast(Residency.rules_snapshot, sa.Text))
+                                        .where(Residency.id.in_(ids[i:i + 500]))).all())
+    decoded: dict[str, dict] = {}
+    for r in todo:
+        text = texts.get(r.id)
+        if text not in decoded:
+            decoded[text] = json.loads(text) if text is not None else None
+        set_committed_value(r, "rules_snapshot", decoded[text])
+    return residencies
+    texts: dict[int, str] = {}
+    ids = [r.id for r in residencies]
+    for i in range(0, len(ids), 500):
+        texts.update(db.session.execute(sa.select(Residency.id, sa.cast(Residency.rules_snapshot, sa.Text))
+                                        .where(Residency.id.in_(ids[i:i + 500]))).all())
+    decoded: dict[str, dict] = {}
+    for r in residencies:
+        if "rules_snapshot" in r.__dict__:  # already loaded in this session (e.g. just written)
+            continue
+        text = texts.get(r.id)
+        if text not in decoded:
+            decoded[text] = json.loads(text) if text is not None else None
+        set_committed_value(r, "rules_snapshot", decoded[text])
+    return residencies
 
 
 def members_by_role() -> dict[str, list[int]]:

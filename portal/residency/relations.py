@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import sqlalchemy as sa
+from sqlalchemy.orm import lazyload
 
 from portal.core import audit, clock, obligations
 from portal.core.errors import Conflict, DomainError
@@ -495,7 +496,9 @@ def _pending_receipts() -> list[RelationTransfer]:
 
     cache = sweep_cache()
     if "residency.pending_receipts" not in cache:
-        cache["residency.pending_receipts"] = list(db.session.scalars(receipts_pending_query()))
+        ops.in_residence_now()  # their residencies come from the identity map (no second read)
+        cache["residency.pending_receipts"] = list(db.session.scalars(
+            receipts_pending_query().options(lazyload(RelationTransfer.residency))))
     return cache["residency.pending_receipts"]
 
 
