@@ -45,6 +45,8 @@ def test_A14_two_concurrent_sweeps_write_each_reminder_once(app, monkeypatch):
         return ids
 
     monkeypatch.setattr(nops, "notify_many", racing)
+    # Delivery is not under test: no job reaches the queue (a later test's worker would send it).
+    monkeypatch.setattr("portal.jobs.operations.dispatch", lambda app, pending: None)
 
     def sweep():
         with app.app_context():
