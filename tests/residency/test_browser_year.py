@@ -55,7 +55,10 @@ def _seed():
                              ends_on=dt.date(2026, 2, 28), deviation_reason=None, actor=w.admin)
         (link,) = [n.context["link"] for n in db.session.scalars(sa.select(Notification))
                    if (n.context or {}).get("link")]   # the chair's invitation, as mailed
+    from portal.auth.models import User
+
     out = {"slug": w.tenant.slug, "res_id": res.id, "admin": w.admin.email, "head": head.email,
+           "chair_email": db.session.get(User, res.chair.user_id).email,
            "chair": res.chair.name, "sec_id": sec.id, "link": link}
     db.session.commit()
     return out
@@ -208,7 +211,7 @@ def test_A8_to_A14_a_chairs_year_in_the_browser(year_live, browser):  # noqa: F8
     _record(page, "residency.obligation.a10_1_study", "2025-09-19", "九月集体学习")
 
     # A10.2: the chair's study reflection (研学心得) with its file; the secretariat accepts it.
-    _login_chair(page, base, app, res_id)
+    _login(page, base, ids["chair_email"])   # signed in again with the password the chair set
     page.goto(f"{base}/{slug}/residency/me")
     _record(page, "residency.obligation.a10_2_course", "2025-09-30", "研学心得：思政课堂", evidence=PDF)
     expect(page.locator("main")).to_contain_text("研学心得：思政课堂")
@@ -240,17 +243,3 @@ def test_A8_to_A14_a_chairs_year_in_the_browser(year_live, browser):  # noqa: F8
     expect(row.locator(".badge.red")).to_have_count(0)
     assert not errors, errors
 
-
-def _login_chair(page, base, app, res_id):
-    from portal.extensions import db
-    from portal.residency.models import Residency
-
-    with app.app_context():
-        from portal.auth.models import User
-        from portal.core.db import unscoped
-
-        with unscoped():
-            res = db.session.get(Residency, res_id)
-            email = db.session.get(User, res.chair.user_id).email
-        db.session.remove()
-    _login(page, base, email)
