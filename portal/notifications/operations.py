@@ -10,6 +10,8 @@ import json
 import uuid
 
 import sqlalchemy as sa
+import sqlalchemy.dialects.postgresql  # noqa: F401  (notify_many's ON CONFLICT)
+import sqlalchemy.dialects.sqlite  # noqa: F401
 from flask import current_app, has_app_context
 from flask_sqlalchemy.session import Session as FSASession
 from sqlalchemy import event
@@ -87,6 +89,69 @@ def notify(tenant_id: int, *, template_key: str, context: dict, recipient_user_i
             db.session.flush()
     db.session.info.setdefault(OUTBOX_KEY, []).append((tenant_id, n.id))
     return n
+
+
+def _shared_json(seen: dict, context) -> dict:
+    found = seen.get(id(context))
+    if found is None or found[0] is not context:
+        found = seen[id(context)] = (context, _jsonable(context))
+    return found[1]
+
+
+def notify_many(tenant_id: int, items) -> list[int]:
+    """Put many deduplicated notifications in ``tenant_id``'s outbox, set-wise (the reminder
+    sweep): one statement reads which dedupe keys exist, one insert (sent in batches) writes the rest
+    with ``ON CONFLICT DO NOTHING`` on the (tenant, dedupe key) unique key, so a concurrent
+    writer of the same key wins and this call neither fails nor writes a second copy. Each item
+    is a dict of ``notify``'s keyword arguments with a ``dedupe_key`` and a
+    ``recipient_user_id``; returns the ids written (queued for delivery at commit)."""
+    items = [it for it in items if it.get("dedupe_key")]
+    if not items:
+        return []
+    checked: set = set()
+    for it in items:
+        tk, chans = it["template_key"], tuple(dict.fromkeys(it.get("channels") or CHANNELS))
+        if (tk, chans) not in checked:
+            template_def(tk)
+            if not chans or any(c not in CHANNELS for c in chans):
+                raise NotificationError(f"通知渠道应为 {'、'.join(CHANNELS)} 之一")
+            checked.add((tk, chans))
+        if it.get("recipient_user_id") is None:
+            raise NotificationError("通知必须有收件人（用户或邮箱）")
+    by_key = {it["dedupe_key"]: it for it in items}  # one row per key (the first wins, as notify's)
+    keys = list(by_key)
+    dialect = db.session.get_bind().dialect.name
+    insert = {"postgresql": sa.dialects.postgresql.insert, "sqlite": sa.dialects.sqlite.insert}[dialect]
+    table = Notification.__table__
+    written: list[int] = []
+    switch = tenant_context(tenant_id, db.session) if tenant_id != current_tenant_id() else _Null()
+    with switch:
+        db.session.flush()
+        existing: set = set()
+        for i in range(0, len(keys), 500):
+            existing.update(db.session.scalars(sa.select(Notification.dedupe_key).where(
+                Notification.tenant_id == tenant_id, Notification.dedupe_key.in_(keys[i:i + 500]))))
+        now = utcnow()
+        rows, contexts = [], {}  # one context is shared by a deadline's recipients: made JSON once
+        for key in keys:
+            if key in existing:
+                continue
+            it = by_key[key]
+            rows.append({"tenant_id": tenant_id, "template_key": it["template_key"],
+                         "context": _shared_json(contexts, it.get("context")), "recipient_user_id": it["recipient_user_id"],
+                         "recipient_email": None,
+                         "channels": ",".join(dict.fromkeys(it.get("channels") or CHANNELS)),
+                         "related_type": it.get("related_type"),
+                         "related_id": None if it.get("related_id") is None else str(it["related_id"]),
+                         "dedupe_key": key, "status": NotificationStatus.pending, "attempts": 0,
+                         "message_id": new_message_id(tenant_id), "enqueued_at": now, "created_at": now,
+                         "created_by_id": None})
+        if rows:  # one statement compiled once, sent in batches ("insertmanyvalues")
+            stmt = (insert(table).on_conflict_do_nothing(index_elements=["tenant_id", "dedupe_key"])
+                    .returning(table.c.id))
+            written.extend(db.session.connection().execute(stmt, rows).scalars())
+    db.session.info.setdefault(OUTBOX_KEY, []).extend((tenant_id, nid) for nid in written)
+    return written
 
 
 class _Null:

@@ -8,11 +8,13 @@ Run by the RQ periodic ticker (``portal.jobs.periodic``), the embedded timer, or
 """
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
+import sqlalchemy as sa
 from werkzeug.utils import import_string
 
 from portal.core.db import tenant_context
@@ -76,6 +78,17 @@ def register_reminder(reminder: Reminder) -> Reminder:
     return reminder
 
 
+_sweep: contextvars.ContextVar[dict | None] = contextvars.ContextVar("portal_reminder_sweep", default=None)
+
+
+def sweep_cache() -> dict:
+    """A dict shared by the deadline sources of one tenant in one sweep (e.g. a feature's
+    residencies and their records, read once for its several reminders); outside a sweep a
+    fresh dict each call, so nothing is cached."""
+    found = _sweep.get()
+    return {} if found is None else found
+
+
 def _deadlines(reminder: Reminder, tenant) -> list[Deadline]:
     src: Callable = import_string(reminder.deadlines) if isinstance(reminder.deadlines, str) else reminder.deadlines
     return list(src(tenant) or [])
@@ -97,41 +110,58 @@ def due_today(reminder: Reminder, deadline: Deadline, today: dt.date) -> bool:
 
 
 def run_reminders(today: dt.date | None = None) -> int:
-    """Send every reminder due today in every tenant; returns how many were queued."""
+    """Send every reminder due today in every tenant; returns how many were queued.
+
+    Set-wise per tenant: the deadlines due today are gathered first (the clock pinned to
+    ``today``, so every deadline source reads the sweep's day), their recipients read in one
+    statement, and the notifications written by :func:`notify_many` (one read of the dedupe
+    keys, one insert per chunk, the tenant's unique dedupe key deciding a race between two
+    sweeps). One transaction per tenant."""
     from portal.jobs.operations import tenant_ids
-    from portal.notifications.models import Notification
-    from portal.notifications.operations import notify, staff_recipients
-    from tenants.models import Tenant
 
     today = today or clock.today()
     created = 0
-    for tid in tenant_ids():
-        with tenant_context(tid, db.session):
-            tenant = db.session.get(Tenant, tid)
-            for r in REMINDERS:
-                for d in _deadlines(r, tenant):
-                    if not due_today(r, d, today):
-                        continue
-                    if d.user_ids is not None:
-                        from portal.auth.models import User
-
-                        users = [db.session.get(User, uid) for uid in d.user_ids]
-                    else:
-                        users = staff_recipients(tid, r.roles)
-                    for user in users:
-                        if user is None:
-                            continue
-                        key = f"reminder:{r.key}:{d.related_type}:{d.related_id}:{d.due.isoformat()}:{user.id}"
-                        n = notify(tid, template_key=r.template_key, context=d.context,
-                                   recipient_user_id=user.id, channels=r.channels,
-                                   related_type=d.related_type, related_id=d.related_id, dedupe_key=key)
-                        if n in db.session.new or _is_new(n):
-                            created += 1
-            db.session.commit()
+    with clock.pinned(today):
+        for tid in tenant_ids():
+            token = _sweep.set({})
+            try:
+                created += _run_tenant(tid, today)
+            finally:
+                _sweep.reset(token)
     return created
 
 
-def _is_new(n) -> bool:
-    from portal.notifications.operations import OUTBOX_KEY
+def _run_tenant(tid: int, today: dt.date) -> int:
+    """One tenant's reminders due ``today``, in one transaction; returns how many were written."""
+    from portal.auth.models import User
+    from portal.notifications.operations import notify_many, staff_recipients
+    from tenants.models import Tenant
 
-    return any(nid == n.id for _, nid in db.session.info.get(OUTBOX_KEY, []))
+    with tenant_context(tid, db.session):
+        tenant = db.session.get(Tenant, tid)
+        due: list[tuple[Reminder, Deadline]] = []
+        for r in REMINDERS:
+            due.extend((r, d) for d in _deadlines(r, tenant) if due_today(r, d, today))
+        named = {uid for _r, d in due if d.user_ids is not None for uid in d.user_ids}
+        known: set[int] = set()
+        ids = sorted(named)
+        for i in range(0, len(ids), 500):
+            known.update(db.session.scalars(sa.select(User.id).where(User.id.in_(ids[i:i + 500]))))
+        by_roles: dict[tuple, list[int]] = {}
+        items = []
+        for r, d in due:
+            if d.user_ids is not None:
+                users = [uid for uid in d.user_ids if uid in known]
+            else:
+                if r.roles not in by_roles:
+                    by_roles[r.roles] = [u.id for u in staff_recipients(tid, r.roles)]
+                users = by_roles[r.roles]
+            for uid in users:
+                items.append({"template_key": r.template_key, "context": d.context, "recipient_user_id": uid,
+                              "channels": r.channels, "related_type": d.related_type,
+                              "related_id": d.related_id,
+                              "dedupe_key": f"reminder:{r.key}:{d.related_type}:{d.related_id}:"
+                                            f"{d.due.isoformat()}:{uid}"})
+        written = notify_many(tid, items)
+        db.session.commit()
+        return len(written)

@@ -180,8 +180,8 @@ def detail_json(res: Residency) -> dict:
 def api_roster(query: RosterQuery):
     """驻会执行主席名册（A8）"""
     page = max(1, query.page)
-    p = db.paginate(ops.roster_query(**roster_filters(request.args), **roster_scope()), page=page, per_page=PER_PAGE,
-                    error_out=False)
+    stmt = ops.roster_query(**roster_filters(request.args), **roster_scope()).options(ops.snapshot_deferred())
+    p = db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False)
     return jsonify({"items": [summary_json(s) for s in ops.roster(list(p.items))], "total": p.total, "page": page})
 
 

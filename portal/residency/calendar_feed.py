@@ -3,7 +3,8 @@
 Only the token's SHA-256 is stored; the address is shown once when made. A new address revokes
 the old one; a revoked address answers 404. The feed is one tenant's, and holds only what the
 token's user may see there: a chair their own obligations and receipts; a department head the
-obligations they record (A9 talks); the secretariat what it records and every receipt due.
+obligations they record (A9 talks) of the chairs whose segment is in the head's department
+(the rule of the head's desk); the secretariat what it records and every receipt due.
 """
 from __future__ import annotations
 
@@ -86,27 +87,39 @@ def deadlines(tenant_id: int, user, roles: set[str], today: dt.date | None = Non
     roles = set(roles) & FEED_ROLES
     if not roles:
         return []
-    stmt = sa.select(Residency).where(Residency.status == ResidencyStatus.in_residence)
+    from portal.residency import rotation
+
+    stmt = sa.select(Residency).where(Residency.status == ResidencyStatus.in_residence).order_by(Residency.id)
     staff_like = roles & {"department_head", "secretariat_admin", "secretariat_staff"}
-    if not staff_like:  # a chair sees only their own
-        stmt = stmt.join(Chair, Chair.id == Residency.chair_id).where(Chair.user_id == user.id)
+    own = sa.select(Chair.id).where(Chair.user_id == user.id)
+    if not roles & set(ops.STAFF):
+        if "department_head" in roles:  # a head: the chairs in the head's departments (as the desk)
+            stmt = stmt.where(sa.or_(Residency.id.in_(rotation.head_residency_ids(user.id)),
+                                     Residency.chair_id.in_(own)))
+        else:  # a chair sees only their own
+            stmt = stmt.where(Residency.chair_id.in_(own))
     residencies = list(db.session.scalars(stmt))
-    recs = obligations.records_for(ops.SUBJECT_TYPE, [r.id for r in residencies])
+    ids = [r.id for r in residencies]
+    recs = obligations.records_for(ops.SUBJECT_TYPE, ids)
+    segs = rotation.segments_of(ids)
     lo = today - dt.timedelta(days=PAST_DAYS)
     out = []
     for res in residencies:
         mine = ops.roles_toward(res, user, roles)
-        for st in ops.statuses(res, today, recs[res.id]):
-            if not set(ops.owed_by(st.spec)) & mine:
+        headed = [s for s in segs[res.id] if rotation.heads_segment(s, user.id)]
+        for st in ops.statuses(res, today, recs[res.id], segs[res.id]):
+            owed = set(ops.owed_by(st.spec)) & mine
+            if not owed:
                 continue
             for p in st.periods:
                 if p.met or p.due is None or p.due < lo:
                     continue
+                if owed == {"department_head"} and rotation.covering(headed, p.start) is None:
+                    continue  # A9/A12: a head owes the talks of the segments in the head's department
                 out.append({"uid": f"obl-{res.id}-{st.spec.key}-{p.index}", "date": p.due,
                             "summary": f"{st.spec.label}（{res.chair.name}）",
                             "description": f"{st.spec.citation}：本期 {p.start.isoformat()} 至 {p.end.isoformat()}，"
                                            f"应完成 {p.required} 次，已记录 {p.done} 次"})
-    ids = [r.id for r in residencies]
     if ids:
         for t in db.session.scalars(rel.receipts_pending_query().where(
                 RelationTransfer.residency_id.in_(ids))):

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import defer
 from flask import current_app, has_request_context
 
 from portal.core import audit, clock, obligations
@@ -216,12 +217,15 @@ def roster(residencies: list[Residency], today: dt.date | None = None) -> list[S
     from portal.residency import rotation
 
     today = today or clock.today()
+    share_snapshots(residencies)
     ids = [r.id for r in residencies]
     recs = obligations.records_for(SUBJECT_TYPE, ids)
     segs = rotation.segments_of(ids)
+    memo: dict = {}
     out = []
     for r in residencies:
-        s = summarize(r, statuses(r, today, recs[r.id], segs[r.id]), today)
+        sts = obligations.compute(subject(r, segs[r.id]), _specs_shared(r, memo), recs[r.id], today)
+        s = summarize(r, sts, today)
         s.post = rotation.current_post(r, segs[r.id], today)
         out.append(s)
     return out
@@ -491,29 +495,119 @@ def set_post(res: Residency, *, post: str | None, working_group: str | None, act
 
 # --- reminders and escalation (portal.notifications.reminders) ---------------------------------
 
+def in_residence_now() -> list[Residency]:
+    """The tenant's chairs in residence, read once per tenant in a reminder sweep (the
+    obligations' and A14's deadline sources share them)."""
+    from portal.notifications.reminders import sweep_cache
+
+    cache = sweep_cache()
+    if "residency.in_residence" not in cache:
+        cache["residency.in_residence"] = _with_shared_snapshots(
+            sa.select(Residency).where(Residency.status == ResidencyStatus.in_residence).order_by(Residency.id))
+    return cache["residency.in_residence"]
+
+
+def _with_shared_snapshots(stmt) -> list[Residency]:
+    return share_snapshots(list(db.session.scalars(stmt.options(snapshot_deferred()))))
+
+
+def snapshot_deferred():
+    """The load option that leaves the pinned rules to :func:`share_snapshots`."""
+    return defer(Residency.rules_snapshot)
+
+
+def share_snapshots(residencies: list[Residency]) -> list[Residency]:
+    """Residencies loaded with :func:`snapshot_deferred` get their pinned rules decoded once per
+    distinct snapshot (one statement): the chairs of one cycle carry the same copy, so its text
+    is compared, not parsed, per row (the snapshot is read-only: A23's pinned rules)."""
+    import json
+
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    todo = [r for r in residencies if "rules_snapshot" not in r.__dict__]
+    texts: dict[int, str] = {}
+    ids = [r.id for r in todo]
+    for i in range(0, len(ids), 500):
+        texts.update(db.session.execute(sa.select(Residency.id, sa.cast(Residency.rules_snapshot, sa.Text))
+                                        .where(Residency.id.in_(ids[i:i + 500]))).all())
+    decoded: dict[str, dict] = {}
+    for r in todo:
+        text = texts.get(r.id)
+        if text not in decoded:
+            decoded[text] = json.loads(text) if text is not None else None
+        set_committed_value(r, "rules_snapshot", decoded[text])
+    return residencies
+    texts: dict[int, str] = {}
+    ids = [r.id for r in residencies]
+    for i in range(0, len(ids), 500):
+        texts.update(db.session.execute(sa.select(Residency.id, sa.cast(Residency.rules_snapshot, sa.Text))
+                                        .where(Residency.id.in_(ids[i:i + 500]))).all())
+    decoded: dict[str, dict] = {}
+    for r in residencies:
+        if "rules_snapshot" in r.__dict__:  # already loaded in this session (e.g. just written)
+            continue
+        text = texts.get(r.id)
+        if text not in decoded:
+            decoded[text] = json.loads(text) if text is not None else None
+        set_committed_value(r, "rules_snapshot", decoded[text])
+    return residencies
+
+
+def members_by_role() -> dict[str, list[int]]:
+    """The tenant's active memberships by role (once per tenant in a sweep)."""
+    from portal.notifications.reminders import sweep_cache
+
+    cache = sweep_cache()
+    if "residency.by_role" not in cache:
+        by_role: dict[str, list[int]] = {}
+        for role, uid in db.session.execute(sa.select(Membership.role, Membership.user_id).where(
+                Membership.active.is_(True)).order_by(Membership.id)):
+            by_role.setdefault(role.value, []).append(uid)
+        cache["residency.by_role"] = by_role
+    return cache["residency.by_role"]
+
+
+def _specs_shared(res: Residency, memo: dict) -> list[ObligationSpec]:
+    """``specs_for`` once per pinned ruleset: the chairs of one cycle share its snapshot."""
+    key = (res.cycle_id, res.rules_version)
+    found = memo.get(key)
+    if found is None or found[0] != res.rules_snapshot:
+        found = memo[key] = (res.rules_snapshot, specs_for(res))
+    return found[1]
+
+
 def _open_alerts(tenant):
-    """Every unmet period of every chair in residence, with whom to tell: the reminder windows
-    and escalation days are the deadlines' own (the sweep fires each once, by its dedupe key)."""
-    residencies = list(db.session.scalars(sa.select(Residency).where(
-        Residency.status == ResidencyStatus.in_residence)))
+    """The unmet periods of every chair in residence whose reminder window holds today, and
+    those past their escalation day, with whom to tell (the sweep fires each once, by its
+    dedupe key); computed once per tenant in a sweep for both reminders."""
+    from portal.notifications.reminders import sweep_cache
+
+    cache = sweep_cache()
+    if "residency.alerts" in cache:
+        return cache["residency.alerts"]
+    residencies = in_residence_now()
     if not residencies:
-        return [], {}
+        return [], [], {}
     from portal.residency import rotation
 
     recs = obligations.records_for(SUBJECT_TYPE, [r.id for r in residencies])
     segs = rotation.segments_of([r.id for r in residencies])
-    by_role: dict[str, list[int]] = {}
-    for m in db.session.scalars(sa.select(Membership).where(Membership.active.is_(True))):
-        by_role.setdefault(m.role.value, []).append(m.user_id)
+    by_role = members_by_role()
     today = clock.today()
-    out = []
+    memo: dict = {}
+    remind, escalate = [], []
     for res in residencies:
-        for st in statuses(res, today, recs[res.id], segs[res.id]):
+        sts = obligations.compute(subject(res, segs[res.id]), _specs_shared(res, memo), recs[res.id], today)
+        for st in sts:
             for p in st.periods:
-                if p.done < p.required and p.due is not None:
-                    seg = rotation.covering(segs[res.id], p.start)
-                    out.append((res, st.spec, p, seg))
-    return out, by_role
+                if p.done >= p.required or p.due is None:
+                    continue
+                if p.remind_from <= today <= p.due:
+                    remind.append((res, st.spec, p, rotation.covering(segs[res.id], p.start)))
+                if p.escalate_on <= today:
+                    escalate.append((res, st.spec, p, None))
+    cache["residency.alerts"] = found = (remind, escalate, by_role)
+    return found
 
 
 def _context(res, spec, p, **extra) -> dict:
@@ -533,7 +627,7 @@ def reminder_deadlines(tenant):
     heads / the secretariat), from ``remind_workdays`` working days before it."""
     from portal.notifications.reminders import Deadline
 
-    items, by_role = _open_alerts(tenant)
+    items, _esc, by_role = _open_alerts(tenant)
     out = []
     for res, spec, p, seg in items:
         users: list[int] = []
@@ -560,7 +654,7 @@ def escalation_deadlines(tenant):
     the secretariat's administrators."""
     from portal.notifications.reminders import Deadline
 
-    items, by_role = _open_alerts(tenant)
+    _remind, items, by_role = _open_alerts(tenant)
     admins = tuple(dict.fromkeys(by_role.get("secretariat_admin", [])))
     if not admins:
         return []

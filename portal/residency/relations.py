@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import sqlalchemy as sa
+from sqlalchemy.orm import lazyload
 
 from portal.core import audit, clock, obligations
 from portal.core.errors import Conflict, DomainError
@@ -480,10 +481,7 @@ def _staff_ids(by_role, roles=STAFF) -> tuple[int, ...]:
 
 
 def _by_role() -> dict[str, list[int]]:
-    by_role: dict[str, list[int]] = {}
-    for m in db.session.scalars(sa.select(Membership).where(Membership.active.is_(True))):
-        by_role.setdefault(m.role.value, []).append(m.user_id)
-    return by_role
+    return ops.members_by_role()  # once per tenant in a sweep
 
 
 def _transfer_context(t: RelationTransfer) -> dict:
@@ -492,13 +490,25 @@ def _transfer_context(t: RelationTransfer) -> dict:
             "article": _cite("A14")}
 
 
+def _pending_receipts() -> list[RelationTransfer]:
+    """The letters awaiting their receipt (once per tenant in a sweep, for both reminders)."""
+    from portal.notifications.reminders import sweep_cache
+
+    cache = sweep_cache()
+    if "residency.pending_receipts" not in cache:
+        ops.in_residence_now()  # their residencies come from the identity map (no second read)
+        cache["residency.pending_receipts"] = list(db.session.scalars(
+            receipts_pending_query().options(lazyload(RelationTransfer.residency))))
+    return cache["residency.pending_receipts"]
+
+
 def receipt_deadlines(tenant):
     """Before each receipt's deadline, to the secretariat (and the chair)."""
     from portal.core.calendar import calendar
     from portal.notifications.reminders import Deadline
 
     cal, by_role, out = calendar(), _by_role(), []
-    for t in db.session.scalars(receipts_pending_query()):
+    for t in _pending_receipts():
         if t.receipt_due is None:
             continue
         users = _staff_ids(by_role) + ((t.residency.chair.user_id,) if t.residency.chair.user_id else ())
@@ -525,7 +535,7 @@ def receipt_escalations(tenant):
     if not admins:
         return []
     out = []
-    for t in db.session.scalars(receipts_pending_query()):
+    for t in _pending_receipts():
         if t.receipt_due is None:
             continue
         try:
@@ -546,8 +556,9 @@ def back_transfer_deadlines(tenant):
     cal, today, by_role = calendar(), clock.today(), _by_role()
     staff = _staff_ids(by_role)
     out = []
-    for res in db.session.scalars(sa.select(Residency).where(Residency.status == ResidencyStatus.in_residence,
-                                                             Residency.term_end >= today)):
+    for res in ops.in_residence_now():
+        if res.term_end < today:
+            continue
         try:
             opens = cal.add_workdays(res.term_end, -int(res.rule("residency.relation_return_workdays_before_end")))
         except NoCalendarData:  # no day is guessed for a year without the State Council's notice
@@ -570,8 +581,7 @@ def lapse_deadlines(tenant):
 
     today, by_role = clock.today(), _by_role()
     staff = _staff_ids(by_role)
-    residencies = list(db.session.scalars(sa.select(Residency).where(
-        Residency.status == ResidencyStatus.in_residence)))
+    residencies = ops.in_residence_now()
     statuses, loaded = political_statuses(residencies), load(residencies)
     out = []
     for res in residencies:

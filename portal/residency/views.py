@@ -64,8 +64,8 @@ def roster_filters(args) -> dict:
 @require_roles(*ROSTER_ROLES)
 def roster():
     filters = roster_filters(request.args)
-    page = db.paginate(ops.roster_query(**filters, **roster_scope()), page=max(1, request.args.get("page", 1, type=int)),
-                       per_page=PER_PAGE, error_out=False)
+    stmt = ops.roster_query(**filters, **roster_scope()).options(ops.snapshot_deferred())
+    page = db.paginate(stmt, page=max(1, request.args.get("page", 1, type=int)), per_page=PER_PAGE, error_out=False)
     rows = ops.roster(list(page.items))
     provinces = db.session.scalars(sa.select(Province).order_by(Province.code)).all()
     return render_template("residency/roster.html", rows=rows, pagination=page, filters=filters,
@@ -86,7 +86,8 @@ def roster_xlsx():
     from portal.documents.render import content_disposition
 
     filters = roster_filters(request.args)
-    rows = ops.roster(list(db.session.scalars(ops.roster_query(**filters, **roster_scope()))))
+    stmt = ops.roster_query(**filters, **roster_scope()).options(ops.snapshot_deferred())
+    rows = ops.roster(list(db.session.scalars(stmt)))
     wb = Workbook()
     ws = wb.active
     ws.title = "驻会执行主席名册"

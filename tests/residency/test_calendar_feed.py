@@ -18,6 +18,7 @@ from tenants.models import Role
 from tests.factories import PASSWORD, member
 from tests.factories_residency import cohort
 from tests.residency.relations_helpers import chair_user, set_status
+from tests.residency.rotation_helpers import departments, halves, place
 
 
 def _issue(client, slug):
@@ -91,7 +92,8 @@ def test_A9_a_department_heads_feed_holds_the_talks_they_owe_and_the_feed_is_rat
     app.config["FIXED_TODAY"] = "2025-10-09"
     app.config["CALENDAR_FEED_PER_HOUR"] = 2
     w, (res,) = cohort(1)
-    head = member(w.tenant, Role.department_head)
+    _sec, (dept,), (head,) = departments(w, 1)
+    place(w, res, dept, dt.date(2025, 9, 1), dt.date(2026, 2, 28))
     head.set_password(PASSWORD)
     head.password_set_at = dt.datetime(2026, 1, 1)
     login_as(head)
@@ -112,3 +114,34 @@ def test_A9_a_department_heads_feed_holds_the_talks_they_owe_and_the_feed_is_rat
     db.session.commit()
     app.config["CALENDAR_FEED_PER_HOUR"] = 100
     assert anon.get("/" + path).status_code == 404
+
+
+def test_A9_A12_a_heads_feed_holds_only_the_talks_of_the_chairs_in_the_heads_department(app, client, login_as,
+                                                                                       session):
+    """The feed's scope is the desk's: a head owes the talks of the segments in the head's
+    department, not every chair's (issue 12 item 8 with A12's rotation)."""
+    app.config["FIXED_TODAY"] = "2025-10-09"
+    w, (a, b, c) = cohort(3)
+    _sec, (dept1, dept2), (head1, head2) = departments(w, 2)
+    halves(w, a, dept1, dept2)      # a: head1's first half, head2's second
+    halves(w, b, dept2, dept1)      # b: the other way round
+    halves(w, c, dept2, dept2)      # c: never in head1's department
+    for h in (head1, head2):
+        h.set_password(PASSWORD)
+        h.password_set_at = dt.datetime(2026, 1, 1)
+
+    def feed(head):
+        login_as(head)
+        return _events(app.test_client().get("/" + _issue(client, w.tenant.slug)).data)
+
+    def talks(events, res):
+        return sorted(d for s, d in events if s == f"部门主要负责同志谈心谈话（{res.chair.name}）")
+
+    first, second = feed(head1), feed(head2)
+    assert talks(first, a) and all(d <= dt.date(2026, 2, 28) for d in talks(first, a))   # a's first half only
+    assert talks(first, b) and all(d >= dt.date(2026, 3, 1) for d in talks(first, b))    # b's second half only
+    assert talks(first, c) == []                                                          # never in dept1
+    assert talks(second, c) and all(d >= dt.date(2026, 3, 1) for d in talks(second, a))
+    assert all(d <= dt.date(2026, 2, 28) for d in talks(second, b))
+    assert not set(talks(first, a)) & set(talks(second, a))      # each talk period owed by one head
+    assert not any(s.startswith("及时、足额缴纳") for s, _ in first + second)   # the chairs' own duties
