@@ -18,6 +18,7 @@ This module knows no feature: a subject is its dates, its type and id, and a rul
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -176,17 +177,27 @@ def _month_end(d: dt.date) -> dt.date:
 
 
 def period_bounds(spec: ObligationSpec, subject: Subject) -> list[tuple[dt.date, dt.date]]:
-    start, end = subject.start, subject.end
+    """The periods of ``spec`` over ``subject``'s term. Pure in its inputs, so memoized on them:
+    a cohort's chairs share their terms, a sweep or a roster computes each shape once."""
+    within = None
+    if spec.period != "segment" and spec.within and spec.within in subject.stretches:
+        within = tuple(sorted(subject.stretches[spec.within]))
+    segments = subject.segments if spec.period == "segment" else ()
+    return list(_bounds(spec, subject.start, subject.end, segments, within))
+
+
+@functools.lru_cache(maxsize=16384)
+def _bounds(spec: ObligationSpec, start: dt.date, end: dt.date, segments: tuple, within: tuple | None) -> tuple:
     if spec.period == "segment":
-        segs = [(max(s, start), min(e, end)) for s, e in subject.segments if s <= end and e >= start]
-        return segs or [(start, end)]
-    if spec.within and spec.within in subject.stretches:
+        segs = [(max(s, start), min(e, end)) for s, e in segments if s <= end and e >= start]
+        return tuple(segs or [(start, end)])
+    if within is not None:
         out = []
-        for s, e in sorted(subject.stretches[spec.within]):
+        for s, e in within:
             if s <= end and e >= start:
                 out.extend(_periods_in(spec, max(s, start), min(e, end)))
-        return out
-    return _periods_in(spec, start, end)
+        return tuple(out)
+    return tuple(_periods_in(spec, start, end))
 
 
 def _periods_in(spec: ObligationSpec, start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
