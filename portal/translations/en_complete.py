@@ -1,0 +1,50 @@
+"""English for issue 9 item 6 ("English, complete"): the back office, the obligations' words, the
+DOCX placeholders, the holidays, the rules' help texts of Chapters 3-5, error pages and the
+labels the other glossaries had not reached."""
+
+EN = {
+    # the back office (flask-admin): menus, column labels, form labels, refusals
+    "后台管理": "Back office",
+    "首页": "Home",
+    "基础数据": "Reference data",
+    "成员与角色": "Members and roles",
+    "本地规则": "Local rules",
+    "公示异议": "Objections",
+    "主席团任期": "Presidium terms",
+    "仅秘书处管理员可访问后台": "Only secretariat administrators may open the back office",
+    "任期结束日期应晚于开始日期": "The term must end after it starts",
+    "推荐函尚未发出，不能记录送达或确认收到": "The letter has not been sent: no delivery or acknowledgement can be recorded",
+    "该异议已有核查结论，涉及的人选不能再更改": "This objection has been concluded: the candidate it concerns can no longer be changed",
+    "（整个公示名单）": "(the whole list on notice)",
+    "%(name)s（%(school)s，推荐编号 %(id)s）": "%(name)s (%(school)s, nomination no. %(id)s)",
+    "发出时间": "Sent at",
+    "增加名额": "Extra places",
+    "增加理由": "Reason for the extra places",
+    "处理时间": "Handled at",
+    "学校名称": "School name",
+    "学校标识码": "School code",
+    "对象ID": "Object ID",
+    "序号": "No.",
+    "开启日期": "Opened on",
+    "异议内容": "Objection",
+    "报送时间": "Submitted at",
+    "报送次数": "Submissions",
+    "推荐编号": "Nomination no.",
+    "时间(UTC)": "Time (UTC)",
+    "更新时间": "Updated at",
+    "查看时间": "Opened at",
+    "核查状态": "Investigation",
+    "涉及人选（推荐编号）": "Candidate concerned (nomination no.)",
+    "用户": "User",
+    "确认收到时间": "Acknowledged at",
+    "综合成绩": "Total score",
+    "联系方式": "Contact",
+    "轮值名额": "Rotation places",
+    "遴选名额": "Selection places",
+    "阶段": "Stage",
+    "面试成绩": "Interview score",
+    "这里可直接维护本学联的学校、学生组织、主席团成员团体和成员角色。每项修改都会写入审计记录。":
+        "Here you maintain your federation's schools, student unions, presidium member bodies and members' "
+        "roles directly. Every change is written to the audit trail.",
+    "返回工作台": "Back to the dashboard",
+}
