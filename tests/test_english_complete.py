@@ -376,3 +376,43 @@ def test_the_check_finds_a_Chinese_label_left_in_English_mode():
     html = ('<html><body><script>var a="下载";</script><p>北京大学</p><button title="确认">OK</button>'
             '<input type="submit" value="保存"></body></html>')
     assert leftover_han(visible_text(html), ["北京大学"]) == ["确认", "保存"]
+
+
+def test_messages_made_in_Python_are_read_back_through_the_catalog(app):
+    """A refusal, a flash or a deadline built with values (f"…{label}…") is English on an English
+    page: the catalog's parameterized msgid that matches it whole gives the words, each value is
+    looked up in turn (labels become English, dates and citations take their English form, names
+    stay as they are); in Chinese nothing changes."""
+    from portal.core.i18n import translate_message
+
+    summary = "与同学、团学骨干面对面座谈（纳入研学成果）（黄诗琪）"
+    warning = ("北京航空航天大学研究生会不是本学联主席团成员团体。由其推荐的人选将不能通过资格条件核查"
+               "（第五条第（二）项），请推荐有效任期内的主席团成员团体的主席团成员，或先请秘书处更新主席团名册。")
+    gap = "党（团）费未及时、足额缴纳的月份：2026年7月逾期；2026年8月未足额"
+    with app.test_request_context("/?lang=en"):
+        assert translate_message(summary) == \
+            "Face-to-face forums with students and union leaders (part of the study results) (黄诗琪)"
+        english = translate_message(warning)
+        assert english.startswith("北京航空航天大学研究生会 is not a presidium member body of this federation. ")
+        assert "(Art. 5(2))" in english and not HAN.search(english.replace("北京航空航天大学研究生会", ""))
+        assert translate_message(gap) == "Months whose Party (League) dues were late or short: July 2026 late; August 2026 short"
+        assert translate_message("无权访问") == "Access denied"
+        assert translate_message("一段目录里没有的话") == "一段目录里没有的话"  # unknown: left as it is
+    with app.test_request_context("/?lang=zh_Hans_CN"):
+        assert translate_message(summary) == summary and translate_message(warning) == warning
+
+
+def test_error_pages_and_the_download_button_follow_the_language(app, demo):
+    client = app.test_client()
+    en = client.get("/acsf/no-such-page?lang=en")
+    assert en.status_code == 404
+    text = visible_text(en.get_data(as_text=True))
+    assert "Page not found" in text and not leftover_han(text, demo)
+    zh = client.get("/acsf/no-such-page?lang=zh_Hans_CN")
+    assert "页面不存在" in visible_text(zh.get_data(as_text=True))
+    # documents.js names the link it adds from the cell's data-label (the template's language)
+    js = (app.static_folder + "/documents.js")
+    assert "link.dataset.label" in open(js, encoding="utf-8").read()
+    assert client.post("/login", data={"email": ROLE_USERS["secretariat admin"], "password": PASSWORD}).status_code == 302
+    page = client.get("/acsf/documents/?lang=en").get_data(as_text=True)
+    assert 'data-label="Download"' in page

@@ -90,20 +90,38 @@ def translate_message(text, _depth: int = 0):
         return text
     translations = get_translations()
     exact = translations.ugettext(text)
-    if exact != text or _depth > 3:
+    if exact != text or _depth > 5:
         return exact
     known = _known_form(text)
     if known is not None:
         return known
+    # Several msgids may match ("%(month)s未足额" and "%(a)s；%(b)s" both read "7月逾期；8月未足额"):
+    # the reading that leaves the least Chinese wins, the one with more fixed words on a tie.
+    best, best_han = text, _han_count(text)
+    tried = 0
     for rx, msgid in _patterns(translations):
         m = rx.fullmatch(text)
-        if m:
-            values = {k: translate_message(v, _depth + 1) for k, v in m.groupdict().items()}
-            try:
-                return translations.ugettext(msgid) % values
-            except (KeyError, TypeError, ValueError):
-                continue
-    return text
+        if not m:
+            continue
+        values = {k: translate_message(v, _depth + 1) for k, v in m.groupdict().items()}
+        try:
+            candidate = translations.ugettext(msgid) % values
+        except (KeyError, TypeError, ValueError):
+            continue
+        han = _han_count(candidate)
+        if han < best_han:
+            best, best_han = candidate, han
+        tried += 1
+        if not han or tried >= 4:
+            break
+    return best
+
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def _han_count(text: str) -> int:
+    return len(_HAN.findall(text))
 
 
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
