@@ -83,7 +83,7 @@ def translate_message(text, _depth: int = 0):
     from flask import has_request_context
     from flask_babel import get_translations
 
-    if not text or not isinstance(text, str) or not has_request_context():
+    if not text or not isinstance(text, str) or hasattr(text, "__html__") or not has_request_context():
         return text
     loc = get_locale()
     if not (loc and loc.language == "en"):
