@@ -13,6 +13,7 @@ from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.form import BaseForm
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -33,7 +34,7 @@ class TenantAccessMixin:
     def inaccessible_callback(self, name, **kwargs):
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path))
-        abort(403, description="仅秘书处管理员可访问后台")
+        abort(403, description=_("仅秘书处管理员可访问后台"))
 
 
 class PortalIndexView(TenantAccessMixin, AdminIndexView):
@@ -195,8 +196,8 @@ def _tenant_query(model):
 
 class SchoolView(TenantModelView):
     column_list = ["code", "name", "province", "active"]
-    column_labels = {"code": "学校标识码", "name": "学校名称", "province": "省份", "active": "启用",
-                     "unions": "学生组织", "created_at": "创建时间"}
+    column_labels = {"code": _l("学校标识码"), "name": _l("学校名称"), "province": _l("省份"), "active": _l("启用"),
+                     "unions": _l("学生组织"), "created_at": _l("创建时间")}
     column_searchable_list = ["name", "code"]
     column_filters = ["province_code", "active"]
     form_columns = ["code", "name", "province", "active"]
@@ -205,7 +206,7 @@ class SchoolView(TenantModelView):
 
 class UnionView(TenantModelView):
     column_list = ["school", "kind", "name"]
-    column_labels = {"school": "学校", "kind": "类型", "name": "名称", "memberships": "主席团任期"}
+    column_labels = {"school": _l("学校"), "kind": _l("类型"), "name": _l("名称"), "memberships": _l("主席团任期")}
     column_searchable_list = ["name"]
     form_columns = ["school", "kind", "name"]
     article = "A2"
@@ -231,8 +232,8 @@ class UnionView(TenantModelView):
 
 class PresidiumView(TenantModelView):
     column_list = ["union", "term_label", "term_start", "term_end", "note"]
-    column_labels = {"union": "学生组织", "term_label": "届次", "term_start": "任期开始",
-                     "term_end": "任期结束", "note": "备注"}
+    column_labels = {"union": _l("学生组织"), "term_label": _l("届次"), "term_start": _l("任期开始"),
+                     "term_end": _l("任期结束"), "note": _l("备注")}
     form_columns = ["union", "term_label", "term_start", "term_end", "note"]
     article = "A2"
 
@@ -248,10 +249,10 @@ class PresidiumView(TenantModelView):
 class MembershipView(TenantModelView):
     can_create = False  # accounts join through an invitation, never by picking a global user
     column_list = ["user", "role", "school", "province_code", "active"]
-    column_labels = {"user": "用户", "role": "角色", "school": "学校", "province_code": "省份代码",
-                     "active": "有效"}
+    column_labels = {"user": _l("用户"), "role": _l("角色"), "school": _l("学校"), "province_code": _l("省份代码"),
+                     "active": _l("有效")}
     form_columns = ["role", "school", "province_code", "active"]
-    column_formatters = {"role": lambda v, c, m, p: ROLE_LABELS.get(m.role, m.role),
+    column_formatters = {"role": lambda v, c, m, p: _(ROLE_LABELS[m.role]) if m.role in ROLE_LABELS else m.role,
                          "user": lambda v, c, m, p: f"{m.user.name} <{m.user.email}>"}
     column_searchable_list = []
 
@@ -267,15 +268,15 @@ class AuditView(TenantModelView):
     can_create = can_edit = can_delete = False
     column_default_sort = ("seq", True)
     column_list = ["seq", "at", "actor_label", "action", "object_type", "object_id", "article"]
-    column_labels = {"seq": "序号", "at": "时间(UTC)", "actor_label": "操作人", "action": "操作",
-                     "object_type": "对象", "object_id": "对象ID", "article": "依据条款"}
+    column_labels = {"seq": _l("序号"), "at": _l("时间(UTC)"), "actor_label": _l("操作人"), "action": _l("操作"),
+                     "object_type": _l("对象"), "object_id": _l("对象ID"), "article": _l("依据条款")}
     column_filters = ["action", "object_type", "article"]
 
 
 class RuleOverrideView(TenantModelView):
     can_create = can_edit = can_delete = False  # changed on the rules page, with validation
     column_list = ["key", "value", "reason", "updated_at"]
-    column_labels = {"key": "规则", "value": "本地值", "reason": "理由", "updated_at": "更新时间"}
+    column_labels = {"key": _l("规则"), "value": _l("本地值"), "reason": _l("理由"), "updated_at": _l("更新时间")}
 
 
 def build_admin(app):
@@ -285,20 +286,20 @@ def build_admin(app):
 
     admin = Admin(
         app,
-        name="后台管理",
+        name=_l("后台管理"),
         url="/<tenant>/admin",
         endpoint="admin",
-        index_view=PortalIndexView(name="首页", url="/<tenant>/admin", endpoint="admin"),
+        index_view=PortalIndexView(name=_l("首页"), url="/<tenant>/admin", endpoint="admin"),
         theme=Bootstrap4Theme(swatch="default", base_template="admin/portal_base.html"),
     )
     s = db
-    admin.add_view(SchoolView(School, s, name="学校", endpoint="admin_schools", category="基础数据"))
-    admin.add_view(UnionView(StudentUnion, s, name="学生组织", endpoint="admin_unions", category="基础数据"))
-    admin.add_view(PresidiumView(PresidiumMembership, s, name="主席团成员团体", endpoint="admin_presidium",
-                                 category="基础数据"))
-    admin.add_view(MembershipView(Membership, s, name="成员与角色", endpoint="admin_memberships"))
-    admin.add_view(RuleOverrideView(RuleOverride, s, name="本地规则", endpoint="admin_rules"))
-    admin.add_view(AuditView(AuditRecord, s, name="审计记录", endpoint="admin_audit"))
+    admin.add_view(SchoolView(School, s, name=_l("学校"), endpoint="admin_schools", category=_l("基础数据")))
+    admin.add_view(UnionView(StudentUnion, s, name=_l("学生组织"), endpoint="admin_unions", category=_l("基础数据")))
+    admin.add_view(PresidiumView(PresidiumMembership, s, name=_l("主席团成员团体"), endpoint="admin_presidium",
+                                 category=_l("基础数据")))
+    admin.add_view(MembershipView(Membership, s, name=_l("成员与角色"), endpoint="admin_memberships"))
+    admin.add_view(RuleOverrideView(RuleOverride, s, name=_l("本地规则"), endpoint="admin_rules"))
+    admin.add_view(AuditView(AuditRecord, s, name=_l("审计记录"), endpoint="admin_audit"))
     # Each feature's own views (registered from its init_app, before this module's).
     from portal.core.registries import resolve
 

@@ -52,14 +52,16 @@ def wants_json() -> bool:
 
 
 def error_response(status: int, message: str | None = None, code: str | None = None, details=None):
+    from portal.core.i18n import translate_message
+
     title, default_msg = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
-    msg = message or default_msg
+    msg = translate_message(str(message or default_msg))  # the page's (or the API caller's) language
     if wants_json():
         body = {"error": {"status": status, "code": code or title, "message": msg}}
         if details is not None:
             body["error"]["details"] = details
         return jsonify(body), status
-    return render_template("errors/error.html", status=status, title=title, message=msg), status
+    return render_template("errors/error.html", status=status, title=translate_message(title), message=msg), status
 
 
 def _too_large_message() -> str:

@@ -99,6 +99,16 @@ def init_app(app):
             return ""
         return value.replace(tzinfo=dt.timezone.utc).astimezone(BEIJING).strftime(fmt)
 
+    def _role_label(role):
+        """A role's name in the page's language (秘书处管理员 / Secretariat administrator)."""
+        return gettext(ROLE_LABELS[role]) if role in ROLE_LABELS else (role or "")
+
+    def _message(text):
+        """A message built in Python (a flash, a refusal, a deadline), in the page's language."""
+        from portal.core.i18n import translate_message
+
+        return translate_message(text)
+
     def _cndate(value):
         """A date as the page's language writes it: 2026年3月2日, or 2 March 2026."""
         return localdate(value)
@@ -107,7 +117,8 @@ def init_app(app):
     # Jinja never folds a constant argument (``{{ 'A20'|citation }}``) into the compiled
     # template in whichever language compiled it first.
     for name, func in (("catalog", _catalog), ("job_label", _job_label), ("rule_label", _rule_label),
-                       ("rule_value", _rule_value), ("cndate", _cndate)):
+                       ("rule_value", _rule_value), ("cndate", _cndate), ("role_label", _role_label),
+                       ("message", _message)):
         app.jinja_env.filters[name] = per_request(func)
 
 

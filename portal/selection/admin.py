@@ -9,6 +9,8 @@ list and detail view and left out of every export.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, ValidationError
 
 from portal.admin.views import TenantModelView
@@ -19,11 +21,11 @@ from portal.selection.models import (
     ObjectionStatus, PublicNotice, SelectionCycle,
 )
 
-CATEGORY = "选拔任用"
+CATEGORY = _l("选拔任用")
 
 
 def _label(labels: dict, attr: str):
-    return lambda v, c, m, p: labels.get(getattr(m, attr), getattr(m, attr))
+    return lambda v, c, m, p: _(labels[getattr(m, attr)]) if getattr(m, attr) in labels else getattr(m, attr)
 
 
 def _school(v, c, m, p):
@@ -39,9 +41,9 @@ class CycleAdmin(TenantModelView):
                    "rules_version"]
     column_details_exclude_list = ["rules_snapshot", "rules_overrides", "steps"]
     column_export_exclude_list = ["rules_snapshot", "rules_overrides"]
-    column_labels = {"academic_year": "学年", "title": "名称", "quota": "名额", "rotation_quota": "轮值名额",
-                     "selection_quota": "遴选名额", "status": "阶段", "opened_on": "开启日期",
-                     "rules_version": "规则版本", "created_at": "创建时间", "updated_at": "更新时间"}
+    column_labels = {"academic_year": _l("学年"), "title": _l("名称"), "quota": _l("名额"), "rotation_quota": _l("轮值名额"),
+                     "selection_quota": _l("遴选名额"), "status": _l("阶段"), "opened_on": _l("开启日期"),
+                     "rules_version": _l("规则版本"), "created_at": _l("创建时间"), "updated_at": _l("更新时间")}
     column_formatters = {"status": _label(CYCLE_STATUS_LABELS, "status")}
     column_default_sort = ("academic_year", True)
     article = "A4"
@@ -54,10 +56,10 @@ class InvitationAdmin(TenantModelView):
     form_columns = ["letter_number", "delivered_at", "acknowledged_at"]
     column_list = ["cycle_id", "school", "route", "letter_number", "sent_at", "delivered_at", "acknowledged_at",
                    "extra_nominees"]
-    column_labels = {"cycle_id": "选拔", "school": "学校", "route": "途径", "letter_number": "文号",
-                     "sent_at": "发出时间", "delivered_at": "送达时间", "opened_at": "查看时间",
-                     "acknowledged_at": "确认收到时间", "extra_nominees": "增加名额", "extra_reason": "增加理由",
-                     "submissions": "报送次数", "cycle": "选拔"}
+    column_labels = {"cycle_id": _l("选拔"), "school": _l("学校"), "route": _l("途径"), "letter_number": _l("文号"),
+                     "sent_at": _l("发出时间"), "delivered_at": _l("送达时间"), "opened_at": _l("查看时间"),
+                     "acknowledged_at": _l("确认收到时间"), "extra_nominees": _l("增加名额"), "extra_reason": _l("增加理由"),
+                     "submissions": _l("报送次数"), "cycle": _l("选拔")}
     column_formatters = {"school": _school, "route": _label(ROUTE_LABELS, "route"),
                          "cycle": lambda v, c, m, p: m.cycle.title}
     column_filters = ["cycle_id", "route"]
@@ -66,7 +68,7 @@ class InvitationAdmin(TenantModelView):
 
     def on_model_change(self, form, model, is_created):
         if model.sent_at is None and (model.delivered_at or model.acknowledged_at):
-            raise ValidationError("推荐函尚未发出，不能记录送达或确认收到")
+            raise ValidationError(_("推荐函尚未发出，不能记录送达或确认收到"))
         super().on_model_change(form, model, is_created)
 
 
@@ -79,12 +81,12 @@ class NominationAdmin(TenantModelView):
     column_details_exclude_list = ["cycle", "checks", "reviews", "attachments"]
     # Personal data stays in the portal: no ID numbers, phones or e-mails in a downloaded file.
     column_export_exclude_list = ["id_number", "phone", "email"]
-    column_labels = {"id": "推荐编号", "name": "姓名", "school": "学校", "id_number": "身份证号", "route": "途径",
-                     "status": "状态", "submitted_at": "报送时间", "exam_score": "笔试成绩",
-                     "interview_score": "面试成绩", "total_score": "综合成绩", "rank": "排名", "union": "学生组织",
-                     "gender": "性别", "ethnicity": "民族", "birth_date": "出生日期", "political_status": "政治面貌",
-                     "presidium_position": "主席团职务", "degree_level": "学历层次", "major": "专业",
-                     "phone": "联系电话", "email": "电子邮箱", "source": "来源"}
+    column_labels = {"id": _l("推荐编号"), "name": _l("姓名"), "school": _l("学校"), "id_number": _l("身份证号"), "route": _l("途径"),
+                     "status": _l("状态"), "submitted_at": _l("报送时间"), "exam_score": _l("笔试成绩"),
+                     "interview_score": _l("面试成绩"), "total_score": _l("综合成绩"), "rank": _l("排名"), "union": _l("学生组织"),
+                     "gender": _l("性别"), "ethnicity": _l("民族"), "birth_date": _l("出生日期"), "political_status": _l("政治面貌"),
+                     "presidium_position": _l("主席团职务"), "degree_level": _l("学历层次"), "major": _l("专业"),
+                     "phone": _l("联系电话"), "email": _l("电子邮箱"), "source": _l("来源")}
     column_formatters = {"id_number": lambda v, c, m, p: mask_id_number(m.id_number), "school": _school,
                          "union": lambda v, c, m, p: m.union.name, "status": _label(STATUS_LABELS, "status"),
                          "route": _label(ROUTE_LABELS, "route")}
@@ -105,11 +107,11 @@ class ObjectionAdmin(TenantModelView):
     can_create = can_delete = False
     form_columns = ["nomination_id"]
     form_overrides = {"nomination_id": SelectField}
-    form_args = {"nomination_id": {"label": "涉及人选", "coerce": _optional_int, "choices": []}}
+    form_args = {"nomination_id": {"label": _l("涉及人选"), "coerce": _optional_int, "choices": []}}
     column_list = ["id", "notice_id", "nomination_id", "submitted_at", "status", "content", "outcome", "handled_at"]
-    column_labels = {"id": "编号", "notice_id": "公示", "nomination_id": "涉及人选（推荐编号）", "content": "异议内容",
-                     "contact": "联系方式", "submitted_at": "提交时间", "status": "核查状态", "outcome": "核查结论",
-                     "handled_at": "处理时间"}
+    column_labels = {"id": _l("编号"), "notice_id": _l("公示"), "nomination_id": _l("涉及人选（推荐编号）"), "content": _l("异议内容"),
+                     "contact": _l("联系方式"), "submitted_at": _l("提交时间"), "status": _l("核查状态"), "outcome": _l("核查结论"),
+                     "handled_at": _l("处理时间")}
     column_formatters = {"status": _label(OBJECTION_LABELS, "status")}
     column_filters = ["status", "notice_id"]
     column_default_sort = ("id", True)
@@ -117,18 +119,18 @@ class ObjectionAdmin(TenantModelView):
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
-        choices = [(None, "（整个公示名单）")]
+        choices = [(None, _("（整个公示名单）"))]
         notice = db.session.get(PublicNotice, obj.notice_id) if obj is not None else None
         if notice is not None and notice.nomination_ids:
             noms = db.session.scalars(sa.select(Nomination).where(Nomination.id.in_(notice.nomination_ids))
                                       .order_by(Nomination.id))
-            choices += [(n.id, f"{n.name}（{n.school.name}，推荐编号 {n.id}）") for n in noms]
+            choices += [(n.id, _("%(name)s（%(school)s，推荐编号 %(id)s）", name=n.name, school=n.school.name, id=n.id)) for n in noms]
         form.nomination_id.choices = choices
         return form
 
     def on_model_change(self, form, model, is_created):
         if model.status != ObjectionStatus.received:
-            raise ValidationError("该异议已有核查结论，涉及的人选不能再更改")
+            raise ValidationError(_("该异议已有核查结论，涉及的人选不能再更改"))
         super().on_model_change(form, model, is_created)
 
 
@@ -138,8 +140,8 @@ class ChairAdmin(TenantModelView):
     can_create = can_delete = False
     form_columns = ["name", "term_start", "term_end"]
     column_list = ["name", "school", "cycle_id", "term_start", "term_end", "active"]
-    column_labels = {"name": "姓名", "school": "学校", "cycle_id": "选拔", "term_start": "任期开始",
-                     "term_end": "任期结束", "active": "在任", "nomination_id": "推荐编号", "user": "用户"}
+    column_labels = {"name": _l("姓名"), "school": _l("学校"), "cycle_id": _l("选拔"), "term_start": _l("任期开始"),
+                     "term_end": _l("任期结束"), "active": _l("在任"), "nomination_id": _l("推荐编号"), "user": _l("用户")}
     column_formatters = {"school": _school}
     column_details_exclude_list = ["user"]
     column_searchable_list = ["name"]
@@ -147,17 +149,17 @@ class ChairAdmin(TenantModelView):
 
     def on_model_change(self, form, model, is_created):
         if model.term_end <= model.term_start:
-            raise ValidationError("任期结束日期应晚于开始日期")
+            raise ValidationError(_("任期结束日期应晚于开始日期"))
         super().on_model_change(form, model, is_created)
 
 
 def register(admin) -> None:
     s = db
     for view, model, name, endpoint in [
-        (CycleAdmin, SelectionCycle, "选拔", "admin_selection_cycles"),
-        (InvitationAdmin, Invitation, "推荐函", "admin_selection_invitations"),
-        (NominationAdmin, Nomination, "推荐人选", "admin_selection_nominations"),
-        (ObjectionAdmin, Objection, "公示异议", "admin_selection_objections"),
-        (ChairAdmin, Chair, "驻会执行主席", "admin_chairs"),
+        (CycleAdmin, SelectionCycle, _l("选拔"), "admin_selection_cycles"),
+        (InvitationAdmin, Invitation, _l("推荐函"), "admin_selection_invitations"),
+        (NominationAdmin, Nomination, _l("推荐人选"), "admin_selection_nominations"),
+        (ObjectionAdmin, Objection, _l("公示异议"), "admin_selection_objections"),
+        (ChairAdmin, Chair, _l("驻会执行主席"), "admin_chairs"),
     ]:
         admin.add_view(view(model, s, name=name, endpoint=endpoint, category=CATEGORY))

@@ -27,7 +27,7 @@
       var a = document.createElement("a");
       a.className = "btn";
       a.href = data.download_url;
-      a.textContent = "下载";
+      a.textContent = link.dataset.label || "下载";  // the label in the page's language, from the template
       link.appendChild(a);
     }
   }

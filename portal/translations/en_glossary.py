@@ -208,7 +208,7 @@ EN = {
 "管理员导入": "Imported by an administrator", "没有任何年份的数据": "No data for any year",
 "导入或更正某年的节假日安排": "Import or correct a year's holiday schedule",
 "CSV 或 XLSX，第一行为表头，之后每行“日期, 类型（休/班）, 名称”，如 <code>2026-10-01,休,国庆节</code>。导入后该年完全以此表为准；有任何错误的行则整表不导入。":
-  "CSV or XLSX: a header row, then one row per day, “date, type (休 day off / 班 working day), name”, e.g. <code>2026-10-01,休,国庆节</code>. After the import the year follows this table alone; if any row has an error, nothing from the table is imported.",
+  "CSV or XLSX: a header row, then one row per day, “date, type (「holiday」 or 「休」 for a day off, 「workday」 or 「班」 for a working day), name”, e.g. <code>2026-10-01,holiday,National Day</code>. After the import the year follows this table alone; if any row has an error, nothing from the table is imported.",
 "国务院办公厅关于……的通知": "Notice of the General Office of the State Council on …",
 "节假日安排全平台通用，由全国学联秘书处管理员导入。": "Holiday schedules are shared by the whole platform and imported by the ACSF secretariat's administrators.",
 # Labels produced in Python and printed through _() (selection/models.py: cycle, nomination, route and
@@ -284,7 +284,7 @@ EN = {
 "调休上班": "Adjusted working days", "%(n)s 天": "%(n)s days", "确认导入 %(year)s 年": "Confirm the import of %(year)s",
 "年份（可留空，按通知标题识别）": "Year (optional: read from the notice's title)", "通知全文": "Full text of the notice",
 "CSV 或 XLSX，第一行为表头，之后每行“日期, 类型（休/班）, 名称”，如 <code>2026-10-01,休,国庆节</code>。导入后该年完全以此表为准；须列出全部法定节日；有任何错误的行则整表不导入。":
-    "CSV or XLSX, a header on the first row, then one row per day: “date, kind (休 off / 班 working), name”, e.g. <code>2026-10-01,休,国庆节</code>. The year then follows this table entirely; it must list every statutory holiday; if any row has an error, nothing is imported.",
+    "CSV or XLSX, a header on the first row, then one row per day: “date, kind (「holiday」 or 「休」 off, 「workday」 or 「班」 working), name”, e.g. <code>2026-10-01,holiday,National Day</code>. The year then follows this table entirely; it must list every statutory holiday; if any row has an error, nothing is imported.",
 "成员": "Members", "邀请本学联的秘书处工作人员、审批机关、部门负责同志、省级学联审查人和学校联络员；每项变更均记入审计记录。":
     "Invite this federation's secretariat staff, approvers, department heads, provincial reviewers and school liaisons; every change is recorded in the audit trail.",
 "未邀请任何人：请修改以下问题后重新提交": "Nobody was invited: fix the problems below and submit again",
