@@ -10,6 +10,8 @@ rate no run has used, a bed's label, an open assignment's planned end, a grant's
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import ValidationError
 
 from portal.admin.views import TenantModelView
@@ -18,13 +20,14 @@ from portal.incentives.models import (APPRAISAL_LABELS, RUN_KIND_LABELS, RUN_STA
                                       AllowanceRate, AllowanceRun, Appraisal, Bed, BedAssignment, RunStatus,
                                       WelfareGrant)
 
-CATEGORY = "激励保障"
+CATEGORY = _l("激励保障")
 
 
 def _label(labels: dict, attr: str):
     def fmt(v, c, m, p):
         value = getattr(m, attr)
-        return labels.get(getattr(value, "value", value), value)
+        label = labels.get(getattr(value, "value", value), value)
+        return _(label) if isinstance(label, str) else label
     return fmt
 
 
@@ -38,8 +41,8 @@ class RateAdmin(TenantModelView):
     can_create = False  # added on the rates page, with the overlap and source checks
     form_columns = ["source"]
     column_list = ["degree_level", "effective_on", "monthly_amount", "source", "created_at"]
-    column_labels = {"degree_level": "学历层次", "effective_on": "生效日期", "monthly_amount": "月标准（元）",
-                     "source": "依据文件", "created_at": "录入时间", "created_by_id": "录入人"}
+    column_labels = {"degree_level": _l("学历层次"), "effective_on": _l("生效日期"), "monthly_amount": _l("月标准（元）"),
+                     "source": _l("依据文件"), "created_at": _l("录入时间"), "created_by_id": _l("录入人")}
     column_default_sort = ("effective_on", True)
     article = "A15"
 
@@ -49,14 +52,14 @@ class RateAdmin(TenantModelView):
 
     def on_model_change(self, form, model, is_created):
         if self._used(model):
-            raise ValidationError("该标准已用于补贴发放，不能修改；请在补贴标准页新增一条自新日期起执行的标准")
+            raise ValidationError(_("该标准已用于补贴发放，不能修改；请在补贴标准页新增一条自新日期起执行的标准"))
         if not (model.source or "").strip():
-            raise ValidationError("请填写标准依据的文件")
+            raise ValidationError(_("请填写标准依据的文件"))
         super().on_model_change(form, model, is_created)
 
     def on_model_delete(self, model):
         if self._used(model):
-            raise ValidationError("该标准已用于补贴发放，不能删除")
+            raise ValidationError(_("该标准已用于补贴发放，不能删除"))
         super().on_model_delete(model)
 
 
@@ -66,8 +69,8 @@ class RunAdmin(TenantModelView):
 
     can_create = can_edit = can_delete = False
     column_list = ["month", "seq", "kind", "status", "chairs", "total", "computed_at", "corrects_id"]
-    column_labels = {"month": "月份", "seq": "序号", "kind": "类型", "status": "状态", "chairs": "人数",
-                     "total": "合计（元）", "computed_at": "计算时间", "corrects_id": "更正的发放表", "note": "调整原因"}
+    column_labels = {"month": _l("月份"), "seq": _l("序号"), "kind": _l("类型"), "status": _l("状态"), "chairs": _l("人数"),
+                     "total": _l("合计（元）"), "computed_at": _l("计算时间"), "corrects_id": _l("更正的发放表"), "note": _l("调整原因")}
     column_formatters = {"kind": _label(RUN_KIND_LABELS, "kind"), "status": _label(RUN_STATUS_LABELS, "status")}
     column_details_exclude_list = ["lines"]
     column_filters = ["month", "status"]
@@ -81,10 +84,10 @@ class LineAdmin(TenantModelView):
     can_create = can_edit = can_delete = False
     column_list = ["run_id", "name", "school", "degree_level", "period_start", "period_end", "days", "amount",
                    "rate_version"]
-    column_labels = {"run_id": "发放表", "name": "姓名", "school": "学校", "degree_level": "学历层次",
-                     "period_start": "起始日期", "period_end": "截止日期", "days": "天数", "amount": "金额（元）",
-                     "rate_version": "标准版本", "month_days": "当月天数", "monthly_amount": "月标准（元）",
-                     "rate_source": "标准依据", "ended_reason": "结束原因", "note": "备注"}
+    column_labels = {"run_id": _l("发放表"), "name": _l("姓名"), "school": _l("学校"), "degree_level": _l("学历层次"),
+                     "period_start": _l("起始日期"), "period_end": _l("截止日期"), "days": _l("天数"), "amount": _l("金额（元）"),
+                     "rate_version": _l("标准版本"), "month_days": _l("当月天数"), "monthly_amount": _l("月标准（元）"),
+                     "rate_source": _l("标准依据"), "ended_reason": _l("结束原因"), "note": _l("备注")}
     column_filters = ["run_id"]
     column_searchable_list = ["name"]
     article = "A15"
@@ -96,18 +99,18 @@ class BedAdmin(TenantModelView):
     can_delete = False
     form_columns = ["building", "room", "bed", "active"]
     column_list = ["building", "room", "bed", "active"]
-    column_labels = {"building": "楼栋", "room": "房间", "bed": "床位", "active": "可用"}
+    column_labels = {"building": _l("楼栋"), "room": _l("房间"), "bed": _l("床位"), "active": _l("可用")}
     column_searchable_list = ["building", "room"]
     article = "A15"
 
     def on_model_change(self, form, model, is_created):
         for attr, label in (("building", "楼栋"), ("room", "房间"), ("bed", "床位")):
             if not (getattr(model, attr) or "").strip():
-                raise ValidationError(f"请填写{label}")
+                raise ValidationError(_("请填写%(label)s", label=_(label)))
         clash = db.session.scalar(sa.select(Bed.id).where(
             Bed.building == model.building, Bed.room == model.room, Bed.bed == model.bed, Bed.id != (model.id or 0)))
         if clash is not None:
-            raise ValidationError("该床位已登记")
+            raise ValidationError(_("该床位已登记"))
         super().on_model_change(form, model, is_created)
 
 
@@ -118,27 +121,27 @@ class AssignmentAdmin(TenantModelView):
     can_create = can_delete = False
     form_columns = ["ends_on"]
     column_list = ["residency", "bed", "starts_on", "ends_on", "released_on", "release_reason"]
-    column_labels = {"residency": "驻会执行主席", "bed": "床位", "starts_on": "起始日期", "ends_on": "截止日期",
-                     "released_on": "释放日期", "release_reason": "释放原因", "created_at": "分配时间",
-                     "assigned_by_id": "分配人"}
+    column_labels = {"residency": _l("驻会执行主席"), "bed": _l("床位"), "starts_on": _l("起始日期"), "ends_on": _l("截止日期"),
+                     "released_on": _l("释放日期"), "release_reason": _l("释放原因"), "created_at": _l("分配时间"),
+                     "assigned_by_id": _l("分配人")}
     column_formatters = {"residency": _chair, "bed": lambda v, c, m, p: m.bed.label}
     column_default_sort = ("starts_on", True)
     article = "A15"
 
     def on_model_change(self, form, model, is_created):
         if model.released_on is not None:
-            raise ValidationError("该床位已释放，分配记录不能修改")
+            raise ValidationError(_("该床位已释放，分配记录不能修改"))
         res = model.residency
         if model.ends_on < model.starts_on:
-            raise ValidationError("截止日期不能早于起始日期")
+            raise ValidationError(_("截止日期不能早于起始日期"))
         if model.ends_on > (res.ended_on or res.term_end):
-            raise ValidationError("床位分配不能超出驻会期")
+            raise ValidationError(_("床位分配不能超出驻会期"))
         clash = db.session.scalar(sa.select(BedAssignment.id).where(
             BedAssignment.bed_id == model.bed_id, BedAssignment.id != model.id,
             BedAssignment.starts_on <= model.ends_on,
             sa.func.coalesce(BedAssignment.released_on, BedAssignment.ends_on) >= model.starts_on))
         if clash is not None:
-            raise ValidationError("该床位在这段时间已分配给他人")
+            raise ValidationError(_("该床位在这段时间已分配给他人"))
         super().on_model_change(form, model, is_created)
 
 
@@ -148,8 +151,8 @@ class WelfareAdmin(TenantModelView):
     can_create = can_delete = False
     form_columns = ["note"]
     column_list = ["residency", "item", "given_on", "note"]
-    column_labels = {"residency": "驻会执行主席", "item": "福利项目", "given_on": "发放日期", "note": "备注",
-                     "given_by_id": "登记人"}
+    column_labels = {"residency": _l("驻会执行主席"), "item": _l("福利项目"), "given_on": _l("发放日期"), "note": _l("备注"),
+                     "given_by_id": _l("登记人")}
     column_formatters = {"residency": _chair}
     column_default_sort = ("given_on", True)
     article = "A15"
@@ -161,10 +164,11 @@ class AppraisalAdmin(TenantModelView):
 
     can_create = can_edit = can_delete = False
     column_list = ["residency", "version", "status", "number", "conclusion", "issued_on", "sent_at", "delivered_at"]
-    column_labels = {"residency": "驻会执行主席", "version": "版本", "status": "状态", "number": "编号",
-                     "conclusion": "鉴定结论", "issued_on": "印发日期", "sent_at": "送派出学校时间",
-                     "delivered_at": "送达时间", "sha256": "文件摘要", "supersedes_id": "更正的版本"}
-    column_formatters = {"residency": _chair, "status": _label(APPRAISAL_LABELS, "status")}
+    column_labels = {"residency": _l("驻会执行主席"), "version": _l("版本"), "status": _l("状态"), "number": _l("编号"),
+                     "conclusion": _l("鉴定结论"), "issued_on": _l("印发日期"), "sent_at": _l("送派出学校时间"),
+                     "delivered_at": _l("送达时间"), "sha256": _l("文件摘要"), "supersedes_id": _l("更正的版本")}
+    column_formatters = {"residency": _chair, "status": _label(APPRAISAL_LABELS, "status"),
+                         "conclusion": lambda v, c, m, p: _(m.conclusion) if m.conclusion else ""}
     # statements, opinions and the chair's own summary stay on the appraisal's page (and off exports)
     column_details_exclude_list = ["statements", "gaps", "self_summary", "opinions", "residency"]
     column_export_exclude_list = ["statements", "gaps", "self_summary", "conclusion_note"]
@@ -176,13 +180,13 @@ class AppraisalAdmin(TenantModelView):
 def register(admin) -> None:
     s = db
     for view, model, name, endpoint in [
-        (RateAdmin, AllowanceRate, "补贴标准", "admin_incentives_rates"),
-        (RunAdmin, AllowanceRun, "补贴发放表", "admin_incentives_runs"),
-        (LineAdmin, AllowanceLine, "补贴发放明细", "admin_incentives_lines"),
-        (BedAdmin, Bed, "床位", "admin_incentives_beds"),
-        (AssignmentAdmin, BedAssignment, "床位分配", "admin_incentives_assignments"),
-        (WelfareAdmin, WelfareGrant, "工会福利发放", "admin_incentives_welfare"),
-        (AppraisalAdmin, Appraisal, "工作鉴定", "admin_incentives_appraisals"),
+        (RateAdmin, AllowanceRate, _l("补贴标准"), "admin_incentives_rates"),
+        (RunAdmin, AllowanceRun, _l("补贴发放表"), "admin_incentives_runs"),
+        (LineAdmin, AllowanceLine, _l("补贴发放明细"), "admin_incentives_lines"),
+        (BedAdmin, Bed, _l("床位"), "admin_incentives_beds"),
+        (AssignmentAdmin, BedAssignment, _l("床位分配"), "admin_incentives_assignments"),
+        (WelfareAdmin, WelfareGrant, _l("工会福利发放"), "admin_incentives_welfare"),
+        (AppraisalAdmin, Appraisal, _l("工作鉴定"), "admin_incentives_appraisals"),
     ]:
         admin.add_view(view(model, s, name=name, endpoint=endpoint, category=CATEGORY))
 
