@@ -6,7 +6,10 @@
   exact statements the page's request ran (captured once, warm, with their parameters at the
   DB-API level) on the bare driver, every row fetched and rendered by a bare Jinja template.
 * Alternating rounds (app, floor, floor, app, ...) of PER_ROUND requests each, by one client;
-  each round gives a median; the table gives the median of the rounds' medians and the best round.
+  each round gives a median; the table gives the median of the rounds' medians and the best round,
+  and the note the app's p95 over every timed request.
+* The public notice is an open 公示 naming ten nominees, read as the public reads it: anonymous.
+  Sizes: BENCH_PAGE_NOMINATIONS (default 10,000) over BENCH_PAGE_SCHOOLS (bench_pages).
 """
 from __future__ import annotations
 
