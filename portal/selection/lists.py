@@ -22,7 +22,9 @@ from typing import Callable
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy import event
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import Join
 
 from portal.core.errors import DomainError
 from portal.extensions import db
@@ -75,6 +77,28 @@ class KeysetPage:
 
 
 START_KEY = ("", "", 0)
+
+
+class WalkJoin(Join):
+    """schools ⋈ nominations walked schools first, in the list's order. PostgreSQL plans it by
+    its statistics; SQLite gets ``CROSS JOIN``, its way of fixing the outer table: its sampled
+    statistics otherwise pick, at 100,000 nominations, reading the whole cycle by its cycle
+    index and sorting it (200 ms) over walking the schools' index (under 1 ms)."""
+
+    inherit_cache = True
+
+
+@compiles(WalkJoin, "sqlite")
+def _cross_join(join, compiler, **kw):
+    kw.pop("asfrom", None)
+    return (f"{join.left._compiler_dispatch(compiler, asfrom=True, **kw)} CROSS JOIN "
+            f"{join.right._compiler_dispatch(compiler, asfrom=True, **kw)} ON {join.onclause._compiler_dispatch(compiler, **kw)}")
+
+
+def school_walk():
+    """The FROM of a list walked in school order (the school's tenant is the nomination's)."""
+    return WalkJoin(School, Nomination, sa.and_(School.id == Nomination.school_id,
+                                                School.tenant_id == Nomination.tenant_id))
 
 
 def nominations_keyset(stmt, *, cursor: str | None, per_page: int, total: int) -> KeysetPage:

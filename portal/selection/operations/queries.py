@@ -19,8 +19,13 @@ def nominations_query(cycle_id: int, *, scope: NominationScope, status=None, pro
     ``scope`` is the viewer's visibility (A6.3): required, so no list forgets it."""
     # ``inner``: the same rows (the school is NOT NULL) by an inner join, which lets the database
     # walk schools in list order by their index (a keyset page) instead of sorting the cycle.
-    join = sa.select(Nomination).join if inner else sa.select(Nomination).outerjoin
-    stmt = (join(School, School.id == Nomination.school_id)
+    if inner:
+        from portal.selection.lists import school_walk
+
+        base = sa.select(Nomination).select_from(school_walk())
+    else:
+        base = sa.select(Nomination).outerjoin(School, School.id == Nomination.school_id)
+    stmt = (base
             .where(Nomination.cycle_id == cycle_id, scope.clause())
             .order_by(School.province_code, School.code, Nomination.id))
     if status and isinstance(status, (list, tuple, set, frozenset)):
@@ -120,11 +125,10 @@ def stage_nominations(cycle: SelectionCycle, scope: NominationScope, statuses, *
     if order == "rank":
         stmt = stmt.order_by(Nomination.rank.is_(None), Nomination.rank, Nomination.id)
     else:  # walked in list order from the first key (see ``lists.nominations_keyset``)
-        from portal.selection.lists import START_KEY
+        from portal.selection.lists import START_KEY, school_walk
 
         key = (School.province_code, School.code, Nomination.id)
-        stmt = stmt.join(School, School.id == Nomination.school_id).where(
-            sa.tuple_(*key) > sa.tuple_(*START_KEY)).order_by(*key)
+        stmt = stmt.select_from(school_walk()).where(sa.tuple_(*key) > sa.tuple_(*START_KEY)).order_by(*key)
     ids = list(db.session.scalars(stmt.limit(per_page)))
     if not ids:
         return []
