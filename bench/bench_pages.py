@@ -29,6 +29,7 @@ ROUNDS = int(os.environ.get("BENCH_PAGE_ROUNDS", 5))
 PER_ROUND = int(os.environ.get("BENCH_PAGE_REQUESTS", 10))
 TODAY = dt.date(2026, 3, 16)
 PASSWORD = "bench-password-1"
+NOTICE_NAMES = 10  # the nominees named in the open 公示 the public-notice row reads
 STATUSES = ("draft", "submitted", "under_review", "reviewed")
 # The goals: the cycle page within 2x its floor and under 200 KB; the lists within 1.5x.
 GOALS = {"cycle": 2.0, "list_page_1": 1.5, "list_deep": 1.5, "cycle_html_kb": 200.0}
@@ -79,7 +80,20 @@ def _world(app) -> dict:
             stmt = ops.nominations_query(cycle.id, scope=EVERYTHING).with_only_columns(
                 School.province_code, School.code, Nomination.id)
             key = db.session.execute(stmt.offset(NOMINATIONS // 2).limit(1)).one()
-            out = {"slug": nat.slug, "cycle_id": cycle.id, "cursor": encode_cursor(tuple(key))}
+            # an open 公示 (A6.5) naming the cycle's first NOTICE_NAMES nominees, as the public reads it
+            from portal.selection.models import PublicNotice
+
+            named = list(db.session.scalars(sa.select(Nomination.id).where(Nomination.cycle_id == cycle.id)
+                                            .order_by(Nomination.id).limit(NOTICE_NAMES)))
+            for rank, nid in enumerate(named, 1):
+                db.session.execute(sa.update(Nomination).where(Nomination.id == nid).values(rank=rank))
+            notice = PublicNotice(tenant_id=nat.id, cycle_id=cycle.id, title="2026-2027学年驻会执行主席拟任人选公示",
+                                  body="经推荐、审查、考察，现将拟任人选予以公示。", website_name="全国学联网站",
+                                  starts_on=TODAY - dt.timedelta(days=1), ends_on=TODAY + dt.timedelta(days=6),
+                                  min_workdays=5, nomination_ids=named)
+            db.session.add(notice)
+            db.session.commit()
+            out = {"slug": nat.slug, "cycle_id": cycle.id, "cursor": encode_cursor(tuple(key)), "notice_id": notice.id}
         db.session.remove()
     return out
 

@@ -94,9 +94,10 @@ def _add_tenant(endpoint, values):
 def memberships_in(user, tenant: Tenant) -> list[Membership]:
     if user is None or not user.is_authenticated:
         return []
+    # the user is the one already loaded (identity map): no join to the users table again
     return list(
         db.session.scalars(
-            sa.select(Membership).where(
+            sa.select(Membership).options(sa.orm.lazyload(Membership.user)).where(
                 Membership.tenant_id == tenant.id,
                 Membership.user_id == user.id,
                 Membership.active.is_(True),

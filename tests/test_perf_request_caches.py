@@ -110,3 +110,30 @@ def test_another_process_rename_is_seen_within_the_cache_lifetime(app, client, l
         assert "乙学生联合会" in client.get(f"/{t.slug}/").get_data(as_text=True)
     finally:
         app.config["TENANT_CACHE_SECONDS"] = old
+
+
+def test_A22_the_rules_page_shows_another_process_override_at_once_in_each_language(client, login_as, session):
+    """The rules table is rendered once per effective rules and kept: a change seen by the rules'
+    stamp (a bare statement, as another process writes) gives a new table at once, and the kept
+    Chinese table is never served to an English request (or back)."""
+    t = TenantFactory()
+    admin = member(t)
+    login_as(admin)
+    url = f"/{t.slug}/rules/"
+    zh = client.get(url).get_data(as_text=True)
+    assert "另一进程写入" not in zh and "本地覆盖" not in zh
+    en = client.get(url + "?lang=en").get_data(as_text=True)
+    assert "National rules" in en and "本地覆盖" not in en
+    from portal.core.db import tenant_context
+
+    with tenant_context(t.id, db.session):
+        db.session.connection().execute(sa.insert(RuleOverride.__table__).values(
+            tenant_id=t.id, key="selection.default_quota", value=5, reason="另一进程写入",
+            created_at=sa.func.current_timestamp(), updated_at=sa.func.current_timestamp()))
+    db.session.commit()
+    en = client.get(url).get_data(as_text=True)  # still English (the session keeps ?lang=)
+    assert "另一进程写入" in en and "Local override" in en and "本地覆盖" not in en
+    zh = client.get(url + "?lang=zh_Hans_CN").get_data(as_text=True)
+    assert "另一进程写入" in zh and "本地覆盖" in zh
+    # the override form carries this session's CSRF token, never the kept table's placeholder
+    assert "\x00" not in zh and 'name="csrf_token" value=""' not in zh

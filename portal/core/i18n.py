@@ -34,7 +34,7 @@ def init_app(app):
     def _locale():
         loc = get_locale()
         return {"current_locale": str(loc) if loc else "zh_Hans_CN",
-                "html_lang": "en" if loc and loc.language == "en" else "zh-CN"}
+                "html_lang": "en" if loc and loc.language == "en" else "zh-CN", **_bound_gettext()}
 
 
 # --- messages built in Python: a refusal, a flash, a deadline's summary ------------------------
@@ -159,3 +159,14 @@ def _known_form(text: str) -> str | None:
     if m:
         return f"Art. {_cn_number(m.group(1))}" + (f"({_cn_number(m.group(2))})" if m.group(2) else "")
     return None
+
+
+def _bound_gettext() -> dict:
+    """``_()``/``gettext``/``ngettext`` for one render, bound to this request's catalog: the same
+    newstyle functions flask-babel installs, without looking the catalog up again on each of a
+    page's hundreds of calls (issue 10 item 4). Jinja resolves ``gettext`` from the context first."""
+    from flask_babel import get_translations
+    from jinja2.ext import _make_new_gettext, _make_new_ngettext
+
+    t = get_translations()
+    return {"gettext": _make_new_gettext(t.ugettext), "ngettext": _make_new_ngettext(t.ungettext)}

@@ -32,15 +32,31 @@ def init_app(app):
         }
 
     def _nav_items(roles):
+        from flask import request
+        from flask_babel import get_locale
+
+        # The entries (address, label) are worked out once per tenant, roles, language and
+        # script root and kept for the process; only the badges are counted per request.
+        key = (g.tenant.slug, roles, str(get_locale() or ""), request.script_root)
+        nav = _nav_cache.get(key)
+        if nav is None:
+            nav = _nav_entries(roles)
+            if len(_nav_cache) > 5000:
+                _nav_cache.clear()
+            _nav_cache[key] = nav
+        return [{**item, "badge": _badge(badge)} for item, badge in nav]
+
+    _nav_cache: dict = {}
+
+    def _nav_entries(roles):
         from flask import url_for
 
         items = []
         for endpoint, label, allowed, badge in app.extensions.get("portal_nav", []):
             if not allowed or roles & set(allowed):
                 # admin-only pages sit in the 管理 menu, the rest in the top bar
-                items.append({"url": url_for(endpoint), "label": gettext(label),
-                              "admin_only": set(allowed) == {Role.secretariat_admin},
-                              "badge": _badge(badge)})
+                items.append(({"url": url_for(endpoint), "label": gettext(label),
+                               "admin_only": set(allowed) == {Role.secretariat_admin}}, badge))
         return items
 
     def _badge(spec):

@@ -137,6 +137,19 @@ def effective_template(tenant_id: int, key: str) -> EffectiveDocTemplate:
     return EffectiveDocTemplate(kind, "own" if o is not None else "national", o)
 
 
+def effective_templates_of(tenant_id: int, keys) -> list[EffectiveDocTemplate]:
+    """:func:`effective_template` of each of ``keys`` in one statement, the overrides' files
+    left unread until used (a page that names them does not fetch the DOCX bytes)."""
+    from sqlalchemy.orm import defer
+
+    from portal.documents.models import DocumentTemplateOverride as O
+
+    keys = list(keys)
+    own = {o.kind: o for o in db.session.scalars(sa.select(O).options(defer(O.content)).where(
+        O.tenant_id == tenant_id, O.kind.in_(keys)))}
+    return [EffectiveDocTemplate(document_kind(k), "own" if k in own else "national", own.get(k)) for k in keys]
+
+
 def effective_templates(tenant_id: int) -> list[EffectiveDocTemplate]:
     from portal.documents.models import DocumentTemplateOverride as O
 

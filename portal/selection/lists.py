@@ -22,7 +22,9 @@ from typing import Callable
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy import event
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import Join
 
 from portal.core.errors import DomainError
 from portal.extensions import db
@@ -74,14 +76,41 @@ class KeysetPage:
         return self.cursor is not None
 
 
+START_KEY = ("", "", 0)
+
+
+class WalkJoin(Join):
+    """schools ⋈ nominations walked schools first, in the list's order. PostgreSQL plans it by
+    its statistics; SQLite gets ``CROSS JOIN``, its way of fixing the outer table: its sampled
+    statistics otherwise pick, at 100,000 nominations, reading the whole cycle by its cycle
+    index and sorting it (200 ms) over walking the schools' index (under 1 ms)."""
+
+    inherit_cache = True
+
+
+@compiles(WalkJoin, "sqlite")
+def _cross_join(join, compiler, **kw):
+    kw.pop("asfrom", None)
+    return (f"{join.left._compiler_dispatch(compiler, asfrom=True, **kw)} CROSS JOIN "
+            f"{join.right._compiler_dispatch(compiler, asfrom=True, **kw)} ON {join.onclause._compiler_dispatch(compiler, **kw)}")
+
+
+def school_walk():
+    """The FROM of a list walked in school order (the school's tenant is the nomination's)."""
+    return WalkJoin(School, Nomination, sa.and_(School.id == Nomination.school_id,
+                                                School.tenant_id == Nomination.tenant_id))
+
+
 def nominations_keyset(stmt, *, cursor: str | None, per_page: int, total: int) -> KeysetPage:
     """A page of ``ops.nominations_query(...)`` after ``cursor`` (the previous page's last row):
     the page's ids by the index order, then only those rows with their school and union; two
     statements at any depth."""
     key_cols = (School.province_code, School.code, Nomination.id)
     ids_stmt = stmt.with_only_columns(*key_cols)
-    if cursor:
-        ids_stmt = ids_stmt.where(sa.tuple_(*key_cols) > sa.tuple_(*decode_cursor(cursor)))
+    # Page 1 starts after a key below every row (codes are NOT NULL strings, ids positive): the
+    # same range condition as a deep page, so the planner walks the schools' index in list order
+    # there too, instead of reading the whole cycle by its cycle index and sorting it.
+    ids_stmt = ids_stmt.where(sa.tuple_(*key_cols) > sa.tuple_(*(decode_cursor(cursor) if cursor else START_KEY)))
     keys = db.session.execute(ids_stmt.limit(per_page + 1)).all()
     more = len(keys) > per_page
     keys = keys[:per_page]
@@ -140,6 +169,9 @@ def bump(tenant_id: int) -> None:
             del _local[k]
 
 
+VALUE_PREFIX = "value:"  # a signature whose cached entry is JSON text, not a count
+
+
 def cached_count(tenant_id: int, cycle_id: int, signature: str, compute: Callable[[], int]) -> int:
     """The exact count ``compute()`` for (cycle, filter ``signature``), computed once per
     generation of the tenant's nominations."""
@@ -152,6 +184,8 @@ def cached_count(tenant_id: int, cycle_id: int, signature: str, compute: Callabl
         try:
             hit = r.get(f"{_prefix()}:{key}")
             if hit is not None:
+                if signature.startswith(VALUE_PREFIX):
+                    return hit.decode() if isinstance(hit, bytes) else hit
                 return int(hit)
         except Exception:
             return compute()
@@ -170,6 +204,22 @@ def cached_count(tenant_id: int, cycle_id: int, signature: str, compute: Callabl
             _local.clear()
         _local[key] = n
     return n
+
+
+def cached_value(tenant_id: int, cycle_id: int, signature: str, compute: Callable[[], object]):
+    """Like :func:`cached_count`, for any JSON value (a cycle's funnel of counts): computed once
+    per generation of the tenant's nominations (and schools: a province's count follows its
+    schools), stored as JSON."""
+    box = []
+
+    def encoded() -> int:  # cached_count stores what it is given; keep the value beside it
+        box.append(compute())
+        return json.dumps(box[0], ensure_ascii=False, separators=(",", ":"))
+
+    raw = cached_count(tenant_id, cycle_id, signature, encoded)
+    if box:
+        return box[0]
+    return json.loads(raw)
 
 
 def count_of(stmt) -> int:
@@ -197,7 +247,7 @@ def _mark(session, tenant_id) -> None:
 @event.listens_for(Session, "after_flush")
 def _after_flush(session, flush_context):
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Nomination):
+        if isinstance(obj, (Nomination, School)):
             _mark(session, obj.tenant_id)
 
 
@@ -206,7 +256,7 @@ def _bulk_write(state):
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     entity = state.bind_mapper
-    if entity is not None and entity.class_ is Nomination:
+    if entity is not None and entity.class_ in (Nomination, School):
         from portal.core.db import current_tenant_id
 
         _mark(state.session, current_tenant_id())

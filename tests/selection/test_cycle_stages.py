@@ -242,3 +242,36 @@ def test_A6_2_api_lists_page_by_cursor_and_say_so_in_openapi(client, login_as, s
     params = {p["name"] for p in spec["paths"]["/api/v1/{tenant}/selection/cycles/{cycle_id}/nominations"]["get"]
               ["parameters"]}
     assert "cursor" in params
+
+
+def test_A6_3_cycle_funnel_is_cached_and_dropped_when_a_nomination_or_a_school_changes(session):
+    """The cycle page's counts by status, province and route (A6.3) are read once per change of
+    the tenant's nominations, not per request; a new nomination, a bulk status change and a school
+    moving province are all seen by the next read."""
+    from portal.reference.models import Province, School
+
+    w = world(2)
+    open_cycle(w)
+    invs = [invite(w, s) for s in w.schools]
+    _grow(w, invs, 1, 4, statuses=(S.submitted,))
+    with tenant_context(w.tenant.id, db.session):
+        f = ops.funnel(w.cycle, EVERYTHING)
+        assert f.by_status[S.submitted] == 4 and sum(n for _, n in f.by_province) == 4
+        with count_queries() as q:
+            assert ops.funnel(w.cycle, EVERYTHING) == f
+        assert not [s for s in q.statements if "count(" in s.lower()], q.statements  # served from the cache
+    _grow(w, invs, 50, 2, statuses=(S.submitted,))
+    with tenant_context(w.tenant.id, db.session):
+        db.session.execute(sa.update(Nomination).where(Nomination.cycle_id == w.cycle.id, Nomination.name == "候选人50")
+                           .values(status=S.under_review))
+        db.session.commit()
+        f = ops.funnel(w.cycle, EVERYTHING)
+        assert f.by_status[S.submitted] == 5 and f.by_status[S.under_review] == 1
+        school = db.session.get(School, invs[0].school_id)
+        moved_to = db.session.scalar(sa.select(Province.code).where(Province.code != school.province_code).limit(1))
+        on_school = db.session.scalar(sa.select(sa.func.count()).select_from(Nomination).where(
+            Nomination.cycle_id == w.cycle.id, Nomination.school_id == school.id))
+        before = dict(f.by_province).get(moved_to, 0)
+        school.province_code = moved_to
+        db.session.commit()
+        assert dict(ops.funnel(w.cycle, EVERYTHING).by_province).get(moved_to, 0) == before + on_school

@@ -153,14 +153,14 @@ def delete_rate(tenant: Tenant, rate_id: int, *, actor) -> None:
 
 def comparison(tenant: Tenant) -> dict:
     """For the rules comparison page (A22): per level the national rows and the tenant's own."""
-    from portal.documents.templating import effective_template
+    from portal.documents.templating import effective_templates_of
     from portal.incentives.documents import APPRAISAL, CERTIFICATE, SUSPENSION_LETTER
 
     national = national_rates()
     own = [] if tenant.is_national else own_rates(tenant)
     return {"levels": {level: {"national": [r for r in national if r.degree_level == level],
                                "own": [r for r in own if r.degree_level == level]} for level in DEGREE_LEVELS},
-            "templates": [effective_template(tenant.id, k) for k in (SUSPENSION_LETTER, CERTIFICATE, APPRAISAL)]}
+            "templates": effective_templates_of(tenant.id, (SUSPENSION_LETTER, CERTIFICATE, APPRAISAL))}
 
 
 def rate_version(rate) -> str:

@@ -19,8 +19,13 @@ def nominations_query(cycle_id: int, *, scope: NominationScope, status=None, pro
     ``scope`` is the viewer's visibility (A6.3): required, so no list forgets it."""
     # ``inner``: the same rows (the school is NOT NULL) by an inner join, which lets the database
     # walk schools in list order by their index (a keyset page) instead of sorting the cycle.
-    join = sa.select(Nomination).join if inner else sa.select(Nomination).outerjoin
-    stmt = (join(School, School.id == Nomination.school_id)
+    if inner:
+        from portal.selection.lists import school_walk
+
+        base = sa.select(Nomination).select_from(school_walk())
+    else:
+        base = sa.select(Nomination).outerjoin(School, School.id == Nomination.school_id)
+    stmt = (base
             .where(Nomination.cycle_id == cycle_id, scope.clause())
             .order_by(School.province_code, School.code, Nomination.id))
     if status and isinstance(status, (list, tuple, set, frozenset)):
@@ -119,9 +124,11 @@ def stage_nominations(cycle: SelectionCycle, scope: NominationScope, statuses, *
                                            Nomination.status.in_(list(statuses))))
     if order == "rank":
         stmt = stmt.order_by(Nomination.rank.is_(None), Nomination.rank, Nomination.id)
-    else:
-        stmt = stmt.outerjoin(School, School.id == Nomination.school_id).order_by(
-            School.province_code, School.code, Nomination.id)
+    else:  # walked in list order from the first key (see ``lists.nominations_keyset``)
+        from portal.selection.lists import START_KEY, school_walk
+
+        key = (School.province_code, School.code, Nomination.id)
+        stmt = stmt.select_from(school_walk()).where(sa.tuple_(*key) > sa.tuple_(*START_KEY)).order_by(*key)
     ids = list(db.session.scalars(stmt.limit(per_page)))
     if not ids:
         return []
@@ -141,7 +148,22 @@ class Funnel:
 
 
 def funnel(cycle: SelectionCycle, scope: NominationScope) -> Funnel:
-    """Counts by status, province and route over the nominations ``scope`` may see (A6.3)."""
+    """Counts by status, province and route over the nominations ``scope`` may see (A6.3),
+    cached per cycle and scope until a nomination (or a school) of the tenant changes
+    (``lists.cached_value``): the cycle page and the home page do not count the cycle per request."""
+    from portal.selection import lists
+
+    from portal.selection.models import Route
+
+    sig = lists.VALUE_PREFIX + "funnel:" + list_signature(scope)
+    raw = lists.cached_value(cycle.tenant_id, cycle.id, sig, lambda: _funnel_rows(cycle, scope))
+    by_status = {s: 0 for s in S}
+    for k, n in raw["status"].items():
+        by_status[S(k)] = n
+    return Funnel(by_status, [tuple(p) for p in raw["province"]], {Route(k): n for k, n in raw["route"].items()})
+
+
+def _funnel_rows(cycle: SelectionCycle, scope: NominationScope) -> dict:
     seen = sa.and_(Nomination.cycle_id == cycle.id, scope.clause())
     rows = db.session.execute(sa.select(Nomination.status, sa.func.count()).where(seen)
                               .group_by(Nomination.status)).all()
@@ -155,7 +177,8 @@ def funnel(cycle: SelectionCycle, scope: NominationScope) -> Funnel:
         .group_by(School.province_code).order_by(sa.func.count().desc(), School.province_code)).all()
     route = dict(db.session.execute(sa.select(Nomination.route, sa.func.count()).where(
         seen, Nomination.status.not_in([S.draft])).group_by(Nomination.route)).all())
-    return Funnel(by_status, prov, route)
+    return {"status": {str(k): n for k, n in by_status.items() if n},
+            "province": [[code, n] for code, n in prov], "route": {str(k): n for k, n in route.items()}}
 
 
 def ranked_list(cycle: SelectionCycle, scope: NominationScope) -> list[Nomination]:
