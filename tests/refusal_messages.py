@@ -131,9 +131,10 @@ def catalog_english(po_path: Path | None = None) -> dict[str, str]:
     po_path = po_path or ROOT / "portal" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
     with po_path.open("rb") as fh:
         catalog = read_po(fh, locale="en")
+    # English: a msgstr of its own, with Chinese left only where the reader must type it ("是"/"否")
     return {m.id: m.string for m in catalog
             if m.id and isinstance(m.id, str) and not m.context and m.string and m.string.strip()
-            and not HAN.search(PLACEHOLDER.sub("", m.string))}
+            and m.string != m.id and 4 * len(HAN.findall(m.string)) <= len(HAN.findall(m.id))}
 
 
 def _pattern(msgid: str) -> re.Pattern:

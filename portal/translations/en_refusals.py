@@ -285,4 +285,187 @@ EN = {
     "请先预览（/notice/preview）并确认后再导入（confirm: true）":
         "Preview first (/notice/preview), then import with confirmation (confirm: true)",
     "年份应为四位数字": "The year must have four digits",
+    # --- core: workflow, obligations, permissions, approvals, delivery ---------------------------
+    "您的角色无权执行此操作": "Your role may not do this",
+    "仅平台运营方可访问": "Only the platform operator has access",
+    "您的角色无权执行「%(label)s」（%(cite)s）": "Your role may not “%(label)s” (%(cite)s)",
+    "%(noun)s当前状态为「%(label)s」，不能执行「%(label2)s」（%(cite)s规定的程序顺序）":
+        "The %(noun)s is at “%(label)s”; “%(label2)s” cannot be done now (the order of steps in %(cite)s)",
+    "「%(label)s」将撤销已作出的决定，须说明理由（%(cite)s）":
+        "“%(label)s” takes back a decision already made and needs a reason (%(cite)s)",
+    "%(noun)s的状态已被他人改为「%(label)s」，未重复执行「%(label2)s」，请刷新后查看":
+        "Someone else has moved the %(noun)s to “%(label)s”; “%(label2)s” was not done twice. Refresh to see it",
+    "「%(label)s」由%(recorder_label)s记录（%(value)s）": "“%(label)s” is recorded by %(recorder_label)s (%(value)s)",
+    "「%(label)s」由%(recorder_label)s记录（%(citation)s）": "“%(label)s” is recorded by %(recorder_label)s (%(citation)s)",
+    "「%(label)s」由%(reviewer_label)s确认（%(value)s）": "“%(label)s” is confirmed by %(reviewer_label)s (%(value)s)",
+    "日期 %(isoformat)s 不在驻会期间（%(isoformat2)s 至 %(isoformat3)s）内":
+        "The date %(isoformat)s is outside the residency (%(isoformat2)s to %(isoformat3)s)",
+    "日期 %(isoformat)s 晚于今天，不能记录尚未发生的事项":
+        "The date %(isoformat)s is after today; what has not happened yet cannot be recorded",
+    "「%(label)s」须上传%(evidence)s": "“%(label)s” needs %(evidence)s uploaded",
+    "未知的审批事项「%(key)s」": "Unknown approval request “%(key)s”",
+    "批复扫描件不能超过 %(value)s MB": "The scan of the reply cannot exceed %(value)s MB",
+    "批复扫描件：%(exc)s": "Scan of the reply: %(exc)s",
+    "送达时间格式应为 YYYY-MM-DD HH:MM，收到「%(text)s」": "The delivery time is written YYYY-MM-DD HH:MM; got “%(text)s”",
+    "送达时间不能早于%(what)s发出的时间": "The delivery time cannot be before %(what)s was sent",
+
+    # --- Chapter 3: residency, groups, relations, rotation ---------------------------------------
+    "组织 %(uid)s 不是主席团成员团体（第二条），不能作为小组成员单位":
+        "Organization %(uid)s is not a presidium member body (Art. 2) and cannot be a group's member organization",
+    "活动日期 %(isoformat)s 晚于今天": "The activity date %(isoformat)s is after today",
+    "活动日期应在 %(cohort)s 届驻会期间（%(isoformat)s 至 %(isoformat2)s）内":
+        "The activity date must be within the %(cohort)s cohort's residency (%(isoformat)s to %(isoformat2)s)",
+    "组织 %(uid)s 不是「%(name)s」的成员单位": "Organization %(uid)s is not a member organization of “%(name)s”",
+    "「%(str)s」不是有效的编号": "“%(str)s” is not a valid number",
+    "「%(name)s」已不在本届工作小组规则中": "“%(name)s” is no longer among this cohort's working groups in the rules",
+    "驻会执行主席 %(rid)s 不属于 %(cohort)s 届": "Resident executive chair %(rid)s is not of the %(cohort)s cohort",
+    "%(name)s的驻会已结束": "The residency of %(name)s has ended",
+    "未知的驻会义务「%(key)s」": "Unknown obligation in residence “%(key)s”",
+    "座谈日期 %(isoformat)s 晚于今天": "The meeting date %(isoformat)s is after today",
+    "驻会执行主席 %(rid)s 不存在": "Resident executive chair %(rid)s does not exist",
+    "%(name)s在 %(isoformat)s 不在驻会期间": "%(name)s was not in residence on %(isoformat)s",
+    "结束日期应在 %(isoformat)s 至 %(isoformat2)s 之间": "The end date must be between %(isoformat)s and %(isoformat2)s",
+    "工作小组只能是：%(join)s": "The working group can only be: %(join)s",
+    "开具日期 %(isoformat)s 晚于今天": "The issue date %(isoformat)s is after today",
+    "报到日期 %(isoformat)s 晚于今天": "The reporting date %(isoformat)s is after today",
+    "回执返回日期 %(isoformat)s 晚于今天": "The receipt's return date %(isoformat)s is after today",
+    "%(label)s应为金额（元）": "%(label)s must be an amount (yuan)",
+    "%(label)s应大于0": "%(label)s must be greater than 0",
+    "%(label)s不能超过100000元": "%(label)s cannot exceed 100000 yuan",
+    "%(label)s最多保留两位小数": "%(label)s has at most two decimal places",
+    "%(year)s年%(month)s月不在驻会期间": "%(year)s-%(month)s is outside the residency",
+    "%(year)s年%(month)s月尚未开始": "%(year)s-%(month)s has not begun",
+    "缴纳日期 %(isoformat)s 晚于今天": "The payment date %(isoformat)s is after today",
+    "%(year)s年%(month)s月的%(DUES_LABELS)s已记录": "%(DUES_LABELS)s for %(year)s-%(month)s is already recorded",
+    "已记录 %(year)s年%(month)s月：应缴 %(amount_due)s 元，实缴 %(amount_paid)s 元":
+        "Recorded %(year)s-%(month)s: %(amount_due)s yuan due, %(amount_paid)s yuan paid",
+    "已记录 %(year)s年%(month)s月：应缴 %(amount_due)s 元，实缴 %(amount_paid)s 元（未足额）":
+        "Recorded %(year)s-%(month)s: %(amount_due)s yuan due, %(amount_paid)s yuan paid (short)",
+    "已记录 %(year)s年%(month)s月：应缴 %(amount_due)s 元，实缴 %(amount_paid)s 元（逾期）":
+        "Recorded %(year)s-%(month)s: %(amount_due)s yuan due, %(amount_paid)s yuan paid (late)",
+    "已记录 %(year)s年%(month)s月：应缴 %(amount_due)s 元，实缴 %(amount_paid)s 元（逾期）（未足额）":
+        "Recorded %(year)s-%(month)s: %(amount_due)s yuan due, %(amount_paid)s yuan paid (late) (short)",
+    "已有名为「%(name)s」的部门": "A department named “%(name)s” already exists",
+    "「%(name)s」已停用": "“%(name)s” is disabled",
+    "%(name)s：已恢复": "%(name)s: restored",
+    "开始日期 %(isoformat)s 不在任期（%(isoformat2)s 至 %(isoformat3)s）内":
+        "The start date %(isoformat)s is outside the term (%(isoformat2)s to %(isoformat3)s)",
+    "结束日期 %(isoformat)s 不在任期（%(isoformat2)s 至 %(isoformat3)s）内":
+        "The end date %(isoformat)s is outside the term (%(isoformat2)s to %(isoformat3)s)",
+    "与已有的轮岗阶段「%(name)s」（%(isoformat)s 至 %(isoformat2)s）重叠":
+        "Overlaps the rotation segment “%(name)s” (%(isoformat)s to %(isoformat2)s)",
+    "该阶段 %(isoformat)s 至 %(isoformat2)s 与轮岗周期（%(months)s个月，%(cite)s“原则上每半年轮岗1次”）不符，须说明理由":
+        "This segment, %(isoformat)s to %(isoformat2)s, does not fit the rotation period (%(months)s months; "
+        "%(cite)s: “in principle a rotation every half year”); give a reason",
+    "结束日期不能早于 %(isoformat)s：已过去的轮岗经历不能改写":
+        "The end date cannot be before %(isoformat)s: past rotation cannot be rewritten",
+    "结束日期应早于原定的 %(isoformat)s": "The end date must be before the planned %(isoformat)s",
+    "结束日期不能早于该阶段的开始日期 %(isoformat)s": "The end date cannot be before the segment's start date %(isoformat)s",
+    "%(cohort)s 届没有驻会中的驻会执行主席": "The %(cohort)s cohort has no resident executive chair in residence",
+    "%(cohort)s 届的驻会执行主席都已有轮岗安排": "Every resident executive chair of the %(cohort)s cohort already has a rotation",
+    "该轮岗方案%(label)s，未重复生成轮岗阶段": "This rotation plan is %(label)s; no rotation segments were made again",
+    "%(name)s的驻会已结束，请重新生成方案": "The residency of %(name)s has ended; make the plan again",
+    "%(isoformat)s %(name)s不在任何轮岗阶段内，无法确定谈话的部门负责同志":
+        "On %(isoformat)s %(name)s is in no rotation segment, so the department head for the talk is unknown",
+    "%(isoformat)s %(name)s在「%(name2)s」工作，谈心谈话由所在相关部门的负责同志进行（%(cite)s）":
+        "On %(isoformat)s %(name)s works in “%(name2)s”; the one-to-one talk is held by that department's head (%(cite)s)",
+    "%(isoformat)s %(name)s在「%(name2)s」工作，谈心谈话应由该部门的负责同志记录（%(cite)s）":
+        "On %(isoformat)s %(name)s works in “%(name2)s”; the one-to-one talk is recorded by that department's head (%(cite)s)",
+    "已%(status_label)s：%(title)s": "%(status_label)s: %(title)s",
+    "已%(status_label)s": "%(status_label)s",
+
+    # --- Chapter 4: supervision ------------------------------------------------------------------
+    "须至少提前 %(lead)s 个工作日报批，距活动日仅 %(ahead)s 个工作日（%(article_citation)s）":
+        "Approval must be sought at least %(lead)s working day(s) ahead; the activity is only %(ahead)s away (%(article_citation)s)",
+    "请上传%(ACTIVITY_ARTEFACTS)s（%(article_citation)s）": "Upload %(ACTIVITY_ARTEFACTS)s (%(article_citation)s)",
+    "请填写链接或上传剪报、截图（%(article_citation)s）": "Enter a link or upload clippings or screenshots (%(article_citation)s)",
+    "外事和港澳台交流活动须上传成果报告（%(article_citation)s）":
+        "Foreign and Hong Kong, Macao and Taiwan exchanges need an exchange report uploaded (%(article_citation)s)",
+    "承诺书由驻会执行主席本人签署（%(article_citation)s）": "The declaration is signed by the resident executive chair in person (%(article_citation)s)",
+    "对外活动由驻会执行主席本人申请（%(article_citation)s）": "An external activity is requested by the resident executive chair in person (%(article_citation)s)",
+    "活动日期 %(isoformat)s 已到或已过：须在活动前报批，事后不能补批（%(article_citation)s）":
+        "The activity date %(isoformat)s has come or passed: approval is sought beforehand, never afterwards (%(article_citation)s)",
+    "活动日期晚于驻会期满（%(isoformat)s）": "The activity date is after the residency ends (%(isoformat)s)",
+    "纪律处置由秘书处视情节轻重作出，无需报批（%(article_citation)s）":
+        "The secretariat decides disciplinary measures by their gravity, with no approval needed (%(article_citation)s)",
+    "取消驻会资格须报审批机关批准（%(article_citation)s）": "Removal from residency needs the approving body's approval (%(article_citation)s)",
+    "处置措施只能是：%(join)s（由轻到重，%(article_citation)s）": "The measure can only be: %(join)s (lightest to gravest, %(article_citation)s)",
+    "%(name)s已不在驻会期间（%(status_label)s），不能立案": "%(name)s is no longer in residence (%(status_label)s); no case can be opened",
+    "取消驻会资格的情形只能是：%(join)s（%(article_citation)s）": "Grounds for removal from residency can only be: %(join)s (%(article_citation)s)",
+    "案件已%(status_label)s，不能再补充证据": "The case is %(status_label)s; no more evidence can be added",
+    "须经%(value)s批准取消驻会资格后，方可通报派出学校党委（%(article_citation)s）；该案件当前为「%(status_label)s」":
+        "The sending school's Party committee is notified only once %(value)s has approved the removal from residency "
+        "(%(article_citation)s); the case is at “%(status_label)s”",
+    "只有劝退须通报派出学校（%(article_citation)s）": "Only persuasion to withdraw is notified to the sending school (%(article_citation)s)",
+    "活动日期（%(event_date)s）已到，须在活动前审批，逾期未批的申请自动失效（%(article_citation)s）":
+        "The activity date (%(event_date)s) has come: approval is given beforehand, and a request not approved in time lapses (%(article_citation)s)",
+    "活动（%(event_date)s）结束后方可报备结果（%(article_citation)s）":
+        "The results can be reported once the activity (%(event_date)s) is over (%(article_citation)s)",
+    "申辩期限已于%(statement_due)s届满（%(article_citation)s）": "The time for the chair's statement ran out on %(statement_due)s (%(article_citation)s)",
+    "申辩期限至%(statement_due)s，期满前须等待本人申辩（%(article_citation)s）":
+        "The chair may make a statement until %(statement_due)s; wait for it until then (%(article_citation)s)",
+    "检讨书提交期限已于%(self_criticism_due)s届满（%(article_citation)s）":
+        "The time to hand in the self-criticism ran out on %(self_criticism_due)s (%(article_citation)s)",
+    "对外活动由规则指定的人员审批（%(article_citation)s）": "External activities are approved by those the rules name (%(article_citation)s)",
+
+    # --- Chapter 4: confidentiality --------------------------------------------------------------
+    "未知的角色「%(r)s」": "Unknown role “%(r)s”",
+    "用户 %(uid)s 不是本学联的成员": "User %(uid)s is not a member of this federation",
+    "保密承诺书已更新为第 %(current)s 版，请阅读新版本后再签署（%(CITE)s）":
+        "The confidentiality pledge is now at version %(current)s; read the new version before signing (%(CITE)s)",
+    "印鉴类别只能是：%(join)s": "The seal's category can only be: %(join)s",
+    "该印鉴的保管人已变更为「%(custodian_name)s」，请刷新后查看": "The seal's custodian has changed to “%(custodian_name)s”; refresh to see it",
+    "该用印申请尚有未用份数": "This seal-use request still has unused copies",
+    "用印份数超出批准份数：批准 %(copies)s 份，已用 %(before)s 份（%(CITE)s）":
+        "More copies sealed than approved: %(copies)s approved, %(before)s used (%(CITE)s)",
+    "期满前须按清单交接文件、资料和借用物品：尚未建立交接清单（第二十条）":
+        "Before the term ends, documents, files and borrowed items are handed over by a list: no handover list yet (Art. 20)",
+    "期满交接尚有 %(n)s 项未完成（%(names)s），完成交接后方可办理期满（第二十条）":
+        "The term-end handover has %(n)s item(s) open (%(names)s); the term can end once it is complete (Art. 20)",
+    "表头应为：%(join)s": "The header row must be: %(join)s",
+    "第 %(n)s 行：文件编号应为整数": "Row %(n)s: the file number must be an integer",
+    "第 %(n)s 行：允许下载应填“是”或“否”": "Row %(n)s: downloads allowed must be “是” (yes) or “否” (no)",
+    "第 %(n)s 行：找不到编号为 %(fid)s 的资料": "Row %(n)s: no vault file numbered %(fid)s",
+    "%(label)s不能超过%(max_len)s字": "%(label)s cannot exceed %(max_len)s characters",
+    "用印申请%(status_label)s": "Seal-use request %(status_label)s",
+
+    # --- Chapter 5: incentives -------------------------------------------------------------------
+    "学历层次只能是：%(join)s": "The degree level can only be: %(join)s",
+    "%(degree_level)s已有 %(isoformat)s 起执行的标准（%(monthly_amount)s 元，%(source)s），同一学历层次同一日期只能有一条标准；如需更正请先删除原标准":
+        "%(degree_level)s already has a rate from %(isoformat)s (%(monthly_amount)s yuan, %(source)s); one degree level "
+        "has one rate per date. To correct it, delete the old rate first",
+    "%(name)s（%(degree_level)s）在 %(isoformat)s 没有适用的补贴标准，请先录入标准":
+        "%(name)s (%(degree_level)s) has no allowance rate for %(isoformat)s; enter the rate first",
+    "%(name)s的学历层次无法识别（应为本科、硕士或博士），不能计算补贴":
+        "The degree level of %(name)s is not recognized (it must be 本科, 硕士 or 博士); the allowance cannot be computed",
+    "补贴发放表尚未计算完成，请稍候": "The allowance run is still being computed; please wait",
+    "%(month)s的补贴发放表已%(status_label)s，不能重新计算；如需更正，请创建调整发放（%(CITATION)s）":
+        "The allowance run for %(month)s is %(status_label)s and cannot be computed again; to correct it, create an adjusting run (%(CITATION)s)",
+    "补贴发放表已%(status_label)s，不能重新计算": "The allowance run is %(status_label)s and cannot be computed again",
+    "工作鉴定已%(status_label)s，不能重新起草": "The work appraisal is %(status_label)s and cannot be drafted again",
+    "工作鉴定已%(status_label)s（%(number)s），不能修改；如需更正请另起新版本":
+        "The work appraisal is %(status_label)s (%(number)s) and cannot be changed; to correct it, start a new version",
+    "「%(name)s」的意见由该部门负责同志提出（第十七条）": "The opinion of “%(name)s” is given by that department's head (Art. 17)",
+    "鉴定结论只能是：%(join)s": "The conclusion can only be: %(join)s",
+    "工作鉴定尚未送派出学校，发出后才能登记送达":
+        "The work appraisal has not been sent to the sending school; delivery can be recorded once it is",
+    "该工作鉴定已登记送达": "This work appraisal's delivery is already recorded",
+    "%(name)s没有轮岗记录（第十二条），无法征求部门意见，不能印发":
+        "%(name)s has no rotation record (Art. 12), so no department can be asked for its opinion; it cannot be issued",
+    "%(name)s的驻会期至%(isoformat)s，驻会期满后方可印发工作鉴定（第十七条）":
+        "The residency of %(name)s runs to %(isoformat)s; the work appraisal is issued once it has ended (Art. 17)",
+    "驻会记录中没有可写入鉴定的内容，不能印发": "The residency record has nothing to write into the appraisal; it cannot be issued",
+    "福利项目只能是：%(join)s": "The welfare item can only be: %(join)s",
+    "%(label)s不能超过%(limit)s字": "%(label)s cannot exceed %(limit)s characters",
+    "床位「%(building)s %(room)s 室 %(label)s 床」已登记": "The bed “%(building)s room %(room)s bed %(label)s” is already registered",
+    "%(name)s已%(status_label)s，不能分配床位": "%(name)s is %(status_label)s; no bed can be assigned",
+    "住宿期间应在驻会期间 %(isoformat)s 至 %(isoformat2)s 之内": "The stay must be within the residency, %(isoformat)s to %(isoformat2)s",
+    "床位「%(label)s」在 %(isoformat)s 至 %(isoformat2)s 已分配给%(name)s，与所选日期重叠":
+        "The bed “%(label)s” is assigned to %(name)s from %(isoformat)s to %(isoformat2)s, overlapping the dates chosen",
+    "%(name)s在 %(isoformat)s 至 %(isoformat2)s 已有床位「%(label)s」，与所选日期重叠":
+        "%(name)s has the bed “%(label)s” from %(isoformat)s to %(isoformat2)s, overlapping the dates chosen",
+    "%(name)s的驻会已%(status_label)s，不再出具商请休学函":
+        "The residency of %(name)s is %(status_label)s; no letter requesting suspension of schooling is issued any more",
+    "%(name)s已被推荐": "%(name)s has already been nominated",
+    "补贴计算已在后台进行": "The allowance is being computed in the background",
 }
