@@ -33,7 +33,6 @@ EN = {
     "模板语法错误：%(message)s%(where)s。占位符写作 {{ 名称 }}，整段条件写作 {%%p if 名称 %%} … {%%p endif %%}":
         "Template syntax error: %(message)s%(where)s. A placeholder is written {{ name }}, a conditional "
         "paragraph {%%p if name %%} … {%%p endif %%}",
-    "（位于「%(near)s」附近）": " (near “%(near)s”)",
     "模板中的占位符「%(name)s」无法填写（该文件类型没有这一项）":
         "The template's placeholder “%(name)s” cannot be filled (this document type has no such item)",
     "模板无法生成：%(exc)s": "The template cannot be rendered: %(exc)s",
@@ -363,7 +362,7 @@ EN = {
     "结束日期不能早于该阶段的开始日期 %(isoformat)s": "The end date cannot be before the segment's start date %(isoformat)s",
     "%(cohort)s 届没有驻会中的驻会执行主席": "The %(cohort)s cohort has no resident executive chair in residence",
     "%(cohort)s 届的驻会执行主席都已有轮岗安排": "Every resident executive chair of the %(cohort)s cohort already has a rotation",
-    "该轮岗方案%(label)s，未重复生成轮岗阶段": "This rotation plan is %(label)s; no rotation segments were made again",
+    "该轮岗方案%(label)s，未重复生成轮岗阶段": "This rotation plan is at “%(label)s”; no rotation segments were made again",
     "%(name)s的驻会已结束，请重新生成方案": "The residency of %(name)s has ended; make the plan again",
     "%(isoformat)s %(name)s不在任何轮岗阶段内，无法确定谈话的部门负责同志":
         "On %(isoformat)s %(name)s is in no rotation segment, so the department head for the talk is unknown",
@@ -392,7 +391,7 @@ EN = {
     "处置措施只能是：%(join)s（由轻到重，%(article_citation)s）": "The measure can only be: %(join)s (lightest to gravest, %(article_citation)s)",
     "%(name)s已不在驻会期间（%(status_label)s），不能立案": "%(name)s is no longer in residence (%(status_label)s); no case can be opened",
     "取消驻会资格的情形只能是：%(join)s（%(article_citation)s）": "Grounds for removal from residency can only be: %(join)s (%(article_citation)s)",
-    "案件已%(status_label)s，不能再补充证据": "The case is %(status_label)s; no more evidence can be added",
+    "案件已%(status_label)s，不能再补充证据": "The case is at “%(status_label)s”; no more evidence can be added",
     "须经%(value)s批准取消驻会资格后，方可通报派出学校党委（%(article_citation)s）；该案件当前为「%(status_label)s」":
         "The sending school's Party committee is notified only once %(value)s has approved the removal from residency "
         "(%(article_citation)s); the case is at “%(status_label)s”",
@@ -427,7 +426,7 @@ EN = {
     "第 %(n)s 行：允许下载应填“是”或“否”": "Row %(n)s: downloads allowed must be “是” (yes) or “否” (no)",
     "第 %(n)s 行：找不到编号为 %(fid)s 的资料": "Row %(n)s: no vault file numbered %(fid)s",
     "%(label)s不能超过%(max_len)s字": "%(label)s cannot exceed %(max_len)s characters",
-    "用印申请%(status_label)s": "Seal-use request %(status_label)s",
+    "用印申请%(status_label)s": "Seal-use request: %(status_label)s",
 
     # --- Chapter 5: incentives -------------------------------------------------------------------
     "学历层次只能是：%(join)s": "The degree level can only be: %(join)s",
@@ -440,11 +439,11 @@ EN = {
         "The degree level of %(name)s is not recognized (it must be 本科, 硕士 or 博士); the allowance cannot be computed",
     "补贴发放表尚未计算完成，请稍候": "The allowance run is still being computed; please wait",
     "%(month)s的补贴发放表已%(status_label)s，不能重新计算；如需更正，请创建调整发放（%(CITATION)s）":
-        "The allowance run for %(month)s is %(status_label)s and cannot be computed again; to correct it, create an adjusting run (%(CITATION)s)",
-    "补贴发放表已%(status_label)s，不能重新计算": "The allowance run is %(status_label)s and cannot be computed again",
-    "工作鉴定已%(status_label)s，不能重新起草": "The work appraisal is %(status_label)s and cannot be drafted again",
+        "The allowance run for %(month)s is at “%(status_label)s” and cannot be computed again; to correct it, create an adjusting run (%(CITATION)s)",
+    "补贴发放表已%(status_label)s，不能重新计算": "The allowance run is at “%(status_label)s” and cannot be computed again",
+    "工作鉴定已%(status_label)s，不能重新起草": "The work appraisal is at “%(status_label)s” and cannot be drafted again",
     "工作鉴定已%(status_label)s（%(number)s），不能修改；如需更正请另起新版本":
-        "The work appraisal is %(status_label)s (%(number)s) and cannot be changed; to correct it, start a new version",
+        "The work appraisal is at “%(status_label)s” (%(number)s) and cannot be changed; to correct it, start a new version",
     "「%(name)s」的意见由该部门负责同志提出（第十七条）": "The opinion of “%(name)s” is given by that department's head (Art. 17)",
     "鉴定结论只能是：%(join)s": "The conclusion can only be: %(join)s",
     "工作鉴定尚未送派出学校，发出后才能登记送达":
@@ -458,14 +457,14 @@ EN = {
     "福利项目只能是：%(join)s": "The welfare item can only be: %(join)s",
     "%(label)s不能超过%(limit)s字": "%(label)s cannot exceed %(limit)s characters",
     "床位「%(building)s %(room)s 室 %(label)s 床」已登记": "The bed “%(building)s room %(room)s bed %(label)s” is already registered",
-    "%(name)s已%(status_label)s，不能分配床位": "%(name)s is %(status_label)s; no bed can be assigned",
+    "%(name)s已%(status_label)s，不能分配床位": "%(name)s is at “%(status_label)s”; no bed can be assigned",
     "住宿期间应在驻会期间 %(isoformat)s 至 %(isoformat2)s 之内": "The stay must be within the residency, %(isoformat)s to %(isoformat2)s",
     "床位「%(label)s」在 %(isoformat)s 至 %(isoformat2)s 已分配给%(name)s，与所选日期重叠":
         "The bed “%(label)s” is assigned to %(name)s from %(isoformat)s to %(isoformat2)s, overlapping the dates chosen",
     "%(name)s在 %(isoformat)s 至 %(isoformat2)s 已有床位「%(label)s」，与所选日期重叠":
         "%(name)s has the bed “%(label)s” from %(isoformat)s to %(isoformat2)s, overlapping the dates chosen",
     "%(name)s的驻会已%(status_label)s，不再出具商请休学函":
-        "The residency of %(name)s is %(status_label)s; no letter requesting suspension of schooling is issued any more",
+        "The residency of %(name)s is at “%(status_label)s”; no letter requesting suspension of schooling is issued any more",
     "%(name)s已被推荐": "%(name)s has already been nominated",
     "补贴计算已在后台进行": "The allowance is being computed in the background",
 }
