@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
+
 from portal.core import clock
 from portal.core.db import utcnow
-from portal.core.errors import DomainError
+from portal.core.errors import Conflict, DomainError
 
 # A school without a liaison account receives the letter by other means.
 DELIVERY_METHODS = {"fax": "传真", "post": "邮寄", "in_person": "当面送达"}
@@ -55,3 +57,27 @@ def manual_delivery(method: str, delivered_at: dt.datetime, handed_by: str, rece
         raise DomainError(f"送达时间不能早于{what}发出的时间", field="delivered_at")
     text = f"{DELIVERY_METHODS[method]}；送达人：{handed_by}；签收人：{received_by}" + (f"；{note}" if note else "")
     return {"method": method, "handed_by": handed_by, "received_by": received_by, "note": note or None}, text[:400]
+
+
+def record_by_hand(obj, method: str, delivered_at: dt.datetime, handed_by: str, received_by: str,
+                   note: str | None, *, actor, sent_at: dt.datetime | None, what: str, not_sent: Conflict,
+                   already: Conflict, delivered_column: str = "delivered_at") -> dict:
+    """A delivery recorded by hand on ``obj``'s row, once: the letter must have gone out
+    (``not_sent`` otherwise), the values pass :func:`manual_delivery`, and the row's delivery
+    columns are a compare-and-set from undelivered (``already`` when another click or endpoint
+    won). Returns the cleaned values for the feature's audit record."""
+    from portal.extensions import db
+
+    if sent_at is None:
+        raise not_sent
+    values, text = manual_delivery(method, delivered_at, handed_by, received_by, note, sent_at=sent_at, what=what)
+    model = type(obj)
+    changed = db.session.execute(
+        sa.update(model).where(model.id == obj.id, getattr(model, delivered_column).is_(None))
+        .values({delivered_column: delivered_at, "delivery_method": method, "delivery_note": text,
+                 "delivery_recorded_by_id": getattr(actor, "id", None)})
+        .execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        raise already
+    db.session.refresh(obj)
+    return values

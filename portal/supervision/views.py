@@ -368,7 +368,7 @@ def decide_activity(activity_id: int):
                             note=request.form.get("note"))
     except DomainError as exc:
         return _refused(exc, url_for("supervision.activity", activity_id=act.id))
-    flash(f"已{act.status_label}", "success")
+    flash(f"状态已更新为「{act.status_label}」", "success")
     return redirect(url_for("supervision.activity", activity_id=act.id), 303)
 
 

@@ -372,6 +372,7 @@ EN = {
         "On %(isoformat)s %(name)s works in “%(name2)s”; the one-to-one talk is recorded by that department's head (%(cite)s)",
     "已%(status_label)s：%(title)s": "%(status_label)s: %(title)s",
     "已%(status_label)s": "%(status_label)s",
+    "状态已更新为「%(status_label)s」": "Status now “%(status_label)s”",
 
     # --- Chapter 4: supervision ------------------------------------------------------------------
     "须至少提前 %(lead)s 个工作日报批，距活动日仅 %(ahead)s 个工作日（%(article_citation)s）":
@@ -391,7 +392,7 @@ EN = {
     "处置措施只能是：%(join)s（由轻到重，%(article_citation)s）": "The measure can only be: %(join)s (lightest to gravest, %(article_citation)s)",
     "%(name)s已不在驻会期间（%(status_label)s），不能立案": "%(name)s is no longer in residence (%(status_label)s); no case can be opened",
     "取消驻会资格的情形只能是：%(join)s（%(article_citation)s）": "Grounds for removal from residency can only be: %(join)s (%(article_citation)s)",
-    "案件已%(status_label)s，不能再补充证据": "The case is at “%(status_label)s”; no more evidence can be added",
+    "案件状态为「%(status_label)s」，不能再补充证据": "The case is at “%(status_label)s”; no more evidence can be added",
     "须经%(value)s批准取消驻会资格后，方可通报派出学校党委（%(article_citation)s）；该案件当前为「%(status_label)s」":
         "The sending school's Party committee is notified only once %(value)s has approved the removal from residency "
         "(%(article_citation)s); the case is at “%(status_label)s”",
@@ -438,11 +439,11 @@ EN = {
     "%(name)s的学历层次无法识别（应为本科、硕士或博士），不能计算补贴":
         "The degree level of %(name)s is not recognized (it must be 本科, 硕士 or 博士); the allowance cannot be computed",
     "补贴发放表尚未计算完成，请稍候": "The allowance run is still being computed; please wait",
-    "%(month)s的补贴发放表已%(status_label)s，不能重新计算；如需更正，请创建调整发放（%(CITATION)s）":
+    "%(month)s的补贴发放表状态为「%(status_label)s」，不能重新计算；如需更正，请创建调整发放（%(CITATION)s）":
         "The allowance run for %(month)s is at “%(status_label)s” and cannot be computed again; to correct it, create an adjusting run (%(CITATION)s)",
-    "补贴发放表已%(status_label)s，不能重新计算": "The allowance run is at “%(status_label)s” and cannot be computed again",
-    "工作鉴定已%(status_label)s，不能重新起草": "The work appraisal is at “%(status_label)s” and cannot be drafted again",
-    "工作鉴定已%(status_label)s（%(number)s），不能修改；如需更正请另起新版本":
+    "补贴发放表状态为「%(status_label)s」，不能重新计算": "The allowance run is at “%(status_label)s” and cannot be computed again",
+    "工作鉴定状态为「%(status_label)s」，不能重新起草": "The work appraisal is at “%(status_label)s” and cannot be drafted again",
+    "工作鉴定状态为「%(status_label)s」（%(number)s），不能修改；如需更正请另起新版本":
         "The work appraisal is at “%(status_label)s” (%(number)s) and cannot be changed; to correct it, start a new version",
     "「%(name)s」的意见由该部门负责同志提出（第十七条）": "The opinion of “%(name)s” is given by that department's head (Art. 17)",
     "鉴定结论只能是：%(join)s": "The conclusion can only be: %(join)s",
@@ -457,13 +458,13 @@ EN = {
     "福利项目只能是：%(join)s": "The welfare item can only be: %(join)s",
     "%(label)s不能超过%(limit)s字": "%(label)s cannot exceed %(limit)s characters",
     "床位「%(building)s %(room)s 室 %(label)s 床」已登记": "The bed “%(building)s room %(room)s bed %(label)s” is already registered",
-    "%(name)s已%(status_label)s，不能分配床位": "%(name)s is at “%(status_label)s”; no bed can be assigned",
+    "%(name)s状态为「%(status_label)s」，不能分配床位": "%(name)s is at “%(status_label)s”; no bed can be assigned",
     "住宿期间应在驻会期间 %(isoformat)s 至 %(isoformat2)s 之内": "The stay must be within the residency, %(isoformat)s to %(isoformat2)s",
     "床位「%(label)s」在 %(isoformat)s 至 %(isoformat2)s 已分配给%(name)s，与所选日期重叠":
         "The bed “%(label)s” is assigned to %(name)s from %(isoformat)s to %(isoformat2)s, overlapping the dates chosen",
     "%(name)s在 %(isoformat)s 至 %(isoformat2)s 已有床位「%(label)s」，与所选日期重叠":
         "%(name)s has the bed “%(label)s” from %(isoformat)s to %(isoformat2)s, overlapping the dates chosen",
-    "%(name)s的驻会已%(status_label)s，不再出具商请休学函":
+    "%(name)s的驻会状态为「%(status_label)s」，不再出具商请休学函":
         "The residency of %(name)s is at “%(status_label)s”; no letter requesting suspension of schooling is issued any more",
     "%(name)s已被推荐": "%(name)s has already been nominated",
     "补贴计算已在后台进行": "The allowance is being computed in the background",

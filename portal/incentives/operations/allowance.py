@@ -359,7 +359,7 @@ def start_run(tenant: Tenant, month, *, actor, inline: bool | None = None) -> Al
     runs = runs_for_month(month)
     regular = next((r for r in runs if r.kind == RunKind.regular), None)
     if regular is not None and regular.status != RunStatus.draft:
-        raise Conflict(f"{month:%Y年%m月}的补贴发放表已{regular.status_label}，不能重新计算；"
+        raise Conflict(f"{month:%Y年%m月}的补贴发放表状态为「{regular.status_label}」，不能重新计算；"
                        f"如需更正，请创建调整发放（{CITATION}）", code="month_locked")
     if regular is None:
         regular = AllowanceRun(tenant_id=tenant.id, month=month, kind=RunKind.regular, seq=1,
@@ -433,7 +433,7 @@ def paid_so_far(month: dt.date, exclude_run_id: int | None = None) -> dict[int, 
 def compute_run(tenant: Tenant, run: AllowanceRun, *, actor, progress=None, started=()) -> AllowanceRun:
     """(Re)compute a draft run's lines. Only a draft is ever written."""
     if run.status != RunStatus.draft:
-        raise Conflict(f"补贴发放表已{run.status_label}，不能重新计算", code="month_locked")
+        raise Conflict(f"补贴发放表状态为「{run.status_label}」，不能重新计算", code="month_locked")
     lines = compute_month(tenant, run.month, progress)
     db.session.execute(sa.delete(AllowanceLine).where(AllowanceLine.run_id == run.id)
                        .execution_options(synchronize_session=False))

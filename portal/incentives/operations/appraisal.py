@@ -124,9 +124,9 @@ def draft(res: Residency, *, actor) -> Appraisal:
     """Draft (or redraft, while still a draft) the chair's appraisal from the record."""
     cur = current(res)
     if cur is not None and cur.status in (S.summarized, S.concluded):
-        raise Conflict(f"工作鉴定已{cur.status_label}，不能重新起草", code="bad_state")
+        raise Conflict(f"工作鉴定状态为「{cur.status_label}」，不能重新起草", code="bad_state")
     if cur is not None and cur.status in (S.issued, S.sent):
-        raise Conflict(f"工作鉴定已{cur.status_label}（{cur.number}），不能修改；如需更正请另起新版本", code="issued")
+        raise Conflict(f"工作鉴定状态为「{cur.status_label}」（{cur.number}），不能修改；如需更正请另起新版本", code="issued")
     statements, gaps = _assemble(res)
     if cur is None:
         cur = Appraisal(tenant_id=res.tenant_id, residency_id=res.id, version=1, status=S.draft,
@@ -163,7 +163,7 @@ def correct(appr: Appraisal, *, reason: str, actor) -> Appraisal:
 
 def _editable(appr: Appraisal) -> None:
     if appr.status not in OPEN:
-        raise Conflict(f"工作鉴定已{appr.status_label}（{appr.number}），不能修改；如需更正请另起新版本", code="issued")
+        raise Conflict(f"工作鉴定状态为「{appr.status_label}」（{appr.number}），不能修改；如需更正请另起新版本", code="issued")
 
 
 def submit_summary(appr: Appraisal, text: str, *, actor, roles) -> Appraisal:
@@ -329,20 +329,12 @@ def delivered(related_id, sent_at) -> None:
 def record_manual_delivery(appr: Appraisal, method: str, delivered_at, handed_by: str, received_by: str,
                            note: str | None = None, *, actor) -> Appraisal:
     """By hand (传真、邮寄、当面送达): how, when, by whom, to whom; once."""
-    from portal.core.delivery import manual_delivery
+    from portal.core.delivery import record_by_hand
 
-    if appr.sent_at is None:
-        raise Conflict("工作鉴定尚未送派出学校，发出后才能登记送达", code="not_sent")
-    values, text = manual_delivery(method, delivered_at, handed_by, received_by, note, sent_at=appr.sent_at,
-                                   what="工作鉴定")
-    changed = db.session.execute(
-        sa.update(Appraisal).where(Appraisal.id == appr.id, Appraisal.delivered_at.is_(None))
-        .values(delivered_at=delivered_at, delivery_method=method, delivery_note=text,
-                delivery_recorded_by_id=getattr(actor, "id", None))
-        .execution_options(synchronize_session=False)).rowcount
-    if changed != 1:
-        raise Conflict("该工作鉴定已登记送达", code="already_delivered")
-    db.session.refresh(appr)
+    values = record_by_hand(appr, method, delivered_at, handed_by, received_by, note, actor=actor,
+                            sent_at=appr.sent_at, what="工作鉴定",
+                            not_sent=Conflict("工作鉴定尚未送派出学校，发出后才能登记送达", code="not_sent"),
+                            already=Conflict("该工作鉴定已登记送达", code="already_delivered"))
     audit.record("appraisal.delivered", "appraisal", appr.id, actor=actor, article=ARTICLE,
                  after={"delivered_at": delivered_at, **values})
     return appr

@@ -58,7 +58,7 @@ def assign_bed(res: Residency, bed: Bed, *, starts_on: dt.date | None, ends_on: 
     """A15: a bed from a date to a date inside the term (by default the whole remaining term);
     a bed or a chair already holding one on any of those nights: 409."""
     if res.status != ResidencyStatus.in_residence:
-        raise Conflict(f"{res.chair.name}已{res.status_label}，不能分配床位", code="not_in_residence")
+        raise Conflict(f"{res.chair.name}状态为「{res.status_label}」，不能分配床位", code="not_in_residence")
     if not bed.active:
         raise Conflict("该床位已停用", code="bed_inactive")
     starts_on = starts_on or max(res.term_start, clock.today())

@@ -125,7 +125,7 @@ def issue_suspension_letter(res: Residency, *, actor=None) -> SuspensionLetter:
     if found is not None:
         return found
     if res.status != ResidencyStatus.in_residence:
-        raise Conflict(f"{res.chair.name}的驻会已{res.status_label}，不再出具商请休学函", code="residency_ended")
+        raise Conflict(f"{res.chair.name}的驻会状态为「{res.status_label}」，不再出具商请休学函", code="residency_ended")
     today = clock.today()
     number = year_of_issue_number(LETTER_SERIES, LETTER_NUMBER, issued_on=today,
                                   numbered_before=_letters_numbered_so_far)

@@ -9,7 +9,7 @@ from portal.core import audit
 from portal.core.concurrency import compare_and_set, lock_row
 from portal.core.db import utcnow
 # A6.1: a school without a liaison receives the letter by fax, post or in person (shared with A18/A21).
-from portal.core.delivery import DELIVERY_METHODS, beijing_to_utc, manual_delivery  # noqa: F401
+from portal.core.delivery import DELIVERY_METHODS, beijing_to_utc, manual_delivery, record_by_hand  # noqa: F401
 from portal.core.errors import Conflict, DomainError
 from portal.core.numbering import year_of_issue_number
 from portal.extensions import db
@@ -223,19 +223,10 @@ def record_manual_delivery(inv: Invitation, method: str, delivered_at: dt.dateti
 
     ``delivered_at`` is naive UTC. Only once: a compare-and-set on an undelivered letter.
     """
-    if inv.sent_at is None:
-        raise Conflict("推荐函尚未发出，发出后才能登记送达")
-    values, text = manual_delivery(method, delivered_at, handed_by, received_by, note, sent_at=inv.sent_at,
-                                   what="推荐函")
+    values = record_by_hand(inv, method, delivered_at, handed_by, received_by, note, actor=actor,
+                            sent_at=inv.sent_at, what="推荐函", not_sent=Conflict("推荐函尚未发出，发出后才能登记送达"),
+                            already=Conflict("该推荐函已登记送达"))
     handed_by, received_by, note = values["handed_by"], values["received_by"], values["note"]
-    changed = db.session.execute(
-        sa.update(Invitation).where(Invitation.id == inv.id, Invitation.delivered_at.is_(None))
-        .values(delivered_at=delivered_at, delivery_method=method, delivery_note=text,
-                delivery_recorded_by_id=getattr(actor, "id", None))
-        .execution_options(synchronize_session=False)).rowcount
-    if changed != 1:
-        raise Conflict("该推荐函已登记送达")
-    db.session.refresh(inv)
     audit.record("invitation.delivered", "invitation", inv.id, actor=actor, article="A6.1",
                  after={"delivered_at": delivered_at, "school_id": inv.school_id, "method": method,
                         "handed_by": handed_by, "received_by": received_by, "note": note or None})

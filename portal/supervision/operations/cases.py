@@ -88,7 +88,7 @@ def open_case(res: Residency, kind: str, *, actor, title: str, facts: str, groun
 
 def add_evidence(case: SupervisionCase, uploads, *, actor) -> list:
     if not case.is_open:
-        raise Conflict(f"案件已{case.status_label}，不能再补充证据", code="case_closed")
+        raise Conflict(f"案件状态为「{case.status_label}」，不能再补充证据", code="case_closed")
     files = store_files(owner=case, role=FileRole.evidence, uploads=uploads, actor=actor, tenant_id=case.tenant_id,
                         field="evidence")
     if not files:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from portal.core import audit
 from portal.core.concurrency import compare_and_set
 from portal.core.db import utcnow
-from portal.core.delivery import manual_delivery
+from portal.core.delivery import record_by_hand
 from portal.core.errors import Conflict
 from portal.core.numbering import year_of_issue_number
 from portal.core.workflow import SYSTEM
@@ -104,18 +104,10 @@ def notice_delivered(related_id, sent_at: dt.datetime) -> None:
 def record_manual_delivery(case: SupervisionCase, method: str, delivered_at: dt.datetime, handed_by: str,
                            received_by: str, note: str | None = None, *, actor) -> SupervisionCase:
     """By hand (a school without a liaison): how, when, by whom, to whom; once."""
-    if case.notice_sent_at is None:
-        raise Conflict("通报尚未发出，发出后才能登记送达", code="not_sent")
-    values, text = manual_delivery(method, delivered_at, handed_by, received_by, note, sent_at=case.notice_sent_at,
-                                   what="通报")
-    changed = db.session.execute(
-        sa.update(SupervisionCase).where(SupervisionCase.id == case.id, SupervisionCase.notice_delivered_at.is_(None))
-        .values(notice_delivered_at=delivered_at, delivery_method=method, delivery_note=text,
-                delivery_recorded_by_id=getattr(actor, "id", None))
-        .execution_options(synchronize_session=False)).rowcount
-    if changed != 1:
-        raise Conflict("该通报已登记送达", code="already_delivered")
-    db.session.refresh(case)
+    values = record_by_hand(case, method, delivered_at, handed_by, received_by, note, actor=actor,
+                            sent_at=case.notice_sent_at, what="通报", delivered_column="notice_delivered_at",
+                            not_sent=Conflict("通报尚未发出，发出后才能登记送达", code="not_sent"),
+                            already=Conflict("该通报已登记送达", code="already_delivered"))
     audit.record("supervision_case.notice_delivered", "supervision_case", case.id, actor=actor, article=case.article,
                  after={"delivered_at": delivered_at, **values})
     return case
