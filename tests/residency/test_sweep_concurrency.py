@@ -47,6 +47,9 @@ def test_A14_two_concurrent_sweeps_write_each_reminder_once(app, monkeypatch):
     monkeypatch.setattr(nops, "notify_many", racing)
     # Delivery is not under test: no job reaches the queue (a later test's worker would send it).
     monkeypatch.setattr("portal.jobs.operations.dispatch", lambda app, pending: None)
+    # Only this test's tenant is swept: rows committed by earlier tests of the same process (a demo
+    # load) must not get reminders this test's cleanup would leave behind for later tests.
+    monkeypatch.setattr("portal.jobs.operations.tenant_ids", lambda: [tenant_id])
 
     def sweep():
         with app.app_context():
