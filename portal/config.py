@@ -57,6 +57,8 @@ class Config:
         # blocking wait for work keeps only the connect timeout.
         self.REDIS_CONNECT_TIMEOUT = float(env_str("REDIS_CONNECT_TIMEOUT", "2"))
         self.REDIS_SOCKET_TIMEOUT = float(env_str("REDIS_SOCKET_TIMEOUT", "5"))
+        # PostgreSQL: a pooled connection the server dropped (restart, failover, idle timeout) is
+        # replaced before a request uses it. A SQLite file has no server to lose: no ping.
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.UPLOAD_FOLDER = env_str("UPLOAD_FOLDER", str(instance / "uploads"))
         self.MAX_CONTENT_LENGTH = env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
@@ -106,6 +108,8 @@ class Config:
         self.TESTING = False
         for key, value in overrides.items():
             setattr(self, key, value)
+        if "SQLALCHEMY_ENGINE_OPTIONS" not in overrides and not self.is_postgres:
+            self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": False}
 
     @property
     def is_postgres(self) -> bool:

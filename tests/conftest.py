@@ -147,6 +147,11 @@ def session(app_ctx):
         if outer.is_active:
             outer.rollback()
         connection.close()
+        # the test's writes were rolled back behind the app's back: its per-process caches
+        # (tenants, rules, the holiday tables) may hold them
+        from portal.core import proc_cache
+
+        proc_cache.clear()
         _flush_test_redis(app_ctx)
 
 

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from portal.confidentiality import operations as ops
 from portal.confidentiality.models import HandoverItem, HandoverStatus, SealRequestStatus, SealUseRequest
-from portal.core.todo import Todo
+from portal.core.todo import Count, Todo
 from portal.extensions import db
 
 
@@ -23,13 +23,11 @@ def todo(memberships) -> list[Todo]:
     approvers = set(ops.rule("confidentiality.seal_use_approver_roles"))
     if roles & approvers:
         section = "secretariat" if roles & ops.STAFF else sorted(roles & approvers)[0]
-        waiting = db.session.scalar(sa.select(sa.func.count()).select_from(SealUseRequest).where(
-            SealUseRequest.status == SealRequestStatus.pending)) or 0
+        waiting = Count(sa.select(SealUseRequest.id).where(SealUseRequest.status == SealRequestStatus.pending))
         items.append(Todo(section, _("待审批的用印申请"), count=waiting, url=url_for("confidentiality.seals"),
                           article="A20"))
     if roles & ops.STAFF:
-        open_lines = db.session.scalar(sa.select(sa.func.count()).select_from(HandoverItem).where(
-            HandoverItem.status == HandoverStatus.open)) or 0
+        open_lines = Count(sa.select(HandoverItem.id).where(HandoverItem.status == HandoverStatus.open))
         items.append(Todo("secretariat", _("未完成的期满交接事项"), count=open_lines,
                           url=url_for("confidentiality.handover"), article="A20"))
     return items

@@ -436,13 +436,23 @@ def _sqlite_connect(dbapi_connection, connection_record):
             pass
 
 
+OPTIMIZE_EVERY_SECONDS = 30.0  # per pooled connection: at most this often (it costs ~0.2 ms a check-in)
+
+
 @event.listens_for(sa.engine.Engine, "checkin")
 def _sqlite_optimize(dbapi_connection, connection_record):
     if dbapi_connection is not None and _is_sqlite(dbapi_connection):
         import sqlite3
+        import time
 
+        info = connection_record.info if connection_record is not None else {}
+        now = time.monotonic()
+        last = info.get("portal.optimized_at")
+        if last is not None and now - last < OPTIMIZE_EVERY_SECONDS:
+            return
         try:
             dbapi_connection.execute("PRAGMA optimize")
+            info["portal.optimized_at"] = now
         except sqlite3.Error:  # another writer holds the lock: a later check-in gathers them
             pass
 

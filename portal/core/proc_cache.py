@@ -117,6 +117,14 @@ event.listen(Session, "after_commit", _end)
 event.listen(Session, "after_soft_rollback", _end)
 
 
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_end(session, transaction):
+    # a session closed (or removed) with its writes neither committed nor rolled back by name:
+    # what was cached from them goes too
+    if transaction.parent is None:
+        _end(session)
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _bulk_write(state):
     # ``session.execute(update(Tenant)...)`` writes without a flush

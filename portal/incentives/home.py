@@ -7,7 +7,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.core.todo import Todo
+from portal.core.todo import Count, Todo
 from portal.extensions import db
 from portal.incentives.models import AllowanceRun, Appraisal, AppraisalStatus, RunStatus
 
@@ -18,8 +18,7 @@ def todo(memberships) -> list[Todo]:
     roles = {str(m.role) for m in memberships if getattr(m, "active", True)}
     items: list[Todo] = []
     if "secretariat_admin" in roles:
-        n = db.session.scalar(sa.select(sa.func.count()).select_from(AllowanceRun).where(
-            AllowanceRun.status.in_([RunStatus.draft, RunStatus.approved]))) or 0
+        n = Count(sa.select(AllowanceRun.id).where(AllowanceRun.status.in_([RunStatus.draft, RunStatus.approved])))
         items.append(Todo("secretariat", _("待审核或锁定的补贴发放表"), count=n, url=url_for("incentives.index"),
                           article="A15"))
     if "chair" in roles:
@@ -27,8 +26,8 @@ def todo(memberships) -> list[Todo]:
 
         res = own_residency(current_user._get_current_object())
         if res is not None:
-            n = db.session.scalar(sa.select(sa.func.count()).select_from(Appraisal).where(
-                Appraisal.residency_id == res.id, Appraisal.status == AppraisalStatus.draft)) or 0
+            n = Count(sa.select(Appraisal.id).where(Appraisal.residency_id == res.id,
+                                                    Appraisal.status == AppraisalStatus.draft))
             items.append(Todo("chair", _("待提交个人总结的工作鉴定"), count=n, url=url_for("incentives.mine"),
                               article="A17"))
     return items

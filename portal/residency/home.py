@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from portal.core import clock
 from portal.core.obligations import ObligationRecord, RecordStatus
-from portal.core.todo import Todo
+from portal.core.todo import Count, Todo
 from portal.extensions import db
 from portal.residency import operations as ops
 
@@ -35,8 +35,8 @@ def todo(memberships) -> list[Todo]:
             returned = sum(len(st.returned_records) for st in summary.statuses)
             items.append(Todo("chair", _("退回修改的记录"), count=returned, url=mine, urgent=returned > 0))
     if roles & STAFF:
-        waiting = db.session.scalar(sa.select(sa.func.count()).select_from(ObligationRecord).where(
-            ObligationRecord.subject_type == ops.SUBJECT_TYPE, ObligationRecord.status == RecordStatus.submitted)) or 0
+        waiting = Count(sa.select(ObligationRecord.id).where(
+            ObligationRecord.subject_type == ops.SUBJECT_TYPE, ObligationRecord.status == RecordStatus.submitted))
         items.append(Todo("secretariat", _("待确认的驻会记录"), count=waiting, url=url_for("residency.roster"),
                           article="A9"))
         items.append(Todo("secretariat", _("驻会执行主席名册：各项义务完成情况"), url=url_for("residency.roster"),

@@ -12,11 +12,11 @@ from flask_babel import gettext as _
 
 from portal.core import clock
 from portal.core.calendar import calendar
-from portal.core.todo import Todo
+from portal.core.todo import Count, Todo
 from portal.extensions import db
 from portal.selection.access import scope_for
 from portal.selection.models import (
-    CycleStatus, CycleStep, Invitation, Nomination, NominationStatus, Objection, ObjectionStatus, PublicNotice,
+    CycleStatus, Invitation, Nomination, NominationStatus, Objection, ObjectionStatus, PublicNotice,
     SelectionCycle,
 )
 from tenants.models import Role
@@ -25,14 +25,22 @@ STAFF = {Role.secretariat_admin, Role.secretariat_staff}
 DEADLINE_WORKDAYS = 10  # the secretariat sees the deadlines of the next ten working days
 
 
-def _count(stmt) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+def _count(stmt) -> Count:
+    return Count(stmt)  # run with the other providers' counts in one statement (core.todo)
 
 
 def current_cycle() -> SelectionCycle | None:
-    """The cycle under way: the latest not yet closed, else the latest."""
-    return db.session.scalar(sa.select(SelectionCycle).order_by(
+    """The cycle under way: the latest not yet closed, else the latest (once per request: the
+    to-do list and the charts of one home page read the same cycle)."""
+    from flask import g, has_request_context
+
+    if has_request_context() and "_current_cycle" in g:
+        return g._current_cycle
+    cycle = db.session.scalar(sa.select(SelectionCycle).order_by(
         (SelectionCycle.status == CycleStatus.closed).asc(), SelectionCycle.academic_year.desc()).limit(1))
+    if has_request_context():
+        g._current_cycle = cycle
+    return cycle
 
 
 def _noms(cycle, scope, *statuses):
@@ -64,12 +72,11 @@ def todo(memberships) -> list[Todo]:
         objections = _count(sa.select(Objection.id).join(PublicNotice, Objection.notice_id == PublicNotice.id)
                             .where(PublicNotice.cycle_id == cycle.id, Objection.status == ObjectionStatus.received))
         items.append(Todo("secretariat", _("待核查的异议"), url=cycle_url + "#objections", article="A6.5",
-                          count=objections, urgent=objections > 0))
+                          count=objections, urgent_if_waiting=True))
         today = clock.today()
         horizon = calendar().add_workdays(today, DEADLINE_WORKDAYS)
-        for step in db.session.scalars(sa.select(CycleStep).where(
-                CycleStep.cycle_id == cycle.id, CycleStep.done_at.is_(None), CycleStep.due_on.is_not(None),
-                CycleStep.due_on <= horizon).order_by(CycleStep.due_on)):
+        due_soon = [s for s in cycle.steps if s.done_at is None and s.due_on is not None and s.due_on <= horizon]
+        for step in sorted(due_soon, key=lambda s: (s.due_on, s.position)):
             items.append(Todo("secretariat", _("截止：%(step)s", step=_(step.label)), url=cycle_url, due=step.due_on,
                               article=step.article, urgent=step.due_on < today,
                               detail=_("已逾期") if step.due_on < today else None))
@@ -139,12 +146,12 @@ def charts() -> dict | None:
     cycle = current_cycle()
     if cycle is None:
         return None
-    from portal.reference.models import Province
+    from portal.reference.operations import province_names
     from portal.selection.operations import funnel
 
     f = funnel(cycle, scope_for(memberships))
     stages = stages_reached(f.by_status)
-    names = dict(db.session.execute(sa.select(Province.code, Province.name)).all())
+    names = province_names()
     stages = [{"label": _(s["label"]), "count": s["count"]} for s in stages]
     provinces = [{"label": names.get(code, code), "count": n} for code, n in f.by_province[:12]]
     routes = [{"label": _("轮值") if str(k) == "rotation" else _("遴选"), "count": n}

@@ -7,7 +7,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.core.todo import Todo
+from portal.core.todo import Count, Todo
 from portal.extensions import db
 from portal.supervision import operations as ops
 from portal.supervision.models import Activity, ActivityStatus, CaseStatus, SupervisionCase
@@ -15,8 +15,8 @@ from portal.supervision.models import Activity, ActivityStatus, CaseStatus, Supe
 STAFF = {"secretariat_admin", "secretariat_staff"}
 
 
-def _count(stmt) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
+def _count(stmt) -> Count:
+    return Count(stmt)
 
 
 def todo(memberships) -> list[Todo]:
@@ -26,9 +26,8 @@ def todo(memberships) -> list[Todo]:
     if "chair" in roles:
         mine = ops.visible_cases(user, {"chair"})
         waiting = _count(mine.where(SupervisionCase.status.in_((CaseStatus.hearing, CaseStatus.awaiting_self_criticism))))
-        if waiting:
-            items.append(Todo("chair", _("待我提交的申辩或检讨书"), count=waiting, url=url_for("supervision.index"),
-                              article="A21", urgent=True))
+        items.append(Todo("chair", _("待我提交的申辩或检讨书"), count=waiting, url=url_for("supervision.index"),
+                          article="A21", urgent=True, only_if_waiting=True))
         filed = _count(ops.visible_activities(user, {"chair"}).where(Activity.status == ActivityStatus.approved))
         items.append(Todo("chair", _("已批准、待报备结果的对外活动"), count=filed, url=url_for("supervision.activities"),
                           article="A19"))
