@@ -4,6 +4,7 @@ deactivated federation), and what another process changes is seen too (the rules
 by their stamp; the tenant within TENANT_CACHE_SECONDS)."""
 import time
 
+import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
@@ -66,9 +67,94 @@ def test_the_second_request_reads_neither_tenant_nor_rule_rows(client, login_as,
         assert client.get(f"/{t.slug}/rules/").status_code == 200
     assert not _tenant_lookups(q.statements)
     assert not [s for s in q.statements if "FROM rule_values" in s or "FROM rule_overrides" in s and "count(" not in s]
-    # and the tenant isolation still happens per transaction (RLS on PostgreSQL)
+    # and the request ran as its tenant (RLS on PostgreSQL): set once per transaction, see below
     if db.engine.dialect.name == "postgresql":
-        assert any("set_config" in s.lower() for s in q.statements)
+        setting = db.session.execute(sa.text("SELECT current_setting('app.tenant_id', true)")).scalar()
+        assert setting == str(t.id)
+
+
+def test_the_rls_tenant_is_set_once_per_transaction_and_again_in_the_next(app):
+    """``set_config('app.tenant_id', ..., true)`` lasts for the transaction: a second request for the
+    same tenant in one transaction costs no round trip, but every new transaction sets it again, and
+    a rolled-back savepoint (which restores the old value) is not trusted either."""
+    if not app.config["IS_POSTGRES"]:
+        pytest.skip("row-level security is PostgreSQL's")
+    from portal.core.db import _set_rls_tenant
+
+    engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    sent = []
+    sa.event.listen(engine, "before_cursor_execute",
+                    lambda conn, cur, statement, *a: sent.append(statement) if "set_config" in statement else None)
+
+    def setting(conn):
+        return conn.exec_driver_sql("SELECT current_setting('app.tenant_id', true)").scalar()
+
+    try:
+        with engine.connect() as conn:
+            with conn.begin():
+                _set_rls_tenant(conn, 5)
+                _set_rls_tenant(conn, 5)
+                assert len(sent) == 1 and setting(conn) == "5"
+                _set_rls_tenant(conn, 6)
+                assert len(sent) == 2 and setting(conn) == "6"
+                _set_rls_tenant(conn, 5)
+                sp = conn.begin_nested()
+                _set_rls_tenant(conn, 7)
+                sp.rollback()
+                assert setting(conn) == "5"  # the savepoint's value is gone ...
+                _set_rls_tenant(conn, 7)
+                assert setting(conn) == "7"  # ... and so is the memory of it: set again
+            with conn.begin():
+                assert setting(conn) in ("", None)
+                before = len(sent)
+                _set_rls_tenant(conn, 7)
+                assert len(sent) == before + 1 and setting(conn) == "7"
+        with engine.connect() as conn:  # the pool's connection back: its transaction was reset
+            with conn.begin():
+                before = len(sent)
+                _set_rls_tenant(conn, 7)
+                assert len(sent) == before + 1 and setting(conn) == "7"
+    finally:
+        engine.dispose()
+
+
+def test_a_holiday_table_written_in_this_process_is_seen_at_once(session):
+    """The database's holiday tables are cached per process (like the tenant): an import clears it."""
+    import datetime as dt
+
+    from portal.core.calendar import HolidayDay, HolidayYear
+
+    from portal.core.calendar import _db_year, _db_years
+
+    assert _db_year(2031) is None and 2031 not in _db_years()  # now cached as absent
+    year = HolidayYear(year=2031, source="测试")
+    year.days = [HolidayDay(day=dt.date(2031, 1, 1), kind="holiday", name="元旦")]
+    db.session.add(year)
+    db.session.flush()
+    assert 2031 in _db_years() and _db_year(2031).holidays == {dt.date(2031, 1, 1): "元旦"}
+    db.session.rollback()
+    assert _db_year(2031) is None and 2031 not in _db_years()
+
+
+def test_a_holiday_table_another_process_writes_is_seen_within_the_cache_lifetime(app, session):
+    import datetime as dt
+
+    from portal.core.calendar import _db_year
+
+    old = app.config.get("TENANT_CACHE_SECONDS", 5)
+    app.config["TENANT_CACHE_SECONDS"] = 0.2
+    try:
+        assert _db_year(2032) is None
+        db.session.connection().execute(sa.text(
+            "INSERT INTO holiday_years (year, source, imported_at) VALUES (2032, '另一进程', CURRENT_TIMESTAMP)"))
+        db.session.connection().execute(sa.text(
+            "INSERT INTO holiday_days (year, day, kind, name) VALUES (2032, :d, 'holiday', '元旦')"),
+            {"d": dt.date(2032, 1, 1)})
+        assert _db_year(2032) is None  # cached, as documented
+        time.sleep(0.3)
+        assert _db_year(2032).holidays == {dt.date(2032, 1, 1): "元旦"}
+    finally:
+        app.config["TENANT_CACHE_SECONDS"] = old
 
 
 def test_a_renamed_tenant_is_seen_by_the_next_request(client, login_as, session):

@@ -22,7 +22,7 @@ import unicodedata
 from typing import Annotated, Any
 
 from flask import request
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from portal.core.errors import DomainError
 from portal.core.lengths import max_length
@@ -66,7 +66,16 @@ def text(attr=None, *, max_len: int | None = None, min_len: int = 0):
     return Annotated[str, Field(min_length=min_len, max_length=limit), AfterValidator(_printable)]
 
 
-Id = Annotated[int, Field(ge=1, le=INT32_MAX)]
+def _not_bool(value):
+    # JSON true/false are not ids: lax mode would read true as 1 (someone's first row)
+    if isinstance(value, bool):
+        from pydantic_core import PydanticCustomError
+
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+Id = Annotated[int, BeforeValidator(_not_bool), Field(ge=1, le=INT32_MAX)]
 Date = dt.date
 
 

@@ -116,13 +116,39 @@ def tenant_scoped_tables(metadata: sa.MetaData) -> list[str]:
     )
 
 
+_RLS_KEY = "portal.rls_tenant"  # on the pooled connection: the value set in its open transaction
+
+
 def _set_rls_tenant(connection, tenant_id: int | None) -> None:
     if connection.dialect.name != "postgresql":
         return
-    connection.exec_driver_sql(
-        "SELECT set_config('app.tenant_id', %s, true)",
-        ("" if tenant_id is None else str(tenant_id),),
-    )
+    value = "" if tenant_id is None else str(tenant_id)
+    if connection.info.get(_RLS_KEY) == value:  # already set in this transaction: no round trip
+        return
+    connection.exec_driver_sql("SELECT set_config('app.tenant_id', %s, true)", (value,))
+    connection.info[_RLS_KEY] = value
+
+
+# ``set_config(..., true)`` lasts until the transaction ends (a rolled-back savepoint restores the
+# value it had): whenever one ends, the remembered value is forgotten and the next statement's
+# transaction sets it again.
+def _forget_rls(conn, *args) -> None:
+    conn.info.pop(_RLS_KEY, None)
+
+
+for _name in ("commit", "rollback", "rollback_savepoint", "commit_twophase", "rollback_twophase"):
+    event.listen(sa.engine.Engine, _name, _forget_rls)
+
+
+@event.listens_for(sa.pool.Pool, "reset")
+def _forget_rls_on_reset(dbapi_connection, connection_record, reset_state):
+    connection_record.info.pop(_RLS_KEY, None)
+
+
+@event.listens_for(sa.pool.Pool, "checkin")
+def _forget_rls_on_checkin(dbapi_connection, connection_record):
+    if connection_record is not None:
+        connection_record.info.pop(_RLS_KEY, None)
 
 
 class TenantSession(FSASession):
