@@ -101,7 +101,17 @@ def school_walk():
                                                 School.tenant_id == Nomination.tenant_id))
 
 
-def nominations_keyset(stmt, *, cursor: str | None, per_page: int, total: int) -> KeysetPage:
+def page_rows(ids, with_union: bool = True):
+    """The page's nominations by id, with their school (and union: the list page does not show
+    it, and a use of it there raises instead of loading it row by row)."""
+    from sqlalchemy.orm import raiseload
+
+    stmt = sa.select(Nomination).where(Nomination.id.in_(ids))
+    return stmt if with_union else stmt.options(raiseload(Nomination.union))
+
+
+def nominations_keyset(stmt, *, cursor: str | None, per_page: int, total: int,
+                       with_union: bool = True) -> KeysetPage:
     """A page of ``ops.nominations_query(...)`` after ``cursor`` (the previous page's last row):
     the page's ids by the index order, then only those rows with their school and union; two
     statements at any depth."""
@@ -117,7 +127,7 @@ def nominations_keyset(stmt, *, cursor: str | None, per_page: int, total: int) -
     items = []
     if keys:
         ids = [k[2] for k in keys]
-        by_id = {n.id: n for n in db.session.scalars(sa.select(Nomination).where(Nomination.id.in_(ids)))}
+        by_id = {n.id: n for n in db.session.scalars(page_rows(ids, with_union))}
         items = [by_id[i] for i in ids if i in by_id]
     nxt = encode_cursor(tuple(keys[-1])) if (more and keys) else None
     return KeysetPage(items, total, per_page, cursor, nxt, 0 if cursor else 1)

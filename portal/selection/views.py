@@ -18,7 +18,8 @@ from portal.core.once import once
 from portal.core.redirects import safe_target
 from portal.core.permissions import ROLE_STAFF, require_roles
 from portal.extensions import db
-from portal.reference.models import Province, School
+from portal.reference.models import School
+from portal.reference.operations import province_names
 from portal.selection import lists  # noqa: F401  (counts cached per cycle are dropped on change)
 from portal.selection import operations as ops
 from portal.selection import stages, workflow
@@ -161,7 +162,7 @@ def cycle(cycle_id: int):
     today = clock.today()
     steps = stages.stages(c, f.by_status, g.roles, invitations=letters["total"], unsent=letters["unsent"], today=today)
     shown = {s.key for s in steps if s.current or s.state == "open"}
-    provinces = {p.code: p.name for p in db.session.scalars(sa.select(Province))}
+    provinces = province_names()
     ctx = {}
     if "invitations" in shown:
         invs = db.session.scalars(sa.select(Invitation).where(
@@ -577,14 +578,14 @@ def nominations(cycle_id: int):
     p = ops.nominations_list(c, scope=seen, status=status, province=a.get("province") or None,
                              route=a.get("route") if a.get("route") in ("rotation", "selection") else None,
                              q=(a.get("q") or "").strip() or None, cursor=a.get("cursor") or None,
-                             page=page, per_page=PER_PAGE)
+                             page=page, per_page=PER_PAGE, with_union=False)
+    names = province_names()
+    shown = sorted(c for c in names if not seen.is_provincial or c in seen.provinces)
     return render_template("selection/nominations.html", cycle=c, pagination=p, STATUS_LABELS=STATUS_LABELS,
                            stage=stage, stage_label=stages.LABELS.get(stage),
                            status_t={k: _(v) for k, v in STATUS_LABELS.items()},
                            route_t={k: _(v) for k, v in ROUTE_LABELS.items()},
-                           provinces=db.session.scalars(sa.select(Province).where(
-                               Province.code.in_(sorted(seen.provinces)) if seen.is_provincial else sa.true())
-                               .order_by(Province.code)).all())
+                           provinces=[{"code": code, "name": names[code]} for code in shown])
 
 
 @bp.route("/nominations/<int:nom_id>")
@@ -865,7 +866,7 @@ def rotation():
         PresidiumMembership.union_id.in_([e.union_id for e in roster]))).all()
     current = {m.union_id for m in members if m.valid_on(on)}
     return render_template("selection/rotation.html", roster=roster, due=due, current=current, latest=latest,
-                           on=on, provinces={p.code: p.name for p in db.session.scalars(sa.select(Province))})
+                           on=on, provinces=province_names())
 
 
 @bp.route("/rotation/sync", methods=["POST"])

@@ -72,7 +72,8 @@ class NominationPage:
         return self.page + 1 if self.has_next else None
 
 
-def nominations_page(stmt, page: int, per_page: int, *, total: int | None = None) -> NominationPage:
+def nominations_page(stmt, page: int, per_page: int, *, total: int | None = None,
+                     with_union: bool = True) -> NominationPage:
     """A page of ``nominations_query`` by deferred join: the count and the page's ids from the
     filtered, ordered ids alone (no eager joins over the whole cycle), then only those rows with
     their school and union. Three statements at any page size or cycle size (two when the
@@ -83,7 +84,9 @@ def nominations_page(stmt, page: int, per_page: int, *, total: int | None = None
     ids = list(db.session.scalars(ids_stmt.limit(per_page).offset((page - 1) * per_page)))
     items = []
     if ids:
-        by_id = {n.id: n for n in db.session.scalars(sa.select(Nomination).where(Nomination.id.in_(ids)))}
+        from portal.selection.lists import page_rows
+
+        by_id = {n.id: n for n in db.session.scalars(page_rows(ids, with_union))}
         items = [by_id[i] for i in ids]
     return NominationPage(items, total, page, per_page)
 
@@ -99,7 +102,7 @@ def list_signature(scope: NominationScope, **filters) -> str:
 
 def nominations_list(cycle: SelectionCycle, *, scope: NominationScope, status=None, province=None,
                      route=None, q=None, school_id=None, cursor: str | None = None, page: int | None = None,
-                     per_page: int = 50):
+                     per_page: int = 50, with_union: bool = True):
     """The nomination list without scanning the cycle: a keyset page after ``cursor`` (deep pages
     cost what page 1 costs), or an offset ``page`` (shallow pages, kept for old links), with the
     exact count cached per cycle and filter until a nomination changes (``lists.cached_count``)."""
@@ -112,8 +115,8 @@ def nominations_list(cycle: SelectionCycle, *, scope: NominationScope, status=No
     if cursor or not page or page == 1:
         walk = nominations_query(cycle.id, scope=scope, status=status, province=province, route=route, q=q,
                                  school_id=school_id, inner=True)
-        return lists.nominations_keyset(walk, cursor=cursor, per_page=per_page, total=total)
-    return nominations_page(stmt, page, per_page, total=total)
+        return lists.nominations_keyset(walk, cursor=cursor, per_page=per_page, total=total, with_union=with_union)
+    return nominations_page(stmt, page, per_page, total=total, with_union=with_union)
 
 
 def stage_nominations(cycle: SelectionCycle, scope: NominationScope, statuses, *, per_page: int = 50,
