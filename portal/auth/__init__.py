@@ -16,7 +16,9 @@ def init_app(app):
         uid, _, token = user_id.partition(":")
         if not uid.isdigit():
             return None
-        user = db.session.get(User, int(uid))
+        from tenants.context import load_user_with_memberships
+
+        user = load_user_with_memberships(int(uid))
         if user is None or not user.active or user.session_token != token:
             return None
         return user
