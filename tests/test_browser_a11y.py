@@ -8,15 +8,12 @@ staged cycle page. The server is the real app over its own committed database wi
 """
 from __future__ import annotations
 
-import os
 import re
-import tempfile
-import threading
 
 import pytest
 import sqlalchemy as sa
 
-from tests.selection.test_browser_cycle import CHROMIUM, CHROMIUM_ARGS, _database_urls, browser  # noqa: F401
+from tests.live_server import browser, serve  # noqa: F401  (browser: a fixture)
 
 pytestmark = pytest.mark.browser
 PASSWORD = "demo-password"
@@ -31,40 +28,11 @@ ROLES = {
 
 @pytest.fixture(scope="module")
 def demo_live():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium; `make system-deps`)")
-    from flask_migrate import upgrade
-    from werkzeug.serving import WSGIRequestHandler, make_server
-
-    from portal import create_app
     from portal.demo import demo_planning_day, load_demo
-    from portal.extensions import db
 
-    class QuietHandler(WSGIRequestHandler):
-        def log_request(self, *args, **kwargs):
-            pass
-
-    tmpdir = tempfile.mkdtemp(prefix="portal-a11y-")
-    owner_url, app_url, drop = _database_urls(tmpdir)
     day, _ = demo_planning_day()
-    app = create_app(SQLALCHEMY_DATABASE_URI=app_url, DATABASE_OWNER_URL=owner_url, REDIS_URL=None,
-                     SECRET_KEY="a11y-secret", UPLOAD_FOLDER=os.path.join(tmpdir, "uploads"),
-                     JOBS_EAGER=True, FIXED_TODAY=day.isoformat(), SERVER_NAME=None)
-    with app.app_context():
-        upgrade(directory=str(app.extensions["migrate"].directory))
-        load_demo()
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield app, f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
-        drop()
+    with serve("a11y", lambda app: load_demo(), FIXED_TODAY=day.isoformat()) as s:
+        yield s.app, s.base
 
 
 def _ids(app):

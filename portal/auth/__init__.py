@@ -1,9 +1,8 @@
 def init_app(app):
     from flask import g
 
-    from portal.auth.models import User
     from portal.auth.views import bp, tenant_bp
-    from portal.extensions import db, login_manager
+    from portal.extensions import login_manager
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -10,7 +10,6 @@ from flask_login import current_user
 from portal.confidentiality import operations as ops
 from portal.confidentiality.models import HandoverItem, HandoverStatus, SealRequestStatus, SealUseRequest
 from portal.core.todo import Count, Todo
-from portal.extensions import db
 
 
 def todo(memberships) -> list[Todo]:

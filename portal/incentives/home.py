@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.core.todo import Count, Todo
-from portal.extensions import db
 from portal.incentives.models import AllowanceRun, Appraisal, AppraisalStatus, RunStatus
 
 STAFF = {"secretariat_admin", "secretariat_staff"}

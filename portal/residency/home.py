@@ -11,7 +11,6 @@ from flask_login import current_user
 from portal.core import clock
 from portal.core.obligations import ObligationRecord, RecordStatus
 from portal.core.todo import Count, Todo
-from portal.extensions import db
 from portal.residency import operations as ops
 
 STAFF = {"secretariat_admin", "secretariat_staff"}

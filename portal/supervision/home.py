@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.core.todo import Count, Todo
-from portal.extensions import db
 from portal.supervision import operations as ops
 from portal.supervision.models import Activity, ActivityStatus, CaseStatus, SupervisionCase
 

@@ -13,14 +13,11 @@ The chair's pages pass the axe check (no serious or critical violation).
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
-import threading
 
 import pytest
 import sqlalchemy as sa
 
-from tests.selection.test_browser_cycle import CHROMIUM, _database_urls, browser  # noqa: F401
+from tests.live_server import browser, serve  # noqa: F401  (browser: a fixture)
 
 pytestmark = pytest.mark.browser
 PASSWORD = "year-password-1"
@@ -66,46 +63,18 @@ def _seed():
 
 @pytest.fixture(scope="module")
 def year_live():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium; `make system-deps`)")
-    from flask_migrate import upgrade
-    from werkzeug.serving import WSGIRequestHandler, make_server
-
-    from portal import create_app
-    from portal.extensions import db
-
-    class QuietHandler(WSGIRequestHandler):
-        def log_request(self, *args, **kwargs):
-            pass
-
-    tmpdir = tempfile.mkdtemp(prefix="portal-year-")
-    owner_url, app_url, drop = _database_urls(tmpdir)
-    app = create_app(SQLALCHEMY_DATABASE_URI=app_url, DATABASE_OWNER_URL=owner_url, REDIS_URL=None,
-                     SECRET_KEY="year-secret", UPLOAD_FOLDER=os.path.join(tmpdir, "uploads"),
-                     JOBS_EAGER=True, FIXED_TODAY=TODAY, SERVER_NAME=None, WTF_CSRF_ENABLED=True)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    base = f"http://127.0.0.1:{server.server_port}"
-    app.config["PUBLIC_BASE_URL"] = base
-    with app.app_context():
+    def seed(app):
+        from portal.extensions import db
         from portal.reference.operations import ensure_provinces
         from tenants.rules.operations import load_national_file
 
-        upgrade(directory=str(app.extensions["migrate"].directory))
         ensure_provinces()
         load_national_file()
         db.session.commit()
-        ids = _seed()
-        db.session.remove()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield app, base, ids
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
-        drop()
+        return _seed()
+
+    with serve("year", seed, FIXED_TODAY=TODAY, WTF_CSRF_ENABLED=True) as s:
+        yield s.app, s.base, s.info
 
 
 def _login(page, base, email):

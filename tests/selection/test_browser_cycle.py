@@ -10,17 +10,13 @@ Every step happens through the pages as the role it belongs to, logging out and 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
-import threading
 import time
 
 import pytest
 import sqlalchemy as sa
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+from tests.live_server import browser, serve  # noqa: F401  (browser: a fixture)
+
 PASSWORD = "demo-password"
 ADMIN, APPROVER = "admin@acsf.demo.cn", "approver@acsf.demo.cn"
 REVIEWER, LIAISON = "reviewer-gd@acsf.demo.cn", "liaison-sysu@acsf.demo.cn"
@@ -28,29 +24,6 @@ OPENED, TODAY = "2026-03-02", dt.date(2026, 3, 16)  # letters out on a Monday; n
 NOMINEE = "林晓彤"
 
 pytestmark = pytest.mark.browser
-
-
-def _database_urls(tmpdir: str):
-    """(owner URL, app URL, drop callback) for the browser's own committed database."""
-    url = os.environ.get("TEST_DATABASE_URL") or ""
-    if not url.startswith("postgresql"):
-        path = f"sqlite:///{tmpdir}/browser.db"
-        return path, path, lambda: None
-    owner = sa.engine.make_url(url).set(database=f"portal_browser_{os.getpid()}")
-    app_url = owner.set(username=os.environ.get("TEST_DATABASE_APP_ROLE", "portal_app"), password=None)
-
-    def admin(*statements):
-        engine = sa.create_engine(owner.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with engine.connect() as c:
-            c.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                              "WHERE datname = :d AND pid <> pg_backend_pid()"), {"d": owner.database})
-            for s in statements:
-                c.execute(sa.text(s.format(db=owner.database)))
-        engine.dispose()
-
-    admin('DROP DATABASE IF EXISTS "{db}"', 'CREATE DATABASE "{db}"')
-    return (owner.render_as_string(hide_password=False), app_url.render_as_string(hide_password=False),
-            lambda: admin('DROP DATABASE IF EXISTS "{db}"'))
 
 
 def _seed():
@@ -95,50 +68,8 @@ def _seed():
 
 @pytest.fixture(scope="module")
 def live():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium; `make system-deps`)")
-    from flask_migrate import upgrade
-    from werkzeug.serving import WSGIRequestHandler, make_server
-
-    class QuietHandler(WSGIRequestHandler):
-        def log_request(self, *args, **kwargs):  # failures show the test's own steps, not 200 lines of GETs
-            pass
-
-    from portal import create_app
-    from portal.extensions import db
-
-    tmpdir = tempfile.mkdtemp(prefix="portal-browser-")
-    owner_url, app_url, drop = _database_urls(tmpdir)
-    app = create_app(SQLALCHEMY_DATABASE_URI=app_url, DATABASE_OWNER_URL=owner_url, REDIS_URL=None,
-                     SECRET_KEY="browser-secret", UPLOAD_FOLDER=os.path.join(tmpdir, "uploads"),
-                     JOBS_EAGER=True, FIXED_TODAY=TODAY.isoformat(), SERVER_NAME=None)
-    with app.app_context():
-        upgrade(directory=str(app.extensions["migrate"].directory))
-        _seed()
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield app, f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
-        drop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with serve("browser", lambda app: _seed(), FIXED_TODAY=TODAY.isoformat()) as s:
+        yield s.app, s.base
 
 
 def test_A6_national_cycle_from_letter_to_chair_in_the_browser(live, browser):

@@ -4,81 +4,40 @@ served over its own committed database with the demo loaded, jobs eager, port 51
 from __future__ import annotations
 
 import os
-import tempfile
-import threading
 
 import pytest
 import sqlalchemy as sa
 
-from tests.selection.test_browser_cycle import CHROMIUM, CHROMIUM_ARGS, _database_urls
+from tests.live_server import browser, serve  # noqa: F401  (browser: a fixture)
 
 pytestmark = pytest.mark.browser
-PORT = 5106
 PASSWORD = "demo-password"
 ADMIN, APPROVER, CHAIR = "admin@acsf.demo.cn", "approver@acsf.demo.cn", "chair@acsf.demo.cn"
 
 
+def _seed(app):
+    from portal.auth.operations import find_user
+    from portal.core.calendar import calendar
+    from portal.core.db import tenant_context
+    from portal.demo import demo_planning_day, load_demo
+    from portal.extensions import db
+    from portal.residency.models import Chair, Residency
+    from tenants.models import Tenant
+
+    load_demo()
+    day, _ = demo_planning_day()
+    app.config["FIXED_TODAY"] = calendar().add_workdays(day, 10).isoformat()
+    acsf = db.session.scalar(sa.select(Tenant).where(Tenant.slug == "acsf"))
+    with tenant_context(acsf.id, db.session):
+        res = db.session.scalar(sa.select(Residency).join(Chair, Chair.id == Residency.chair_id)
+                                .where(Chair.user_id == find_user(CHAIR).id))
+        return {"res_id": res.id, "name": res.chair.name, "school": res.school.name}
+
+
 @pytest.fixture(scope="module")
 def live():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing")
-    from flask_migrate import upgrade
-    from werkzeug.serving import WSGIRequestHandler, make_server
-
-    class QuietHandler(WSGIRequestHandler):
-        def log_request(self, *args, **kwargs):
-            pass
-
-    from portal import create_app
-    from portal.extensions import db
-
-    tmpdir = tempfile.mkdtemp(prefix="portal-browser-sup-")
-    owner_url, app_url, drop = _database_urls(tmpdir)
-    app = create_app(SQLALCHEMY_DATABASE_URI=app_url, DATABASE_OWNER_URL=owner_url, REDIS_URL=None,
-                     SECRET_KEY="browser-secret", UPLOAD_FOLDER=os.path.join(tmpdir, "uploads"),
-                     JOBS_EAGER=True, SERVER_NAME=None)
-    with app.app_context():
-        upgrade(directory=str(app.extensions["migrate"].directory))
-        from portal.core.calendar import calendar
-        from portal.demo import demo_planning_day, load_demo
-
-        load_demo()
-        day, _ = demo_planning_day()
-        app.config["FIXED_TODAY"] = calendar().add_workdays(day, 10).isoformat()
-        from portal.auth.operations import find_user
-        from portal.core.db import tenant_context
-        from portal.residency.models import Chair, Residency
-        from tenants.models import Tenant
-
-        acsf = db.session.scalar(sa.select(Tenant).where(Tenant.slug == "acsf"))
-        with tenant_context(acsf.id, db.session):
-            res = db.session.scalar(sa.select(Residency).join(Chair, Chair.id == Residency.chair_id)
-                                    .where(Chair.user_id == find_user(CHAIR).id))
-            info = {"res_id": res.id, "name": res.chair.name, "school": res.school.name}
-        db.session.remove()
-    server = make_server("127.0.0.1", PORT, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield app, f"http://127.0.0.1:{PORT}", info, tmpdir
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
-        drop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with serve("browser-sup", _seed) as s:
+        yield s.app, s.base, s.info, s.tmpdir
 
 
 def test_A18_removal_from_case_to_notice_in_the_browser(live, browser):
