@@ -7,12 +7,12 @@ import io
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from portal.confidentiality import operations as ops
 from portal.confidentiality.models import SEAL_KINDS, HandoverItem, Seal
 from portal.core import clock, vault
-from portal.core.errors import DomainError
+from portal.core.errors import DomainError, refused
 from portal.core.obligations import FieldError
 from portal.core.once import once
 from portal.core.permissions import require_roles
@@ -35,10 +35,7 @@ def _roles():
 
 
 def _refused(exc: DomainError, endpoint: str, **kw):
-    db.session.rollback()
-    g._no_commit = True
-    flash(exc.message, "error")
-    return redirect(url_for(endpoint, **kw), 303)
+    return refused(exc, url_for(endpoint, **kw), raise_for=())
 
 
 def _date(value, field):

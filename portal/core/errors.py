@@ -40,6 +40,20 @@ class DomainError(Exception):
         self.details = details
 
 
+def refused(exc: DomainError, back: str, *, raise_for=(403,)):
+    """A form's action refused: nothing it wrote stays (rolled back, and the request will not
+    commit), the refusal is flashed on the page it goes back to (303). A status in
+    ``raise_for`` (403: not yours to do) stays an error page instead."""
+    from flask import flash, g, redirect
+
+    db.session.rollback()
+    g._no_commit = True
+    if exc.status in raise_for:
+        raise exc
+    flash(exc.message, "error")
+    return redirect(back, 303)
+
+
 class Conflict(DomainError):
     status = 409
     code = "conflict"

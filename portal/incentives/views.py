@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from portal.core import clock
 from portal.core.delivery import DELIVERY_METHODS
-from portal.core.errors import DomainError
+from portal.core.errors import DomainError, refused
 from portal.core.obligations import FieldError
 from portal.core.once import once
 from portal.core.permissions import require_roles
@@ -59,12 +59,7 @@ def roles_toward(res: Residency) -> set[str]:
 
 
 def _refused(exc: DomainError, back: str):
-    db.session.rollback()
-    g._no_commit = True
-    if exc.status == 403:
-        raise exc
-    flash(exc.message, "error")
-    return redirect(back, 303)
+    return refused(exc, back)
 
 
 def _act(back: str, ok: str, fn):

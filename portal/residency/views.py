@@ -9,7 +9,7 @@ from flask import (Blueprint, Response, abort, flash, g, redirect, render_templa
 from flask_login import current_user
 
 from portal.core import clock, obligations
-from portal.core.errors import DomainError
+from portal.core.errors import DomainError, refused
 from portal.core.once import once
 from portal.core.permissions import require_roles
 from portal.extensions import db
@@ -169,19 +169,18 @@ def _date(value, field="occurred_on") -> dt.date | None:
         raise obligations.FieldError(f"日期格式应为 YYYY-MM-DD，收到「{str(value)[:20]}」", field) from None
 
 
-def _back(res: Residency):
+def _back_url(res: Residency) -> str:
     if ops.roles_toward(res, _user(), _roles()) == {"chair"}:
-        return redirect(url_for("residency.mine"), 303)
-    return redirect(url_for("residency.profile", res_id=res.id), 303)
+        return url_for("residency.mine")
+    return url_for("residency.profile", res_id=res.id)
+
+
+def _back(res: Residency):
+    return redirect(_back_url(res), 303)
 
 
 def _refused(res: Residency, exc: DomainError):
-    db.session.rollback()
-    g._no_commit = True
-    if exc.status == 403:
-        raise exc
-    flash(exc.message, "error")
-    return _back(res)
+    return refused(exc, _back_url(res))
 
 
 @bp.route("/<int:res_id>/records", methods=["POST"])
@@ -286,10 +285,7 @@ def add_talk_reader():
             raise obligations.FieldError("找不到该邮箱对应的用户", "email")
         ops.designate_talk_reader(g.tenant, user, actor=_user())
     except DomainError as exc:
-        db.session.rollback()
-        g._no_commit = True
-        flash(exc.message, "error")
-        return redirect(url_for("residency.roster"), 303)
+        return refused(exc, url_for("residency.roster"), raise_for=())
     flash(f"已指定 {user.name} 可查阅谈心谈话内容", "success")
     return redirect(url_for("residency.roster"), 303)
 
@@ -307,10 +303,7 @@ def meetings():
                                residency_ids=[int(i) for i in f.getlist("residency_ids") if str(i).isdigit()],
                                actor=_user())
         except DomainError as exc:
-            db.session.rollback()
-            g._no_commit = True
-            flash(exc.message, "error")
-            return redirect(url_for("residency.meetings"), 303)
+            return refused(exc, url_for("residency.meetings"), raise_for=())
         flash("已记录座谈", "success")
         return redirect(url_for("residency.meetings"), 303)
     page = db.paginate(ops.meetings_query(), page=max(1, request.args.get("page", 1, type=int)), per_page=50,

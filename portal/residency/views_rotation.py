@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from portal.core import clock
-from portal.core.errors import DomainError
+from portal.core.errors import DomainError, refused
 from portal.core.once import once
 from portal.core.permissions import require_roles
 from portal.extensions import db
@@ -20,12 +20,7 @@ STAFF_ROLES = (Role.secretariat_admin, Role.secretariat_staff)
 
 
 def _refuse(exc: DomainError, to: str):
-    db.session.rollback()
-    g._no_commit = True
-    if exc.status == 403:
-        raise exc
-    flash(exc.message, "error")
-    return redirect(to, 303)
+    return refused(exc, to)
 
 
 # --- departments ---------------------------------------------------------------------------------

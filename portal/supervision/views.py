@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from portal.core import clock
 from portal.core.delivery import DELIVERY_METHODS, beijing_to_utc
-from portal.core.errors import DomainError
+from portal.core.errors import DomainError, refused
 from portal.core.obligations import FieldError
 from portal.core.once import once
 from portal.core.permissions import require_roles
@@ -77,12 +77,7 @@ def uploads(name: str):
 
 
 def _refused(exc: DomainError, back: str):
-    db.session.rollback()
-    g._no_commit = True
-    if exc.status in (403, 404):
-        raise exc
-    flash(exc.message, "error")
-    return redirect(back, 303)
+    return refused(exc, back, raise_for=(403, 404))
 
 
 def _case_back(case) -> str:
