@@ -199,8 +199,10 @@ def _text_near(xml: str, env) -> str:
 
 
 def _syntax_problem(exc: jinja2.TemplateSyntaxError, near: str = "") -> TemplateProblem:
-    where = f"（位于「{near}」附近）" if near else ""
-    return TemplateProblem(f"模板语法错误：{exc.message}{where}。占位符写作 {{{{ 名称 }}}}，"
+    if near:  # two messages, so that the English one has no Chinese "位于…附近" inside it
+        return TemplateProblem(f"模板语法错误：{exc.message}（位于「{near}」附近）。占位符写作 {{{{ 名称 }}}}，"
+                               f"整段条件写作 {{%p if 名称 %}} … {{%p endif %}}", code="template_syntax")
+    return TemplateProblem(f"模板语法错误：{exc.message}。占位符写作 {{{{ 名称 }}}}，"
                            f"整段条件写作 {{%p if 名称 %}} … {{%p endif %}}", code="template_syntax")
 
 

@@ -30,9 +30,12 @@ EN = {
     "「%(label)s」只能生成 docx、pdf 格式": "“%(label)s” can only be produced as docx or pdf",
     "文件无法作为 Word 文档（.docx）打开，请在 Word 或 WPS 中另存为 .docx 后重新上传":
         "The file cannot be opened as a Word document (.docx); save it as .docx in Word or WPS and upload it again",
-    "模板语法错误：%(message)s%(where)s。占位符写作 {{ 名称 }}，整段条件写作 {%%p if 名称 %%} … {%%p endif %%}":
-        "Template syntax error: %(message)s%(where)s. A placeholder is written {{ name }}, a conditional "
+    "模板语法错误：%(message)s。占位符写作 {{ 名称 }}，整段条件写作 {%%p if 名称 %%} … {%%p endif %%}":
+        "Template syntax error: %(message)s. A placeholder is written {{ name }}, a conditional "
         "paragraph {%%p if name %%} … {%%p endif %%}",
+    "模板语法错误：%(message)s（位于「%(near)s」附近）。占位符写作 {{ 名称 }}，整段条件写作 {%%p if 名称 %%} … {%%p endif %%}":
+        "Template syntax error: %(message)s (near “%(near)s”). A placeholder is written {{ name }}, a "
+        "conditional paragraph {%%p if name %%} … {%%p endif %%}",
     "模板中的占位符「%(name)s」无法填写（该文件类型没有这一项）":
         "The template's placeholder “%(name)s” cannot be filled (this document type has no such item)",
     "模板无法生成：%(exc)s": "The template cannot be rendered: %(exc)s",
