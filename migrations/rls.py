@@ -65,3 +65,16 @@ def grant_table(table: str) -> None:
 def grant_sequences() -> None:
     if is_postgres():
         op.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {app_role()}")
+
+
+def protect_tenant_tables(*tables: str, shared: tuple[str, ...] = ()) -> None:
+    """A migration's new tables: each tenant-owned one gets RLS and the app role's grants, each
+    ``shared`` (platform) one only the grants; then the sequences (PostgreSQL only)."""
+    if not is_postgres():
+        return
+    for table in tables:
+        enable_tenant_rls(table)
+        grant_table(table)
+    for table in shared:
+        grant_table(table)
+    grant_sequences()

@@ -272,13 +272,8 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_incentive_appraisal_opinions_tenant_id'), ['tenant_id'], unique=False)
 
 
-    if rls.is_postgres():
-        for table in TENANT_TABLES:
-            rls.enable_tenant_rls(table)
-            rls.grant_table(table)
-        # The national rate table is platform data (no tenant): every tenant reads it.
-        rls.grant_table('allowance_national_rates')
-        rls.grant_sequences()
+    # The national rate table is platform data (no tenant): every tenant reads it.
+    rls.protect_tenant_tables(*TENANT_TABLES, shared=('allowance_national_rates',))
 
 
 def downgrade():

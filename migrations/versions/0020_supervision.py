@@ -167,11 +167,7 @@ def upgrade():
     _index('supervision_files', 'tenant_id')
     _index('supervision_files', 'case_id')
     _index('supervision_files', 'activity_id')
-    if rls.is_postgres():
-        for table in TABLES:
-            rls.enable_tenant_rls(table)
-            rls.grant_table(table)
-        rls.grant_sequences()
+    rls.protect_tenant_tables(*TABLES)
 
 
 def downgrade():

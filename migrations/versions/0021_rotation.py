@@ -130,11 +130,7 @@ def upgrade():
     with op.batch_alter_table('residency_working_group_participants', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_residency_working_group_participants_activity_id'), ['activity_id'],
                               unique=False)
-    if rls.is_postgres():
-        for table in TABLES:
-            rls.enable_tenant_rls(table)
-            rls.grant_table(table)
-        rls.grant_sequences()
+    rls.protect_tenant_tables(*TABLES)
 
 
 def downgrade():

@@ -167,11 +167,7 @@ def upgrade():
         *_tenant('confidentiality_handover_items'),
     )
     _index_tenant('confidentiality_handover_items', 'residency_id')
-    if rls.is_postgres():
-        for table in TABLES:
-            rls.enable_tenant_rls(table)
-            rls.grant_table(table)
-        rls.grant_sequences()
+    rls.protect_tenant_tables(*TABLES)
 
 
 def downgrade():

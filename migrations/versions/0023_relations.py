@@ -124,11 +124,7 @@ def upgrade():
     _tenant('residency_calendar_tokens')
     with op.batch_alter_table('residency_calendar_tokens', schema=None) as batch_op:
         batch_op.create_index('ix_residency_calendar_tokens_user', ['tenant_id', 'user_id'])
-    if rls.is_postgres():
-        for table in TABLES:
-            rls.enable_tenant_rls(table)
-            rls.grant_table(table)
-        rls.grant_sequences()
+    rls.protect_tenant_tables(*TABLES)
 
 
 def downgrade():

@@ -60,10 +60,7 @@ def upgrade():
     rules = sa.bindparam('keys', RETIRED_RULES, expanding=True)
     op.get_bind().execute(sa.text("DELETE FROM rule_overrides WHERE key IN :keys").bindparams(rules))
     op.get_bind().execute(sa.text("DELETE FROM rule_values WHERE key IN :keys").bindparams(rules))
-    if rls.is_postgres():
-        rls.enable_tenant_rls('incentive_suspension_letters')
-        rls.grant_table('incentive_suspension_letters')
-        rls.grant_sequences()
+    rls.protect_tenant_tables('incentive_suspension_letters')
 
 
 def downgrade():
