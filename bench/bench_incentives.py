@@ -155,9 +155,11 @@ def _runs_floor(app, tenant_ids) -> float:
     mdays = (last - first).days + 1
     headers = ["序号", "姓名", "学校", "学历层次", "起始日期", "截止日期", "驻会天数", "当月天数", "月标准（元）",
                "金额（元）", "标准版本", "标准依据", "条款", "备注"]
+    from bench.common import floor_table
+
+    floor_table(app, "CREATE TABLE IF NOT EXISTS bench_floor_lines (residency_id INTEGER, amount TEXT, days INTEGER)",
+                "bench_floor_lines")
     with app.app_context():
-        with db.engine.begin() as conn:
-            conn.execute(sa.text("CREATE TABLE IF NOT EXISTS bench_floor_lines (residency_id INTEGER, amount TEXT, days INTEGER)"))
         t0 = time.perf_counter()
         for tid in tenant_ids:
             with db.engine.begin() as conn:

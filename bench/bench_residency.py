@@ -155,12 +155,14 @@ def _floor(app, world) -> tuple[float, int]:
             "SELECT tenant_id, dedupe_key, recipient_user_id, template_key, context, related_type, related_id "
             "FROM notifications WHERE dedupe_key LIKE 'reminder:%'")).all()
         url = app.config["SQLALCHEMY_DATABASE_URI"]
+    from bench.common import floor_table
+
+    floor_table(app, "CREATE TABLE IF NOT EXISTS bench_floor_outbox (tenant_id INTEGER, dedupe_key VARCHAR(300) UNIQUE, "
+                "recipient_user_id INTEGER, template_key VARCHAR(80), context TEXT, related_type VARCHAR(40), "
+                "related_id VARCHAR(80))", "bench_floor_outbox")
     engine = sa.create_engine(url)
     raw = engine.raw_connection().driver_connection
     cur = raw.cursor()
-    cur.execute("CREATE TABLE IF NOT EXISTS bench_floor_outbox (tenant_id INTEGER, dedupe_key VARCHAR(300) UNIQUE, "
-                "recipient_user_id INTEGER, template_key VARCHAR(80), context TEXT, related_type VARCHAR(40), "
-                "related_id VARCHAR(80))")
     cur.execute("DELETE FROM bench_floor_outbox")
     raw.commit()
     by_tenant: dict[int, list] = {}
