@@ -171,7 +171,10 @@ def _floor(app, world) -> tuple[float, int]:
         by_tenant.setdefault(r[0], []).append((r[0], r[1], r[2], r[3], ctx, r[5], r[6]))
     ph = "%s" if engine.dialect.name == "postgresql" else "?"
     t0 = time.perf_counter()
+    pg = engine.dialect.name == "postgresql"
     for tid in world["sweep_tenants"] + world["excluded"]:
+        if pg:  # the app role's row-level security: the tenant of this transaction, as the app sets it
+            cur.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tid),))
         cur.execute(f"SELECT * FROM residencies WHERE tenant_id = {ph} AND status = 'in_residence'", (tid,))
         ids = [r[0] for r in cur.fetchall()]
         if ids:
