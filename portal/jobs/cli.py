@@ -47,6 +47,9 @@ def worker(queues, burst, simple, no_periodic, name):
         # each job's end.
         simple = all(n in IN_PROCESS_QUEUES for n in names)
     cls = SimpleWorker if simple else Worker
+    from portal.core.heap import freeze_startup_heap
+
+    freeze_startup_heap()  # the worker's own objects live as long as it does (portal/core/heap.py)
     w = cls([Queue(n, connection=conn) for n in names], connection=conn, name=name)
     try:
         w.work(with_scheduler=True, burst=burst)
