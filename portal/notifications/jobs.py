@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import time
 import uuid
 
 import sqlalchemy as sa
@@ -136,7 +137,7 @@ def deliver(notification_ids: list[int]) -> dict:
     batch = [(n.id, n.message_id, n.channel_list, n.recipient_email, n.recipient_user_id, n.template_key,
               n.context, n.related_type, n.related_id, n.attempts) for n in rows]
     users = {uid: (u.id, u.email) for uid, u in users.items()}
-    done = 0
+    done, reported = 0, time.monotonic()
     try:
         for g in range(0, len(batch), size):
             group = []  # (nid, msgid, chans, to, user, rtype, rid, subject, body, channel or None)
@@ -213,8 +214,11 @@ def deliver(notification_ids: list[int]) -> dict:
                 confirmed.append(m[0])
             stats["sent"] += len(mine)
             done += len(group)
-            if len(rows) >= 20:
+            # progress for a batch that takes a while (a slow server): at most once a second, so
+            # a quick batch is not a commit per group more
+            if time.monotonic() - reported >= 1.0:
                 set_progress(100 * done / len(rows), f"已发送 {stats['sent']} / {len(rows)}")
+                reported = time.monotonic()
     finally:
         for channel in channels or ():
             channel.close()
