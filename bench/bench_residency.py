@@ -156,9 +156,9 @@ def _floor(app, world) -> tuple[float, int]:
 
     from portal.extensions import db
 
-    rows = [r for found in _each_tenant(app, world, lambda: db.session.execute(sa.text(
+    rows = [r for found in _each_tenant(app, world, lambda t: db.session.execute(sa.text(
         "SELECT tenant_id, dedupe_key, recipient_user_id, template_key, context, related_type, related_id "
-        "FROM notifications WHERE dedupe_key LIKE 'reminder:%'")).all()) for r in found]
+        "FROM notifications WHERE tenant_id = :t AND dedupe_key LIKE 'reminder:%'"), {"t": t}).all()) for r in found]
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     from bench.common import floor_table
 
@@ -247,7 +247,8 @@ def _roster(app, world) -> dict:
 
 
 def _each_tenant(app, world, read) -> list:
-    """``read()`` as each tenant of the world, one transaction each: on PostgreSQL the app role's
+    """``read(tenant_id)`` as each tenant of the world (the statements name the tenant too: SQLite
+    has no RLS, and the app's filter does not reach raw SQL), one transaction each: on PostgreSQL the app role's
     row-level security shows a statement without a tenant nothing (a count of 0, a DELETE of
     nothing: the second round then started from the first round's reminders)."""
     from portal.core.db import tenant_context
@@ -257,7 +258,7 @@ def _each_tenant(app, world, read) -> list:
     with app.app_context():
         for tid in world["sweep_tenants"] + world["excluded"]:
             with tenant_context(tid, db.session):
-                out.append(read())
+                out.append(read(tid))
                 db.session.commit()
         db.session.remove()
     return out
@@ -269,9 +270,11 @@ def _clear_reminders(app, world) -> None:
 
     from portal.extensions import db
 
-    def clear():
-        db.session.execute(sa.text("DELETE FROM notifications WHERE dedupe_key LIKE 'reminder:%'"))
-        db.session.execute(sa.text("DELETE FROM job_records WHERE kind = 'notifications.deliver'"))
+    def clear(t):
+        db.session.execute(sa.text("DELETE FROM notifications WHERE tenant_id = :t AND dedupe_key LIKE 'reminder:%'"),
+                           {"t": t})
+        db.session.execute(sa.text("DELETE FROM job_records WHERE tenant_id = :t AND kind = 'notifications.deliver'"),
+                           {"t": t})
 
     _each_tenant(app, world, clear)
 
@@ -314,10 +317,10 @@ def run() -> list[dict]:
 
     from portal.extensions import db
 
-    outbox = sum(_each_tenant(app, world, lambda: db.session.execute(sa.text(
-        "SELECT COUNT(*) FROM notifications WHERE dedupe_key LIKE 'reminder:%'")).scalar()))
-    chairs = sum(_each_tenant(app, world, lambda: db.session.execute(sa.text("SELECT COUNT(*) FROM residencies")
-                                                                     ).scalar()))
+    outbox = sum(_each_tenant(app, world, lambda t: db.session.execute(sa.text(
+        "SELECT COUNT(*) FROM notifications WHERE tenant_id = :t AND dedupe_key LIKE 'reminder:%'"), {"t": t}).scalar()))
+    chairs = sum(_each_tenant(app, world, lambda t: db.session.execute(sa.text(
+        "SELECT COUNT(*) FROM residencies WHERE tenant_id = :t"), {"t": t}).scalar()))
     with app.app_context():
         from tenants.rules.registry import REGISTRY
 
