@@ -155,12 +155,17 @@ def _runs_floor(app, tenant_ids) -> float:
     mdays = (last - first).days + 1
     headers = ["序号", "姓名", "学校", "学历层次", "起始日期", "截止日期", "驻会天数", "当月天数", "月标准（元）",
                "金额（元）", "标准版本", "标准依据", "条款", "备注"]
+    from bench.common import floor_table
+
+    floor_table(app, "CREATE TABLE IF NOT EXISTS bench_floor_lines (residency_id INTEGER, amount TEXT, days INTEGER)",
+                "bench_floor_lines")
     with app.app_context():
-        with db.engine.begin() as conn:
-            conn.execute(sa.text("CREATE TABLE IF NOT EXISTS bench_floor_lines (residency_id INTEGER, amount TEXT, days INTEGER)"))
         t0 = time.perf_counter()
+        pg = db.engine.dialect.name == "postgresql"
         for tid in tenant_ids:
             with db.engine.begin() as conn:
+                if pg:  # the app role's row-level security: the tenant of this transaction, as the app sets it
+                    conn.execute(sa.text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(tid)})
                 by_level: dict = {}
                 for rid, level, eff, amount, source in conn.execute(rates):
                     eff = eff if isinstance(eff, dt.date) else dt.date.fromisoformat(str(eff))
@@ -179,7 +184,8 @@ def _runs_floor(app, tenant_ids) -> float:
                             days = (y - x).days + 1
                             out.append((rid, name, school, level[:2], x, y, days, amount, (amount * days / mdays).quantize(
                                 Decimal("0.01"), rounding=ROUND_HALF_UP), version, source))
-                conn.execute(ins, [{"r": r[0], "a": str(r[8]), "d": r[6]} for r in out])
+                if out:
+                    conn.execute(ins, [{"r": r[0], "a": str(r[8]), "d": r[6]} for r in out])
                 sheet = [["补贴发放表"], headers]
                 sheet += [[n, r[1], r[2], r[3], r[4], r[5], r[6], mdays, r[7], r[8], r[9], r[10], "第十五条", ""]
                           for n, r in enumerate(out, 1)]

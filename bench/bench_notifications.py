@@ -2,6 +2,9 @@
 RQ workers, against the floor: the same letters rendered and sent to the same sink in one plain
 loop over one SMTP connection, in a fresh process (``bench/notify_floor.py``).
 
+The workers are ``flask worker notifications``, as production runs them for fan-out (README):
+a worker of that queue alone runs its batches in its own process, and each batch goes out over
+NOTIFY_SMTP_CONNECTIONS connections with one commit per group (portal/notifications/jobs.py).
 The workers are started and registered before the letters are committed (the floor pays no
 interpreter start-up either); the clock runs from the commit that enqueues the batches to the
 sink holding every letter. Rounds alternate floor and app; median and best are reported, and

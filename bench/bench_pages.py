@@ -111,10 +111,14 @@ def _capture(app, client, url) -> tuple[list, int]:
 
     from portal.extensions import db
 
+    import threading
+
     seen = []
+    me = threading.get_ident()
 
     def before(conn, cursor, statement, parameters, context, executemany):
-        seen.append((statement, parameters, executemany))
+        if threading.get_ident() == me:  # the request's own (a job's thread is not the page's)
+            seen.append((statement, parameters, executemany))
 
     with app.app_context():
         engine = db.engine

@@ -11,7 +11,13 @@
 * Roster page: the first page (100 rows) of a tenant with 1,000 chairs and of one with 10,
   through the Flask test client as the secretariat; the same number of statements at both
   sizes; p95 against the floor of the same statements on the bare driver rendered by a bare
-  Jinja template (as bench_pages).
+  Jinja template (as bench_pages). Before the roster's rounds the bench process's heap is
+  collected and frozen (``portal.core.heap.freeze_startup_heap``), as ``wsgi.py`` freezes a
+  production web process's start-up heap: unfrozen, Python's full collections walked the ~300,000
+  objects of the app and the set-up, 120-360 ms each, and those pauses landed on requests of the
+  app and of the floor alike (they were the p95 of both: app 271 ms at a median of 49, floor 230
+  at 13). A gunicorn worker freezes its own start-up heap; what the requests allocate is
+  collected as before, in both columns.
 
 The sweep runs over every tenant (the two roster tenants too: 9,010 chairs by default), in
 BENCH_RES_ROUNDS alternating rounds, each from no reminder sent; ``run`` returns the rows of
@@ -150,17 +156,18 @@ def _floor(app, world) -> tuple[float, int]:
 
     from portal.extensions import db
 
-    with app.app_context():
-        rows = db.session.execute(sa.text(
-            "SELECT tenant_id, dedupe_key, recipient_user_id, template_key, context, related_type, related_id "
-            "FROM notifications WHERE dedupe_key LIKE 'reminder:%'")).all()
-        url = app.config["SQLALCHEMY_DATABASE_URI"]
+    rows = [r for found in _each_tenant(app, world, lambda t: db.session.execute(sa.text(
+        "SELECT tenant_id, dedupe_key, recipient_user_id, template_key, context, related_type, related_id "
+        "FROM notifications WHERE tenant_id = :t AND dedupe_key LIKE 'reminder:%'"), {"t": t}).all()) for r in found]
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    from bench.common import floor_table
+
+    floor_table(app, "CREATE TABLE IF NOT EXISTS bench_floor_outbox (tenant_id INTEGER, dedupe_key VARCHAR(300) UNIQUE, "
+                "recipient_user_id INTEGER, template_key VARCHAR(80), context TEXT, related_type VARCHAR(40), "
+                "related_id VARCHAR(80))", "bench_floor_outbox")
     engine = sa.create_engine(url)
     raw = engine.raw_connection().driver_connection
     cur = raw.cursor()
-    cur.execute("CREATE TABLE IF NOT EXISTS bench_floor_outbox (tenant_id INTEGER, dedupe_key VARCHAR(300) UNIQUE, "
-                "recipient_user_id INTEGER, template_key VARCHAR(80), context TEXT, related_type VARCHAR(40), "
-                "related_id VARCHAR(80))")
     cur.execute("DELETE FROM bench_floor_outbox")
     raw.commit()
     by_tenant: dict[int, list] = {}
@@ -169,7 +176,10 @@ def _floor(app, world) -> tuple[float, int]:
         by_tenant.setdefault(r[0], []).append((r[0], r[1], r[2], r[3], ctx, r[5], r[6]))
     ph = "%s" if engine.dialect.name == "postgresql" else "?"
     t0 = time.perf_counter()
+    pg = engine.dialect.name == "postgresql"
     for tid in world["sweep_tenants"] + world["excluded"]:
+        if pg:  # the app role's row-level security: the tenant of this transaction, as the app sets it
+            cur.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tid),))
         cur.execute(f"SELECT * FROM residencies WHERE tenant_id = {ph} AND status = 'in_residence'", (tid,))
         ids = [r[0] for r in cur.fetchall()]
         if ids:
@@ -236,17 +246,37 @@ def _roster(app, world) -> dict:
             "floor_best_ms": min(floor_t) * 1000, "ratio_p95": _p95(app_t) / _p95(floor_t)}
 
 
-def _clear_reminders(app) -> None:
+def _each_tenant(app, world, read) -> list:
+    """``read(tenant_id)`` as each tenant of the world (the statements name the tenant too: SQLite
+    has no RLS, and the app's filter does not reach raw SQL), one transaction each: on PostgreSQL the app role's
+    row-level security shows a statement without a tenant nothing (a count of 0, a DELETE of
+    nothing: the second round then started from the first round's reminders)."""
+    from portal.core.db import tenant_context
+    from portal.extensions import db
+
+    out = []
+    with app.app_context():
+        for tid in world["sweep_tenants"] + world["excluded"]:
+            with tenant_context(tid, db.session):
+                out.append(read(tid))
+                db.session.commit()
+        db.session.remove()
+    return out
+
+
+def _clear_reminders(app, world) -> None:
     """Back to before the first sweep: its notifications and their delivery jobs removed."""
     import sqlalchemy as sa
 
     from portal.extensions import db
 
-    with app.app_context():
-        db.session.execute(sa.text("DELETE FROM notifications WHERE dedupe_key LIKE 'reminder:%'"))
-        db.session.execute(sa.text("DELETE FROM job_records WHERE kind = 'notifications.deliver'"))
-        db.session.commit()
-        db.session.remove()
+    def clear(t):
+        db.session.execute(sa.text("DELETE FROM notifications WHERE tenant_id = :t AND dedupe_key LIKE 'reminder:%'"),
+                           {"t": t})
+        db.session.execute(sa.text("DELETE FROM job_records WHERE tenant_id = :t AND kind = 'notifications.deliver'"),
+                           {"t": t})
+
+    _each_tenant(app, world, clear)
 
 
 def run() -> list[dict]:
@@ -274,7 +304,7 @@ def run() -> list[dict]:
                     f_s, _rows = _floor(app, world)
                     floors.append(f_s)
                     continue
-                _clear_reminders(app)
+                _clear_reminders(app, world)
                 s1, n1 = _sweep(app, world)
                 s2, n2 = _sweep(app, world)
                 firsts.append(s1), seconds.append(s2), sent.append(n1), again.append(n2)
@@ -283,17 +313,21 @@ def run() -> list[dict]:
     finally:
         jobs_ops.dispatch = dispatch
     floor_s, floor_rows = statistics.median(floors), _floor(app, world)[1]
+    import sqlalchemy as sa
+
+    from portal.extensions import db
+
+    outbox = sum(_each_tenant(app, world, lambda t: db.session.execute(sa.text(
+        "SELECT COUNT(*) FROM notifications WHERE tenant_id = :t AND dedupe_key LIKE 'reminder:%'"), {"t": t}).scalar()))
+    chairs = sum(_each_tenant(app, world, lambda t: db.session.execute(sa.text(
+        "SELECT COUNT(*) FROM residencies WHERE tenant_id = :t"), {"t": t}).scalar()))
     with app.app_context():
-        import sqlalchemy as sa
-
-        from portal.extensions import db
-
-        outbox = db.session.execute(sa.text("SELECT COUNT(*) FROM notifications WHERE dedupe_key LIKE 'reminder:%'")
-                                    ).scalar()
-        chairs = db.session.execute(sa.text("SELECT COUNT(*) FROM residencies")).scalar()
         from tenants.rules.registry import REGISTRY
 
         obligations_declared = sum(1 for r in REGISTRY if r.type == "obligation")
+    from portal.core.heap import freeze_startup_heap
+
+    freeze_startup_heap()  # as wsgi.py does in a production web process (see the module docstring)
     roster = _roster(app, world)
     database = app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0]
     out = {"database": database, "tenants": TENANTS + 2, "sweep_tenants": TENANTS, "chairs": chairs,

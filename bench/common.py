@@ -45,3 +45,21 @@ def new_tenant():
     db.session.add(t)
     db.session.commit()
     return t
+
+
+def floor_table(app, ddl: str, name: str) -> None:
+    """A floor's scratch table, created as the owner (the app role may not create tables in
+    PostgreSQL's public schema) and granted to the app role, which the floor runs as: an
+    ordinary logged table, like the app's."""
+    import sqlalchemy as sa
+
+    owner = app.config.get("DATABASE_OWNER_URL") or app.config["SQLALCHEMY_DATABASE_URI"]
+    engine = sa.create_engine(owner)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(ddl))
+            if engine.dialect.name == "postgresql":
+                role = app.config.get("DATABASE_APP_ROLE") or "portal_app"
+                conn.execute(sa.text(f'GRANT ALL ON TABLE {name} TO "{role}"'))
+    finally:
+        engine.dispose()

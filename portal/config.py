@@ -103,6 +103,8 @@ class Config:
         self.NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 300)
         self.NOTIFY_STALE_SECONDS = env_int("NOTIFY_STALE_SECONDS", 120)
         self.NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 5)
+        # messages of a batch held open at once, one SMTP connection each, committed together
+        self.NOTIFY_SMTP_CONNECTIONS = env_int("NOTIFY_SMTP_CONNECTIONS", 10)
         # Pins "today" (YYYY-MM-DD) for rehearsals and tests; unset in production (portal/core/clock.py).
         self.FIXED_TODAY = env_str("FIXED_TODAY", None)
         self.TESTING = False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import sqlalchemy as sa
 
 from portal.core.db import tenant_context
@@ -247,3 +248,28 @@ def test_reminders_declared_as_data_sent_once_A6_2(session, as_tenant):
         assert rows[0].template_key == "workdays.next_year_missing"
         assert rows[0].status == NotificationStatus.sent
         assert f"{last + 1}年" in rows[0].subject
+
+
+@pytest.mark.parametrize("sender", ["noreply@portal.local", "秘书处 <noreply@portal.local>", '"A, B" <x@y.cn>'])
+@pytest.mark.parametrize("subject", ["关于推荐2025-2026学年全国学联驻会执行主席人选的函", "Plain subject", "长" * 300])
+def test_letter_bytes_read_as_flask_mail_builds_them(app, sender, subject):
+    """The letters a fan-out writes directly parse to what Flask-Mail would have sent: the same
+    headers, the same body, no line over SMTP's 998 octets."""
+    import email
+    import email.policy
+
+    from flask_mail import Message
+
+    from portal.notifications.jobs import letter_bytes
+
+    body = "各高校学生会：\n根据全国学联章程，现就有关事项函告如下。\n" * 8
+    ref = Message(subject=subject, recipients=["a@school.example.cn"], body=body, sender=sender)
+    ref.msgId = "<n1.x@portal.local>"
+    raw = letter_bytes(sender, "a@school.example.cn", subject, body, "<n1.x@portal.local>")
+    with app.app_context():
+        want = email.message_from_bytes(ref.as_bytes(), policy=email.policy.default)
+    got = email.message_from_bytes(raw, policy=email.policy.default)
+    for h in ("Subject", "From", "To", "Message-ID", "Content-Type", "Content-Transfer-Encoding", "MIME-Version"):
+        assert str(got[h]) == str(want[h]), h
+    assert got.get_content() == want.get_content()
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n"))

@@ -138,8 +138,8 @@ def _worker_env(application, redis_url) -> dict:
     return env
 
 
-def _worker(application, redis_url, *extra) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "flask", "worker", "notifications", "default", "--no-periodic", *extra]
+def _worker(application, redis_url, *extra, queues=("notifications", "default")) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "flask", "worker", *queues, "--no-periodic", *extra]
     return subprocess.Popen(cmd, cwd=ROOT, env=_worker_env(application, redis_url), start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
@@ -176,14 +176,18 @@ def _drain(application, redis_url, timeout=90):
     return out
 
 
-def test_sigkilled_worker_mid_fan_out_every_letter_exactly_once_A6_1(real_app, redis_url):
+@pytest.mark.parametrize("queues", [("notifications", "default"), ("notifications",)],
+                         ids=["fork-per-job", "in-process"])
+def test_sigkilled_worker_mid_fan_out_every_letter_exactly_once_A6_1(real_app, redis_url, queues):
+    """Killed mid fan-out, whether the worker forks a work horse per job (several queues) or
+    runs the batches in its own process (``flask worker notifications``)."""
     from portal.notifications.jobs import sweep_outbox
 
     tenant = _tenant(real_app)
     n = 200
     _fan_out(tenant, n)
     sink = real_app.sink
-    proc = _worker(real_app, redis_url)
+    proc = _worker(real_app, redis_url, queues=queues)
     deadline = time.time() + 30
     while sink.total < 40 and time.time() < deadline:
         time.sleep(0.02)

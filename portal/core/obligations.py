@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Iterable
 
 import sqlalchemy as sa
@@ -113,6 +113,15 @@ class ObligationSpec:
     # The name of a set of the subject's stretches (``Subject.stretches``) the periods run
     # inside: A9's talks fall due every N months inside each rotation segment in a department.
     within: str | None = None
+
+    def __hash__(self) -> int:
+        # computed once: every period look-up (the roster's 100 chairs x 20 obligations, a sweep's
+        # thousands) hashes the spec, and the generated hash walks all sixteen fields each time
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = hash(tuple(getattr(self, f.name) for f in fields(self)))
+            object.__setattr__(self, "_hash", h)
+        return h
 
     @classmethod
     def from_rule(cls, key: str, article: str, value: dict, rule: Callable[[str], Any],

@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from portal.jobs.operations import QUEUES
+from portal.jobs.operations import IN_PROCESS_QUEUES, QUEUES
 
 jobs_cli = AppGroup("jobs", help="后台任务")
 
@@ -15,7 +15,9 @@ jobs_cli = AppGroup("jobs", help="后台任务")
 @click.command("worker")
 @click.argument("queues", nargs=-1)
 @click.option("--burst", is_flag=True, help="处理完队列后退出")
-@click.option("--simple", is_flag=True, help="不 fork，在本进程内执行任务（SimpleWorker）")
+@click.option("--simple/--fork", default=None,
+              help="在本进程内执行任务（SimpleWorker），或每个任务 fork 一个子进程；"
+                   "默认：只监听 notifications 时在本进程内，否则 fork")
 @click.option("--no-periodic", is_flag=True, help="不启动周期任务（出件箱巡检、提醒）")
 @click.option("--name", default=None)
 @with_appcontext
@@ -37,7 +39,17 @@ def worker(queues, burst, simple, no_periodic, name):
         from portal.jobs.periodic import start_ticker
 
         start_ticker(conn, stop)
+    if simple is None:
+        # A fork per job costs a notification batch ~100 ms (the fork itself, then every cache
+        # cold: compiled SQL, templates, a new database connection), as much as sending 30
+        # letters; its jobs are many and small, so a worker of that queue alone keeps them in
+        # process. Documents (large, memory-heavy) keep a fork each: the memory goes back at
+        # each job's end.
+        simple = all(n in IN_PROCESS_QUEUES for n in names)
     cls = SimpleWorker if simple else Worker
+    from portal.core.heap import freeze_startup_heap
+
+    freeze_startup_heap()  # the worker's own objects live as long as it does (portal/core/heap.py)
     w = cls([Queue(n, connection=conn) for n in names], connection=conn, name=name)
     try:
         w.work(with_scheduler=True, burst=burst)

@@ -34,6 +34,9 @@ from portal.jobs.models import JobRecord, JobStatus
 log = logging.getLogger(__name__)
 
 QUEUES = ("notifications", "documents", "default")
+# Queues of many small jobs, run in the worker's own process when it listens to nothing else
+# (``flask worker notifications``; see portal/jobs/cli.py).
+IN_PROCESS_QUEUES = frozenset({"notifications"})
 PENDING_KEY = "portal_jobs_pending"
 # Backoff between attempts (seconds): RQ Retry(interval=...) and the embedded pool.
 BACKOFF = [10, 60, 300]
