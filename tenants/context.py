@@ -91,33 +91,15 @@ def _add_tenant(endpoint, values):
         values["tenant"] = g.tenant.slug
 
 
-_PRELOADED = "_memberships_preloaded"
-
-
-def load_user_with_memberships(user_id: int):
-    """The signed-in user and, inside a tenant's URL, their active memberships there, in one
-    statement (the request's prologue: Flask-Login's loader, then ``_check_membership``)."""
-    from portal.auth.models import User
-
-    tenant = g.get("tenant") if has_request_context() else None
-    if tenant is None:
-        return db.session.get(User, user_id)
-    rows = db.session.execute(
-        sa.select(User, Membership).outerjoin(Membership, sa.and_(
-            Membership.user_id == User.id, Membership.tenant_id == tenant.id, Membership.active.is_(True)))
-        .options(sa.orm.lazyload(Membership.user)).where(User.id == user_id)
-        .order_by(Membership.id)).unique().all()
-    if not rows:
-        return None
-    user = rows[0][0]
-    g.setdefault(_PRELOADED, {})[(user.id, tenant.id)] = [m for _u, m in rows if m is not None]
-    return user
+# The request's memberships, when the user loader read them with the user (portal.auth:
+# {(user id, tenant id): [Membership]}).
+PRELOADED = "_memberships_preloaded"
 
 
 def memberships_in(user, tenant: Tenant) -> list[Membership]:
     if user is None or not user.is_authenticated:
         return []
-    preloaded = g.get(_PRELOADED, {}).get((user.id, tenant.id))
+    preloaded = g.get(PRELOADED, {}).get((user.id, tenant.id))
     if preloaded is not None:
         return list(preloaded)
     # the user is the one already loaded (identity map): no join to the users table again
