@@ -42,47 +42,29 @@ class HolidayDay(db.Model):
     __table_args__ = (sa.CheckConstraint("kind IN ('holiday', 'workday')", name="kind"),)
 
 
-def _ttl() -> float:
-    from flask import current_app
-
-    return float(current_app.config.get("TENANT_CACHE_SECONDS", 5) or 0)
-
-
 def _db_year(year: int) -> YearData | None:
     """The database's table for ``year`` (None: the library's), cached per process like the
     tenant: a write in this process clears it at once (``proc_cache.watch``), another process's
     import is seen within ``TENANT_CACHE_SECONDS``."""
     from portal.core import proc_cache
 
-    ttl = _ttl()
-    if ttl > 0:
-        hit = proc_cache.get("holidays", year, ttl)
-        if hit is not None:
-            return hit[0]
-    row = db.session.get(HolidayYear, year)
-    data = None if row is None else YearData(
-        year=year,
-        holidays={d.day: d.name for d in row.days if d.kind == "holiday"},
-        workdays={d.day: d.name for d in row.days if d.kind == "workday"},
-        source=row.source,
-    )
-    if ttl > 0 and not (db.session.new or db.session.dirty or db.session.deleted):
-        proc_cache.put("holidays", year, (data,))
-    return data
+    def build():
+        row = db.session.get(HolidayYear, year)
+        return None if row is None else YearData(
+            year=year,
+            holidays={d.day: d.name for d in row.days if d.kind == "holiday"},
+            workdays={d.day: d.name for d in row.days if d.kind == "workday"},
+            source=row.source,
+        )
+
+    return proc_cache.remember("holidays", year, build)
 
 
 def _db_years():
     from portal.core import proc_cache
 
-    ttl = _ttl()
-    if ttl > 0:
-        hit = proc_cache.get("holidays", "years", ttl)
-        if hit is not None:
-            return list(hit[0])
-    years = list(db.session.scalars(sa.select(HolidayYear.year)))
-    if ttl > 0 and not (db.session.new or db.session.dirty or db.session.deleted):
-        proc_cache.put("holidays", "years", (tuple(years),))
-    return years
+    return list(proc_cache.remember("holidays", "years",
+                                    lambda: tuple(db.session.scalars(sa.select(HolidayYear.year)))))
 
 
 def _watch() -> None:

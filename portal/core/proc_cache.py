@@ -70,6 +70,22 @@ def put(name: str, key, value) -> None:
     cache(name)[key] = (value, time.monotonic())
 
 
+def remember(name: str, key, build):
+    """``build()``, kept in cache ``name`` for ``TENANT_CACHE_SECONDS`` (0: not kept). Not kept
+    while the session holds unflushed changes (what it built may not be what is stored)."""
+    from portal.extensions import db
+
+    ttl = float(current_app.config.get("TENANT_CACHE_SECONDS", 5) or 0)
+    if ttl > 0:
+        hit = get(name, key, ttl)
+        if hit is not None:
+            return hit[0]
+    value = build()
+    if ttl > 0 and not (db.session.new or db.session.dirty or db.session.deleted):
+        put(name, key, (value,))
+    return value
+
+
 def _touched(session) -> set[str]:
     names = set()
     for obj in (*session.new, *session.dirty, *session.deleted):

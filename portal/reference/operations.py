@@ -30,18 +30,10 @@ def province_names() -> dict[str, str]:
     """Code -> name, per process (the provinces are platform reference data, written only by
     ``ensure_provinces``; a write in this process clears it, another's is seen within
     ``TENANT_CACHE_SECONDS``)."""
-    from flask import current_app
-
     from portal.core import proc_cache
 
-    ttl = float(current_app.config.get("TENANT_CACHE_SECONDS", 5) or 0)
-    hit = proc_cache.get("provinces", "names", ttl) if ttl > 0 else None
-    if hit is not None:
-        return dict(hit)
-    names = dict(db.session.execute(sa.select(Province.code, Province.name)).all())
-    if ttl > 0:
-        proc_cache.put("provinces", "names", tuple(names.items()))
-    return names
+    return dict(proc_cache.remember("provinces", "names", lambda: tuple(
+        db.session.execute(sa.select(Province.code, Province.name)).all())))
 
 
 def _watch() -> None:
