@@ -16,6 +16,7 @@ from portal.core.approvals import ApprovalRequest, ApprovalStatus
 from portal.core.errors import DomainError
 from portal.core.permissions import require_roles
 from portal.extensions import db
+from portal.core.clock import utc_iso
 from tenants.context import has_role
 from tenants.models import Role
 
@@ -137,7 +138,7 @@ class DecideIn(Body):
 
 
 def request_json(req: ApprovalRequest) -> dict:
-    iso = lambda d: d.isoformat() + "Z" if d else None  # noqa: E731
+    iso = utc_iso
     return {"id": req.id, "kind": req.kind, "title": req.title, "summary": req.summary,
             "subject": {"type": req.subject_type, "id": req.subject_id}, "payload": req.payload,
             "body": {"rule": req.body_rule_key, "name": req.body_name}, "article": req.article,

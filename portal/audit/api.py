@@ -9,6 +9,7 @@ from portal.api.schemas import operation
 from portal.core.audit import AuditRecord
 from portal.core.permissions import ROLE_ADMIN, require_roles
 from portal.extensions import db
+from portal.core.clock import utc_iso
 
 bp = api_blueprint("audit_api", __name__, "/api/v1/<tenant>")
 
@@ -32,7 +33,7 @@ def audit_detail(record_id: int):
 
 
 def audit_json(r: AuditRecord) -> dict:
-    return {"id": r.id, "seq": r.seq, "at": r.at.isoformat() + "Z", "actor": r.actor_label,
+    return {"id": r.id, "seq": r.seq, "at": utc_iso(r.at), "actor": r.actor_label,
             "action": r.action, "object_type": r.object_type, "object_id": r.object_id,
             "article": r.article, "before": r.before, "after": r.after, "hash": r.hash,
             "prev_hash": r.prev_hash}

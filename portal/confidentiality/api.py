@@ -14,6 +14,7 @@ from portal.api.common import api_blueprint
 from portal.api.schemas import Body, Id, Out, operation, text
 from portal.confidentiality import operations as ops
 from portal.confidentiality.models import HandoverItem, Seal
+from portal.core.clock import utc_iso
 from portal.core import vault
 from portal.core.errors import DomainError
 from portal.core.permissions import require_roles
@@ -222,7 +223,7 @@ def material_json(f, *, manage: bool = False) -> dict:
     out = {"id": f.id, "name": f.original_name, "classification": f.classification.value,
            "classification_label": vault.CLASSIFICATION_LABELS[f.classification.value],
            "downloadable": f.downloadable, "file_type": f.file_type, "size": f.size, "sha256": f.sha256,
-           "stored_at": f.stored_at.isoformat()}
+           "stored_at": utc_iso(f.stored_at)}
     if manage:
         out["access"] = list(f.access or ())
     return out
@@ -310,7 +311,7 @@ def api_log(query: LogQuery):
     """资料库访问记录：按文件、按人员筛选，按编号倒序翻页（before）；查阅本身也记入审计日志（A20）"""
     rows = ops.read_access_log(actor=_user(), roles=_roles(), file_id=query.file_id, user_id=query.user_id,
                                before_id=query.before, limit=query.limit)
-    return jsonify({"items": [{"id": r.id, "at": r.at.isoformat(), "action": r.action, "file_id": r.file_id,
+    return jsonify({"items": [{"id": r.id, "at": utc_iso(r.at), "action": r.action, "file_id": r.file_id,
                                "user_id": r.user_id, "granted_by": r.granted_by} for r in rows],
                     "next_before": rows[-1].id if len(rows) == query.limit else None})
 
@@ -319,7 +320,7 @@ def api_log(query: LogQuery):
 
 def pledge_json(p) -> dict:
     return {"id": p.id, "user_id": p.user_id, "name": p.name, "version": p.version, "text_sha256": p.text_sha256,
-            "signed_at": p.signed_at.isoformat()}
+            "signed_at": utc_iso(p.signed_at)}
 
 
 @api_bp.get("/pledges/template")

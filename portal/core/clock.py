@@ -50,3 +50,13 @@ def pinned(day: dt.date):
         yield day
     finally:
         _pinned.reset(token)
+
+
+def utc_iso(moment: dt.datetime | None) -> str | None:
+    """A stored moment (naive UTC, as every ``*_at`` column holds it) as RFC 3339 with its
+    offset, the "date-time" the OpenAPI document promises; None stays None."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")

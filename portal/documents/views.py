@@ -22,6 +22,7 @@ from portal.extensions import db
 from tenants.context import has_role
 from tenants.models import STAFF_ROLES, Role
 from portal.core import clock
+from portal.core.clock import utc_iso
 
 bp = Blueprint("documents", __name__, url_prefix="/<tenant>/documents", template_folder="templates")
 api_bp = api_blueprint("documents_api", __name__, "/api/v1/<tenant>/documents")
@@ -46,7 +47,7 @@ def status_json(doc: GeneratedDocument) -> dict:
     return {"id": doc.id, "kind": doc.kind, "format": doc.fmt.value, "filename": doc.filename,
             "status": doc.status.value, "status_label": gettext(doc.status_label), "progress": doc.progress,
             "message": doc.message, "error": doc.error if doc.status.value == "failed" else None,
-            "size": doc.size, "created_at": doc.created_at.isoformat() + "Z",
+            "size": doc.size, "created_at": utc_iso(doc.created_at),
             "download_url": url_for("documents.download", doc_id=doc.id) if doc.status.value == "ready" else None}
 
 
@@ -187,7 +188,7 @@ def template_json(eff: templating.EffectiveDocTemplate) -> dict:
             "placeholders": templating.placeholders(eff.kind),
             "filename": o.filename if o else eff.kind.template_filename, "sha256": o.sha256 if o else None,
             "size": o.size if o else None, "reason": o.reason if o else None,
-            "updated_at": o.updated_at.isoformat() + "Z" if o else None,
+            "updated_at": utc_iso(o.updated_at) if o else None,
             "download_url": url_for("documents.template_download", kind=eff.kind.key)}
 
 

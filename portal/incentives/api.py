@@ -14,6 +14,7 @@ from portal.core.permissions import require_roles
 from portal.incentives.models import DEGREE_LEVELS
 from portal.incentives.operations import allowance, appraisal, housing, schooling, ymp
 from portal.incentives.views import STAFF, VIEW, XLSX, _run, get_residency, roles_toward
+from portal.core.clock import utc_iso
 from tenants.models import Role
 
 api_bp = api_blueprint("incentives_api", __name__, "/api/v1/<tenant>/incentives")
@@ -279,12 +280,10 @@ def appraisal_json(a) -> dict | None:
             "missing_opinions": [d["name"] for d in appraisal.missing_opinions(a)],
             "conclusion": a.conclusion, "sha256": a.sha256, "issued_on": a.issued_on.isoformat() if a.issued_on else None,
             "sent_on": a.sent_on.isoformat() if a.sent_on else None,
-            "delivery": {"state": a.delivery_state, "sent_at": _utc(a.sent_at), "delivered_at": _utc(a.delivered_at),
+            "delivery": {"state": a.delivery_state, "sent_at": utc_iso(a.sent_at), "delivered_at": utc_iso(a.delivered_at),
                          "method": a.delivery_method, "note": a.delivery_note}}
 
 
-def _utc(value) -> str | None:
-    return value.isoformat() + "Z" if value else None
 
 
 def chair_json(res) -> dict:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.core.db import StrEnum, TenantScoped, enum_column, utcnow
 from portal.extensions import db
+from portal.core.clock import utc_iso
 
 
 class JobStatus(StrEnum):
@@ -71,7 +72,7 @@ class JobRecord(TenantScoped, db.Model):
             "status": self.status.value, "progress": self.progress, "message": self.message,
             "error": self.error, "attempts": self.attempts, "max_attempts": self.max_attempts,
             "rq_job_id": self.rq_job_id, "subject": self.subject,
-            "created_at": self.created_at.isoformat() + "Z",
-            "started_at": self.started_at.isoformat() + "Z" if self.started_at else None,
-            "finished_at": self.finished_at.isoformat() + "Z" if self.finished_at else None,
+            "created_at": utc_iso(self.created_at),
+            "started_at": utc_iso(self.started_at),
+            "finished_at": utc_iso(self.finished_at),
         }

@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.members import operations as ops
 from portal.members.models import MemberInvitation
 from portal.reference.models import Province, School
+from portal.core.clock import utc_iso
 from tenants.models import ROLE_LABELS, Membership
 
 bp = Blueprint("members", __name__, url_prefix="/<tenant>/members", template_folder="templates")
@@ -254,8 +255,8 @@ def member_json(m: Membership, inv: MemberInvitation | None) -> dict:
             "role_label": ROLE_LABELS[m.role], "school_id": m.school_id, "province_code": m.province_code,
             "active": m.active,
             "invitation": None if inv is None else {
-                "id": inv.id, "sent_count": inv.sent_count, "last_sent_at": inv.last_sent_at.isoformat() + "Z",
-                "accepted_at": inv.accepted_at.isoformat() + "Z" if inv.accepted_at else None}}
+                "id": inv.id, "sent_count": inv.sent_count, "last_sent_at": utc_iso(inv.last_sent_at),
+                "accepted_at": utc_iso(inv.accepted_at)}}
 
 
 @api_bp.get("")

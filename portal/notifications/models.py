@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.core.db import StrEnum, TenantScoped, enum_column, utcnow
 from portal.extensions import db
+from portal.core.clock import utc_iso
 
 
 class NotificationStatus(StrEnum):
@@ -72,8 +73,8 @@ class Notification(TenantScoped, db.Model):
                 "recipient_email": self.recipient_email, "subject": self.subject,
                 "error": self.error, "attempts": self.attempts,
                 "related_type": self.related_type, "related_id": self.related_id,
-                "created_at": self.created_at.isoformat() + "Z",
-                "sent_at": self.sent_at.isoformat() + "Z" if self.sent_at else None}
+                "created_at": utc_iso(self.created_at),
+                "sent_at": utc_iso(self.sent_at)}
 
 
 class InboxItem(TenantScoped, db.Model):

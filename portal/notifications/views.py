@@ -10,6 +10,7 @@ from portal.extensions import db
 from portal.notifications import operations as ops
 from portal.notifications.catalog import REGISTRY, TemplateProblem, effective_template, effective_templates
 from portal.notifications.models import InboxItem, MailboxMessage, Notification, NotificationStatus
+from portal.core.clock import utc_iso
 
 bp = Blueprint("notifications", __name__, url_prefix="/<tenant>", template_folder="templates")
 api_bp = Blueprint("notifications_api", __name__, url_prefix="/api/v1/<tenant>")
@@ -188,7 +189,7 @@ def api_inbox():
                                .order_by(InboxItem.id.desc()).limit(100)).all()
     return jsonify({"unread": ops.unread_count(current_user.id), "items": [
         {"id": i.id, "subject": i.subject, "body": i.body, "read": i.read_at is not None,
-         "created_at": i.created_at.isoformat() + "Z", "related_type": i.related_type,
+         "created_at": utc_iso(i.created_at), "related_type": i.related_type,
          "related_id": i.related_id} for i in items]})
 
 

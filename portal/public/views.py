@@ -25,11 +25,11 @@ def _notice(notice_id: int) -> PublicNotice:
 
 
 def _listed(notice):
-    from sqlalchemy.orm import raiseload
+    from sqlalchemy.orm import lazyload
 
     # the notice names the nominee and the school (A6.5): the union is not loaded
     return db.session.scalars(sa.select(Nomination).where(Nomination.id.in_(notice.nomination_ids))
-                              .options(raiseload(Nomination.union)).order_by(Nomination.rank)).all()
+                              .options(lazyload(Nomination.union)).order_by(Nomination.rank)).all()
 
 
 @bp.route("/")

@@ -22,10 +22,6 @@ from portal.residency.relations_views import STAFF_ROLES, get_transfer
 from portal.residency.views import VIEW_ROLES, get_residency
 
 
-def _utc(t: dt.datetime) -> str:
-    return t.replace(tzinfo=dt.timezone.utc).isoformat().replace("+00:00", "Z")
-
-
 def _user():
     return current_user._get_current_object()
 
@@ -252,7 +248,7 @@ def api_feed_state():
     """我的日历订阅地址是否有效（地址本身只在生成时返回一次）"""
     row = feed.active_token(g.tenant.id, _user().id)
     return jsonify({"url": None, "active": row is not None,
-                    "created_at": _utc(row.created_at) if row else None})
+                    "created_at": clock.utc_iso(row.created_at) if row else None})
 
 
 @api_bp.post("/calendar-feed")
@@ -263,7 +259,7 @@ def api_feed_issue():
     token = feed.issue_token(g.tenant.id, _user())
     row = feed.active_token(g.tenant.id, _user().id)
     return jsonify({"url": url_for("residency.calendar_ics", token=token, _external=True), "active": True,
-                    "created_at": _utc(row.created_at)}), 201
+                    "created_at": clock.utc_iso(row.created_at)}), 201
 
 
 @api_bp.delete("/calendar-feed")

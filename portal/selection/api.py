@@ -19,6 +19,7 @@ from portal.selection.models import (
     EligibilityCheck, Invitation, Nomination, Objection, Panelist, Review, RotationEntry, Route, SelectionCycle,
 )
 from portal.selection import schemas as sc
+from portal.core.clock import utc_iso
 from tenants.models import Role
 
 bp = api_blueprint("selection_api", __name__, "/api/v1/<tenant>/selection")
@@ -35,7 +36,7 @@ def cycle_json(c: SelectionCycle) -> dict:
 
 
 def invitation_json(i: Invitation) -> dict:
-    iso = lambda d: d.isoformat() + "Z" if d else None  # noqa: E731
+    iso = utc_iso
     return {"id": i.id, "cycle_id": i.cycle_id, "school": {"id": i.school_id, "name": i.school.name},
             "route": i.route.value, "letter_number": i.letter_number, "sent_at": iso(i.sent_at),
             "delivered_at": iso(i.delivered_at), "delivery_method": i.delivery_method,

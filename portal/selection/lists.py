@@ -102,12 +102,13 @@ def school_walk():
 
 
 def page_rows(ids, with_union: bool = True):
-    """The page's nominations by id, with their school (and union: the list page does not show
-    it, and a use of it there raises instead of loading it row by row)."""
-    from sqlalchemy.orm import raiseload
+    """The page's nominations by id, with their school (and union, unless the page does not show
+    it: then it is left to a lazy load, not raised, since the option stays on the instances for
+    the rest of the session and a later page of the same request may need it)."""
+    from sqlalchemy.orm import lazyload
 
     stmt = sa.select(Nomination).where(Nomination.id.in_(ids))
-    return stmt if with_union else stmt.options(raiseload(Nomination.union))
+    return stmt if with_union else stmt.options(lazyload(Nomination.union))
 
 
 def nominations_keyset(stmt, *, cursor: str | None, per_page: int, total: int,

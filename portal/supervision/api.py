@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.supervision import operations as ops
 from portal.supervision.models import Activity, SupervisionCase
 from portal.supervision.views import STAFF, VIEWERS, _roles, get_activity, get_case, get_residency, uploads
+from portal.core.clock import utc_iso
 from tenants.models import Role
 
 api_bp = api_blueprint("supervision_api", __name__, "/api/v1/<tenant>/supervision")
@@ -166,7 +167,7 @@ def case_json(c: SupervisionCase) -> dict:
             "decision_number": c.decision_number, "decision_date": iso(c.decision_date), "measure": c.measure,
             "measure_reason": c.measure_reason, "self_criticism_due": iso(c.self_criticism_due),
             "notice_number": c.notice_number, "delivery": c.delivery_label,
-            "notice_delivered_at": c.notice_delivered_at.isoformat() + "Z" if c.notice_delivered_at else None,
+            "notice_delivered_at": utc_iso(c.notice_delivered_at),
             "article": c.article,
             "files": [{"id": f.id, "role": f.role.value, "label": f.label, "sha256": f.file.sha256}
                       for f in ops.files_of(case_id=c.id)]}
@@ -396,7 +397,7 @@ def api_declaration():
     if res is None:
         abort(404, description="您没有驻会记录")
     d = ops.sign_declaration(res, actor=_user(), roles=_roles())
-    return jsonify({"residency_id": res.id, "text": d.text, "signed_at": d.signed_at.isoformat() + "Z"}), 201
+    return jsonify({"residency_id": res.id, "text": d.text, "signed_at": utc_iso(d.signed_at)}), 201
 
 
 __all__ = ["api_bp"]

@@ -14,6 +14,7 @@ from portal.core.permissions import ROLE_ADMIN, require_roles
 from portal.core.workdays import NoCalendarData
 from portal.extensions import db
 from portal.workdays.operations import HolidayImportError, import_holiday_year, import_notice, read_notice
+from portal.core.clock import utc_iso
 
 bp = Blueprint("workdays", __name__, url_prefix="/<tenant>/workdays", template_folder="templates")
 api_bp = api_blueprint("workdays_api", __name__, "/api/v1/<tenant>/workdays")
@@ -154,7 +155,7 @@ class YearImportOut(Out):
 @api_bp.get("/years")
 @operation(responses={200: YearsOut})
 def api_years():
-    return jsonify({"years": [{**y, "imported_at": y["imported_at"].isoformat() + "Z" if y["imported_at"] else None}
+    return jsonify({"years": [{**y, "imported_at": utc_iso(y["imported_at"])}
                               for y in _years()]})
 
 
