@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core import audit
-from portal.core.db import StrEnum, TenantScoped, enum_column, utcnow
+from portal.core.db import StrEnum, TenantScoped, any_of, enum_column, utcnow
 from portal.core.errors import Conflict, DomainError
 from portal.core.workdays import NoCalendarData
 from portal.extensions import db
@@ -403,7 +403,7 @@ def records_for(subject_type: str, subject_ids: Iterable[int]) -> dict[int, list
     if not ids:
         return found
     for r in db.session.scalars(sa.select(ObligationRecord).where(
-            ObligationRecord.subject_type == subject_type, ObligationRecord.subject_id.in_(ids))
+            ObligationRecord.subject_type == subject_type, any_of(ObligationRecord.subject_id, ids))
             .order_by(ObligationRecord.occurred_on, ObligationRecord.id)):
         found[r.subject_id].append(r)
     return found

@@ -18,7 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 
 from portal.core import audit
-from portal.core.db import current_tenant_id, tenant_context, utcnow
+from portal.core.db import any_of, current_tenant_id, insert_rows, tenant_context, utcnow
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.notifications.catalog import (REGISTRY, TemplateProblem, register_default_template,  # noqa: F401
@@ -100,7 +100,7 @@ def _shared_json(seen: dict, context) -> dict:
 
 def notify_many(tenant_id: int, items) -> list[int]:
     """Put many deduplicated notifications in ``tenant_id``'s outbox, set-wise (the reminder
-    sweep): one statement reads which dedupe keys exist, one insert (sent in batches) writes the rest
+    sweep): one statement reads which dedupe keys exist, one insert (:func:`insert_rows`) writes the rest
     with ``ON CONFLICT DO NOTHING`` on the (tenant, dedupe key) unique key, so a concurrent
     writer of the same key wins and this call neither fails nor writes a second copy. Each item
     is a dict of ``notify``'s keyword arguments with a ``dedupe_key`` and a
@@ -120,17 +120,15 @@ def notify_many(tenant_id: int, items) -> list[int]:
             raise NotificationError("通知必须有收件人（用户或邮箱）")
     by_key = {it["dedupe_key"]: it for it in items}  # one row per key (the first wins, as notify's)
     keys = list(by_key)
-    dialect = db.session.get_bind().dialect.name
-    insert = {"postgresql": sa.dialects.postgresql.insert, "sqlite": sa.dialects.sqlite.insert}[dialect]
     table = Notification.__table__
     written: list[int] = []
     switch = tenant_context(tenant_id, db.session) if tenant_id != current_tenant_id() else _Null()
     with switch:
         db.session.flush()
         existing: set = set()
-        for i in range(0, len(keys), 500):
+        for i in range(0, len(keys), 5000):
             existing.update(db.session.scalars(sa.select(Notification.dedupe_key).where(
-                Notification.tenant_id == tenant_id, Notification.dedupe_key.in_(keys[i:i + 500]))))
+                Notification.tenant_id == tenant_id, any_of(Notification.dedupe_key, keys[i:i + 5000]))))
         now = utcnow()
         rows, contexts = [], {}  # one context is shared by a deadline's recipients: made JSON once
         for key in keys:
@@ -146,10 +144,8 @@ def notify_many(tenant_id: int, items) -> list[int]:
                          "dedupe_key": key, "status": NotificationStatus.pending, "attempts": 0,
                          "message_id": new_message_id(tenant_id), "enqueued_at": now, "created_at": now,
                          "created_by_id": None})
-        if rows:  # one statement compiled once, sent in batches ("insertmanyvalues")
-            stmt = (insert(table).on_conflict_do_nothing(index_elements=["tenant_id", "dedupe_key"])
-                    .returning(table.c.id))
-            written.extend(db.session.connection().execute(stmt, rows).scalars())
+        written.extend(insert_rows(db.session.connection(), table, rows,
+                                   skip_conflicts_on=("tenant_id", "dedupe_key"), returning=table.c.id))
     db.session.info.setdefault(OUTBOX_KEY, []).extend((tenant_id, nid) for nid in written)
     return written
 

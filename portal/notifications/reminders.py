@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 import sqlalchemy as sa
 from werkzeug.utils import import_string
 
-from portal.core.db import tenant_context
+from portal.core.db import any_of, tenant_context
 from portal.core.workdays import NoCalendarData
 from portal.extensions import db
 from portal.core import clock
@@ -145,8 +145,8 @@ def _run_tenant(tid: int, today: dt.date) -> int:
         named = {uid for _r, d in due if d.user_ids is not None for uid in d.user_ids}
         known: set[int] = set()
         ids = sorted(named)
-        for i in range(0, len(ids), 500):
-            known.update(db.session.scalars(sa.select(User.id).where(User.id.in_(ids[i:i + 500]))))
+        for i in range(0, len(ids), 5000):
+            known.update(db.session.scalars(sa.select(User.id).where(any_of(User.id, ids[i:i + 5000]))))
         by_roles: dict[tuple, list[int]] = {}
         items = []
         for r, d in due:

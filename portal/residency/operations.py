@@ -15,6 +15,7 @@ from sqlalchemy.orm import defer
 from flask import current_app, has_request_context
 
 from portal.core import audit, clock, obligations
+from portal.core.db import any_of
 from portal.core.errors import DomainError, Conflict
 from portal.core.obligations import FieldError, ObligationRecord, ObligationSpec, Subject
 from portal.core.signals import residency_ended
@@ -527,25 +528,11 @@ def share_snapshots(residencies: list[Residency]) -> list[Residency]:
     todo = [r for r in residencies if "rules_snapshot" not in r.__dict__]
     texts: dict[int, str] = {}
     ids = [r.id for r in todo]
-    for i in range(0, len(ids), 500):
+    for i in range(0, len(ids), 5000):
         texts.update(db.session.execute(sa.select(Residency.id, sa.cast(Residency.rules_snapshot, sa.Text))
-                                        .where(Residency.id.in_(ids[i:i + 500]))).all())
+                                        .where(any_of(Residency.id, ids[i:i + 5000]))).all())
     decoded: dict[str, dict] = {}
     for r in todo:
-        text = texts.get(r.id)
-        if text not in decoded:
-            decoded[text] = json.loads(text) if text is not None else None
-        set_committed_value(r, "rules_snapshot", decoded[text])
-    return residencies
-    texts: dict[int, str] = {}
-    ids = [r.id for r in residencies]
-    for i in range(0, len(ids), 500):
-        texts.update(db.session.execute(sa.select(Residency.id, sa.cast(Residency.rules_snapshot, sa.Text))
-                                        .where(Residency.id.in_(ids[i:i + 500]))).all())
-    decoded: dict[str, dict] = {}
-    for r in residencies:
-        if "rules_snapshot" in r.__dict__:  # already loaded in this session (e.g. just written)
-            continue
         text = texts.get(r.id)
         if text not in decoded:
             decoded[text] = json.loads(text) if text is not None else None

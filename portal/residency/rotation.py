@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from portal.core import audit, clock
+from portal.core.db import any_of
 from portal.core.errors import Conflict
 from portal.core.obligations import FieldError, add_months
 from portal.core.workflow import Machine, transition
@@ -143,7 +144,7 @@ def segments_of(res_ids) -> dict[int, list[RotationSegment]]:
     out: dict[int, list[RotationSegment]] = {i: [] for i in ids}
     if not ids:
         return out
-    for s in db.session.scalars(sa.select(RotationSegment).where(RotationSegment.residency_id.in_(ids))
+    for s in db.session.scalars(sa.select(RotationSegment).where(any_of(RotationSegment.residency_id, ids))
                                 .order_by(RotationSegment.starts_on, RotationSegment.id)):
         out[s.residency_id].append(s)
     return out
