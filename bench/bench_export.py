@@ -1,5 +1,5 @@
 """The cycle export (issue 10 item 3) as the documents job it is: 100,000 nominations streamed
-into openpyxl's write-only workbook, with progress, phones and ID numbers masked.
+into the workbook (``portal.core.xlsx``), with progress, phones and ID numbers masked.
 
 * The page: ``POST /<tenant>/selection/cycles/<id>/export`` through the test client, with jobs
   going to RQ (the request records the document and its job, and answers).
@@ -8,7 +8,8 @@ into openpyxl's write-only workbook, with progress, phones and ID numbers masked
   exec starts from nothing), progress read back from the document row.
 * The floor, in a fresh interpreter too: the same rows read by the same statement shape (keyset
   chunks of the same size, same order) on the bare DB-API driver, the same cells (labels, masks)
-  written to a write-only openpyxl workbook and saved to a file — no app, ORM, vault or audit.
+  written by the same writer (``portal.core.xlsx``, a module without the app) to a file — no
+  app, ORM, vault or audit.
 
 Rounds alternate floor and app; median and best are reported.
 """
@@ -146,8 +147,8 @@ def _child_job(db_url, owner_url, upload, redis_url, record_id, tenant_id, doc_i
 def _child_floor(db_url, tenant_id, cycle_id, out_path) -> dict:
     """In a fresh interpreter: the job's statements on the bare driver (the counts per school,
     the schools in the sheet's order, then one statement per group of schools), the same cells
-    (labels, masks) into a write-only workbook saved to a file."""
-    from openpyxl import Workbook
+    (labels, masks) by the same writer into a file."""
+    from portal.core.xlsx import Sheet, write_workbook
 
     from portal.selection.documents import EXPORT_CHUNK, NOMINATION_HEADERS, RANKING_HEADERS
     from portal.selection.models import ROUTE_LABELS, STATUS_LABELS
@@ -180,13 +181,10 @@ def _child_floor(db_url, tenant_id, cycle_id, out_path) -> dict:
     schools = q(f"SELECT s.id, s.name, p.name FROM schools s JOIN provinces p ON p.code = s.province_code WHERE s.id IN "
                 f"(SELECT DISTINCT school_id FROM {noms} WHERE cycle_id = {ph}) ORDER BY s.province_code, s.code, s.id",
                 (cycle_id,))
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("推荐人选")
-    ws.append(NOMINATION_HEADERS)
-    n, group, rows_in = 0, [], 0
     names = {sid: (name, prov) for sid, name, prov in schools}
+    written = [0]
 
-    def flush(ids):
+    def group_rows(ids):
         order = {sid: i for i, sid in enumerate(ids)}
         rows = q(f"SELECT school_id, id, name, gender, route, status, id_number, political_status, degree_level, "
                  f"major, grade_rank, grade_cohort, baoyan_eligible, phone FROM {noms} WHERE cycle_id = {ph} AND "
@@ -195,27 +193,33 @@ def _child_floor(db_url, tenant_id, cycle_id, out_path) -> dict:
         for r in rows:
             school, prov = names[r[0]]
             idn, phone = r[6] or "", r[13] or ""
-            ws.append([r[1], r[2], r[3], school, prov, routes.get(r[4], r[4]), statuses.get(r[5], r[5]),
-                       idn[:6] + "*" * (len(idn) - 10) + idn[-4:], r[7], r[8], r[9], f"{r[10]}/{r[11]}",
-                       "是" if r[12] else "否", phone[:3] + "*" * (len(phone) - 7) + phone[-4:]])
-        return len(rows)
+            yield [r[1], r[2], r[3], school, prov, routes.get(r[4], r[4]), statuses.get(r[5], r[5]),
+                   idn[:6] + "*" * (len(idn) - 10) + idn[-4:], r[7], r[8], r[9], f"{r[10]}/{r[11]}",
+                   "是" if r[12] else "否", phone[:3] + "*" * (len(phone) - 7) + phone[-4:]]
+        written[0] += len(rows)
 
-    for sid, _name, _prov in schools:
-        group.append(sid)
-        rows_in += counts.get(sid, 0)
-        if rows_in >= EXPORT_CHUNK:
-            n += flush(group)
-            group, rows_in = [], 0
-    if group:
-        n += flush(group)
-    ws2 = wb.create_sheet("成绩与排名")
-    ws2.append(RANKING_HEADERS)
-    for r in q(f"SELECT n.rank, n.name, s.name, n.exam_score, n.interview_score, n.total_score FROM {noms} n JOIN "
-               f"schools s ON s.id = n.school_id WHERE n.cycle_id = {ph} AND n.rank IS NOT NULL ORDER BY n.rank, n.id",
-               (cycle_id,)):
-        ws2.append([r[0], r[1], r[2], *(float(x) if x is not None else None for x in r[3:])])
+    def nominations():
+        group, rows_in = [], 0
+        for sid, _name, _prov in schools:
+            group.append(sid)
+            rows_in += counts.get(sid, 0)
+            if rows_in >= EXPORT_CHUNK:
+                yield from group_rows(group)
+                group, rows_in = [], 0
+        if group:
+            yield from group_rows(group)
+
+    def ranking():
+        for r in q(f"SELECT n.rank, n.name, s.name, n.exam_score, n.interview_score, n.total_score FROM {noms} n "
+                   f"JOIN schools s ON s.id = n.school_id WHERE n.cycle_id = {ph} AND n.rank IS NOT NULL "
+                   f"ORDER BY n.rank, n.id", (cycle_id,)):
+            yield [r[0], r[1], r[2], *(float(x) if x is not None else None for x in r[3:])]
+
+    with open(out_path, "wb") as f:
+        write_workbook(f, [Sheet("推荐人选", nominations(), headers=NOMINATION_HEADERS),
+                           Sheet("成绩与排名", ranking(), headers=RANKING_HEADERS)])
     conn.close()
-    wb.save(out_path)
+    n = written[0]
     return {"seconds": time.perf_counter() - t0, "peak_mb": _vmhwm_mb(), "start_mb": start_mb, "rows": n,
             "size": os.path.getsize(out_path)}
 

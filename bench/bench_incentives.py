@@ -142,7 +142,9 @@ def _runs_floor(app, tenant_ids) -> float:
     import sqlalchemy as sa
 
     from portal.extensions import db
-    from portal.incentives.xlsx import MONEY, write_sheet
+    import io
+
+    from portal.core.xlsx import MONEY, Sheet, write_workbook
 
     q = sa.text("SELECT r.id, c.name, s.name, n.degree_level, r.term_start, COALESCE(r.ended_on, r.term_end) "
                 "FROM residencies r JOIN chairs c ON c.id = r.chair_id JOIN schools s ON s.id = r.school_id "
@@ -190,7 +192,7 @@ def _runs_floor(app, tenant_ids) -> float:
                 sheet += [[n, r[1], r[2], r[3], r[4], r[5], r[6], mdays, r[7], r[8], r[9], r[10], "第十五条", ""]
                           for n, r in enumerate(out, 1)]
                 sheet.append(["合计", "", "", "", "", "", "", "", "", sum(r[8] for r in out)])
-                write_sheet("补贴", sheet, {8: MONEY, 9: MONEY})
+                write_workbook(io.BytesIO(), [Sheet("补贴", sheet, kinds={8: MONEY, 9: MONEY})])
         seconds = time.perf_counter() - t0
         db.session.remove()
     return seconds

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
@@ -213,24 +212,15 @@ def _labels():
 @bp.route("/vault/log.xlsx")
 @require_roles(*STAFF)
 def vault_log_xlsx():
-    from openpyxl import Workbook
-
-    from portal.core.sheets import append_row
-    from portal.documents.render import content_disposition
+    from portal.documents.render import SheetSpec, content_disposition, write_xlsx
 
     filters = _log_filters(request.args)
     rows = ops.read_access_log(actor=_user(), roles=_roles(), limit=500, export=True, **filters)
     users, files = _names({r.user_id for r in rows}), _files({r.file_id for r in rows})
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "资料库访问记录"
-    append_row(ws, ["编号", "时间（UTC）", "操作", "文件", "人员", "依据", "地址"])
-    for r in rows:
-        append_row(ws, [r.id, r.at, ACTION_LABELS.get(r.action, r.action), files.get(r.file_id, ""),
-                        users.get(r.user_id, ""), r.granted_by, r.remote_addr or ""])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return Response(buf.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    data = write_xlsx([SheetSpec("资料库访问记录", ["编号", "时间（UTC）", "操作", "文件", "人员", "依据", "地址"],
+                                 [[r.id, r.at, ACTION_LABELS.get(r.action, r.action), files.get(r.file_id, ""),
+                                   users.get(r.user_id, ""), r.granted_by, r.remote_addr or ""] for r in rows])])
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": content_disposition("资料库访问记录.xlsx"),
                              "Cache-Control": "private, no-store"})
 

@@ -80,29 +80,17 @@ ROSTER_HEADERS = ["届别", "姓名", "学校", "省份", "岗位", "工作小�
 @bp.route("/roster.xlsx")
 @require_roles(*ROSTER_ROLES)
 def roster_xlsx():
-    from openpyxl import Workbook
-
-    from portal.core.sheets import append_row
-    from portal.documents.render import content_disposition
+    from portal.documents.render import SheetSpec, content_disposition, write_xlsx
 
     filters = roster_filters(request.args)
     stmt = ops.roster_query(**filters, **roster_scope()).options(ops.snapshot_deferred())
-    rows = ops.roster(list(db.session.scalars(stmt)))
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "驻会执行主席名册"
-    append_row(ws, ROSTER_HEADERS)
-    for s in rows:
-        r = s.residency
-        append_row(ws, [r.cohort, r.chair.name, r.school.name, r.school.province_code, s.post or "", r.working_group or "",
-                        r.term_start, r.term_end, r.status_label, s.met, s.required,
-                        s.next_due[0] if s.next_due else None, s.next_due[1].label if s.next_due else "",
-                        "；".join(f"{spec.label}（{p.due.isoformat()}）" for spec, p in s.overdue)])
-    import io
-
-    buf = io.BytesIO()
-    wb.save(buf)
-    return Response(buf.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    rows = [[r.cohort, r.chair.name, r.school.name, r.school.province_code, s.post or "", r.working_group or "",
+             r.term_start, r.term_end, r.status_label, s.met, s.required,
+             s.next_due[0] if s.next_due else None, s.next_due[1].label if s.next_due else "",
+             "；".join(f"{spec.label}（{p.due.isoformat()}）" for spec, p in s.overdue)]
+            for s in ops.roster(list(db.session.scalars(stmt))) for r in (s.residency,)]
+    data = write_xlsx([SheetSpec("驻会执行主席名册", ROSTER_HEADERS, rows)])
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": content_disposition("驻会执行主席名册.xlsx")})
 
 

@@ -280,7 +280,7 @@ def test_formula_safe_leaves_harmless_values():
         assert formula_safe(v) == v
 
 
-@pytest.mark.parametrize("rows_count", [3, R.WRITE_ONLY_THRESHOLD + 5])
+@pytest.mark.parametrize("rows_count", [3, R.WIDTH_SAMPLE_ROWS + 5])
 def test_xlsx_is_formula_safe(rows_count):
     rows = [[v, -5, -2.5, "正常文本"] for v in DANGEROUS]
     rows += [["填充", i, 0.0, "x"] for i in range(rows_count)]
@@ -333,31 +333,50 @@ def test_xlsx_cjk_width_counts_double():
     assert ws.column_dimensions["A"].width == pytest.approx(42)
 
 
-def test_xlsx_write_only_mode_for_big_exports(monkeypatch):
-    from openpyxl import Workbook as RealWorkbook
-    import openpyxl
+def test_xlsx_big_exports_stream_while_their_rows_are_generated():
+    """The sheet is compressed into the package as its rows come: by the 20,000th row of a
+    generator, most of what came before is already in the target file."""
+    from portal.core.xlsx import Sheet, write_workbook
 
-    modes = []
+    target = io.BytesIO()
+    seen_at = {}
 
-    def spy(*args, **kwargs):
-        modes.append(kwargs.get("write_only", False))
-        return RealWorkbook(*args, **kwargs)
+    def rows():
+        for i in range(30000):
+            if i in (1000, 20000):
+                seen_at[i] = target.tell()
+            yield [f"=x{i}", dt.date(2026, 1, 1), i, "学生" * 5]
 
-    monkeypatch.setattr(openpyxl, "Workbook", spy)
-    write_xlsx([SheetSpec("small", ["n"], [[i] for i in range(10)])])
-    write_xlsx([SheetSpec("big", ["n", "d"], [[i, dt.date(2026, 1, 1)] for i in range(2500)])])
-    write_xlsx([SheetSpec("gen", ["n"], ([i] for i in range(3000)))])
-    assert modes == [False, True, True]
-
-    monkeypatch.undo()
-    data = write_xlsx([SheetSpec("big", ["姓名", "日期"],
-                                 ([f"=x{i}", dt.date(2026, 1, 1)] for i in range(3000)))])
-    ws = _load(data)["big"]
-    assert ws.max_row == 3001
+    write_workbook(target, [Sheet("big", rows(), headers=["姓名", "日期", "序号", "备注"])])
+    assert seen_at[20000] > seen_at[1000] + 100_000
+    ws = _load(target.getvalue())["big"]
+    assert ws.max_row == 30001
     assert ws.freeze_panes == "A2"
-    assert ws["A1"].font.bold
-    assert ws["A3001"].value == "'=x2999" and ws["A3001"].data_type == "s"
-    assert ws["B2"].is_date
+    assert ws["A1"].font.bold and ws["A1"].fill.fgColor.rgb == "FFE6E6E6"
+    assert ws["A30001"].value == "'=x29999" and ws["A30001"].data_type == "s"
+    assert ws["B2"].is_date and ws["B2"].value.date() == dt.date(2026, 1, 1)
+    assert ws["C30001"].value == 29999 and ws.auto_filter.ref == "A1:D30001"
+
+
+def test_xlsx_writer_cells_read_back_as_written():
+    from decimal import Decimal
+
+    from portal.core.xlsx import MONEY, Sheet, write_workbook
+
+    aware = dt.datetime(2026, 3, 1, 0, 30, tzinfo=dt.timezone.utc)  # 08:30 in Beijing
+    target = io.BytesIO()
+    write_workbook(target, [Sheet("值", [[True, Decimal("1234.50"), 2.25, aware, float("nan"), "<&>\"'", None, "x"]],
+                                  kinds={1: MONEY}),
+                            Sheet("值", [], headers=["空"])])
+    wb = _load(target.getvalue())
+    assert wb.sheetnames == ["值", "值 (2)"]
+    ws = wb["值"]
+    row = [c.value for c in ws[1]]
+    assert row[0] is True and row[1] == 1234.5 and ws["B1"].number_format == "0.00" and row[2] == 2.25
+    assert row[3] == dt.datetime(2026, 3, 1, 8, 30) and ws["D1"].number_format == R.DATETIME_FORMAT
+    assert row[4] == "nan" and row[5] == "<&>\"'" and row[6] is None and row[7] == "x"
+    assert ws.freeze_panes is None  # no header row: nothing frozen
+    assert wb["值 (2)"].max_row == 1 and wb["值 (2)"]["A1"].value == "空"
 
 
 def test_xlsx_sheet_title_and_illegal_chars():

@@ -13,8 +13,8 @@ The package, one module per seam:
 * ``pdf`` -- :func:`render_pdf` (reportlab, embedded CJK TrueType font)
 * ``docx`` -- :func:`render_docx` (python-docx, East Asian fonts via ``w:eastAsia``) and
   :func:`spec_from_docx` (a rendered template read back, so its PDF says the same)
-* ``xlsx`` -- :func:`write_xlsx` (openpyxl, formula-safe, write-only mode for big
-  exports), :func:`formula_safe` (same neutralisation for CSV exports)
+* ``xlsx`` -- :func:`write_xlsx` (formula-safe, streamed through ``portal.core.xlsx``),
+  :func:`formula_safe` (same neutralisation for CSV exports)
 
 Layout follows GB/T 9704-2012 (党政机关公文格式) where practical: A4 paper,
 margins top 37 mm / bottom 35 mm / left 28 mm / right 26 mm (版心 156 x 225 mm),
@@ -36,7 +36,7 @@ from portal.documents.render.spec import (
     SheetSpec, TableSpec, chinese_date, content_disposition, display_width,
 )
 from portal.documents.render.xlsx import (
-    DATE_FORMAT, DATETIME_FORMAT, FORMULA_TRIGGERS, WRITE_ONLY_THRESHOLD, XLSX_MAX_CELL_CHARS, XLSX_TIMEZONE,
+    DATE_FORMAT, DATETIME_FORMAT, FORMULA_TRIGGERS, WIDTH_SAMPLE_ROWS, XLSX_MAX_CELL_CHARS, XLSX_TIMEZONE,
     formula_safe, write_xlsx,
 )
 

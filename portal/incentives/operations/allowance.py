@@ -530,8 +530,10 @@ def export_xlsx(run: AllowanceRun) -> bytes:
     """The run for finance: every cell a value, none a formula (text beginning with = + - @ is
     made literal by ``portal.core.sheets.cell_value``); amounts as numbers with two decimals,
     dates as dates. The lines are read as plain columns in one statement and the sheet written
-    directly (``portal.incentives.xlsx``: every tenant's run is exported every month)."""
-    from portal.incentives.xlsx import MONEY, write_sheet
+    directly by ``portal.core.xlsx`` (every tenant's run is exported every month)."""
+    import io
+
+    from portal.core.xlsx import MONEY, Sheet, write_workbook
 
     q = (sa.select(*_EXPORT_COLUMNS).where(AllowanceLine.run_id == run.id)
          .order_by(AllowanceLine.residency_id, AllowanceLine.period_start, AllowanceLine.id))
@@ -541,7 +543,9 @@ def export_xlsx(run: AllowanceRun) -> bytes:
         rows.append([n, name, school, level, start, end, days, mdays, monthly, amount, version or "", source or "",
                      CITATION, _note(ended, end, note)])
     rows.append(["合计", "", "", "", "", "", "", "", "", run.total])
-    return write_sheet(f"{run.month:%Y年%m月}补贴", rows, {8: MONEY, 9: MONEY})
+    buf = io.BytesIO()
+    write_workbook(buf, [Sheet(f"{run.month:%Y年%m月}补贴", rows, kinds={8: MONEY, 9: MONEY})])
+    return buf.getvalue()
 
 
 def _note(ended_reason, period_end, note) -> str:
