@@ -365,7 +365,7 @@ def test_xlsx_writer_cells_read_back_as_written():
 
     aware = dt.datetime(2026, 3, 1, 0, 30, tzinfo=dt.timezone.utc)  # 08:30 in Beijing
     target = io.BytesIO()
-    write_workbook(target, [Sheet("值", [[True, Decimal("1234.50"), 2.25, aware, float("nan"), "<&>\"'", None, "x"]],
+    write_workbook(target, [Sheet("值", [[True, Decimal("1234.50"), 2.25, aware, float("nan"), "<&>\"'", None, "x\ud800y"]],
                                   kinds={1: MONEY}),
                             Sheet("值", [], headers=["空"])])
     wb = _load(target.getvalue())
@@ -374,7 +374,7 @@ def test_xlsx_writer_cells_read_back_as_written():
     row = [c.value for c in ws[1]]
     assert row[0] is True and row[1] == 1234.5 and ws["B1"].number_format == "0.00" and row[2] == 2.25
     assert row[3] == dt.datetime(2026, 3, 1, 8, 30) and ws["D1"].number_format == R.DATETIME_FORMAT
-    assert row[4] == "nan" and row[5] == "<&>\"'" and row[6] is None and row[7] == "x"
+    assert row[4] == "nan" and row[5] == "<&>\"'" and row[6] is None and row[7] == "xy"  # a lone surrogate dropped
     assert ws.freeze_panes is None  # no header row: nothing frozen
     assert wb["值 (2)"].max_row == 1 and wb["值 (2)"]["A1"].value == "空"
 
