@@ -9,7 +9,7 @@ def bench_app(**overrides):
     from flask_migrate import upgrade
 
     from portal import create_app
-    from portal.extensions import db
+    from portal.extensions import db, ensure_migrate
 
     url = os.environ.get("BENCH_DATABASE_URL")
     tmp = tempfile.mkdtemp(prefix="portal-bench-")
@@ -18,7 +18,7 @@ def bench_app(**overrides):
     app = create_app(SQLALCHEMY_DATABASE_URI=url, DATABASE_OWNER_URL=os.environ.get("BENCH_DATABASE_OWNER_URL") or url,
                      SECRET_KEY="bench", UPLOAD_FOLDER=os.path.join(tmp, "uploads"), **overrides)
     with app.app_context():
-        upgrade(directory=str(app.extensions["migrate"].directory))
+        upgrade(directory=str(ensure_migrate(app).directory))
         from portal.reference.operations import ensure_provinces
         from tenants.rules.operations import load_national_file
 

@@ -1,6 +1,7 @@
 """The app factory: thin; each module's init_app(app)."""
 from __future__ import annotations
 
+import click
 from flask import Flask
 
 from portal.config import Config
@@ -22,7 +23,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     from portal import extensions as ext
 
     ext.db.init_app(app)
-    ext.migrate.init_app(app, ext.db, directory=str(config_dir()))
+    app.cli.add_command(_LazyMigrateCommands(name="db", help="Database migrations (Flask-Migrate)."))
     ext.csrf.init_app(app)
     ext.mail.init_app(app)
 
@@ -105,3 +106,19 @@ def config_dir():
     from portal.config import BASE_DIR
 
     return BASE_DIR / "migrations"
+
+
+class _LazyMigrateCommands(click.Group):
+    """``flask db ...``: Flask-Migrate's command group, loaded (with Alembic) when the command line
+    names it (:func:`portal.extensions.ensure_migrate`), not by every process the app runs in. Its
+    context is the real group's, so the real group parses the options and runs."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        from flask.cli import ScriptInfo
+        from flask_migrate.cli import db as commands
+
+        from portal.extensions import ensure_migrate
+
+        info = parent.ensure_object(ScriptInfo) if parent is not None else ScriptInfo()
+        ensure_migrate(info.load_app())
+        return commands.make_context(info_name, args, parent=parent, **extra)

@@ -97,7 +97,9 @@ def app():
     with application.app_context():
         from flask_migrate import upgrade
 
-        upgrade(directory=str(application.extensions["migrate"].directory))
+        from portal.extensions import ensure_migrate
+
+        upgrade(directory=str(ensure_migrate(application).directory))
         from portal.reference.operations import ensure_provinces
         from tenants.rules.operations import load_national_file
 

@@ -61,7 +61,7 @@ def serve(prefix: str, seed: Callable[[Any], Any] | None = None, **config):
     from werkzeug.serving import WSGIRequestHandler, make_server
 
     from portal import create_app
-    from portal.extensions import db
+    from portal.extensions import db, ensure_migrate
 
     class QuietHandler(WSGIRequestHandler):
         def log_request(self, *args, **kwargs):  # failures show the test's own steps, not every GET
@@ -78,7 +78,7 @@ def serve(prefix: str, seed: Callable[[Any], Any] | None = None, **config):
     thread = None
     try:
         with app.app_context():
-            upgrade(directory=str(app.extensions["migrate"].directory))
+            upgrade(directory=str(ensure_migrate(app).directory))
             info = seed(app) if seed is not None else None
             db.session.remove()
         thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -355,6 +355,7 @@ def test_migration_0008_rekeys_an_intact_chain_and_refuses_a_broken_one(tmp_path
     from flask_migrate import upgrade
 
     from portal import create_app
+    from portal.extensions import ensure_migrate
 
     def legacy_chain(conn, tid, n, *, edit=None):
         prev = audit.GENESIS
@@ -373,7 +374,7 @@ def test_migration_0008_rekeys_an_intact_chain_and_refuses_a_broken_one(tmp_path
         app = create_app(SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="legacy-secret", TESTING=True,
                          UPLOAD_FOLDER=str(tmp_path / "uploads"))
         with app.app_context():
-            directory = str(app.extensions["migrate"].directory)
+            directory = str(ensure_migrate(app).directory)
             upgrade(directory=directory, revision="0007")
             with db.engine.begin() as conn:
                 for slug in ("old1", "old2"):

@@ -390,12 +390,14 @@ def test_A6_5_two_approvers_deciding_at_once_make_one_decision_one_audit_one_not
 def test_A6_5_migration_moves_old_decisions_onto_the_engine_and_back(tmp_path):
     from flask_migrate import downgrade, upgrade
 
+    from portal.extensions import ensure_migrate
+
     from portal import create_app
 
     app = create_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/old.db", SECRET_KEY="old-secret", TESTING=True,
                      UPLOAD_FOLDER=str(tmp_path / "uploads"))
     with app.app_context():
-        directory = str(app.extensions["migrate"].directory)
+        directory = str(ensure_migrate(app).directory)
         upgrade(directory=directory, revision="0010")
         with db.engine.begin() as conn:
             conn.execute(sa.text("INSERT INTO tenants (id, slug, name, short_name, kind, active, created_at) "
