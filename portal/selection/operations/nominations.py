@@ -11,11 +11,14 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import lazyload
 
-from portal.core import audit
+from portal.core import audit, clock
 from portal.core.calendar import calendar
 from portal.core.db import check_tenant_write, utcnow
 from portal.core.errors import Conflict, DomainError
 from portal.core.idcard import IdNumberError, mask_id_number, validate_id_number
+from portal.core.uploads import (
+    UploadError, parse_date_cell, parse_enum_cell, parse_int_cell, parse_phone_cell, parse_text_cell,
+)
 from portal.extensions import db
 from portal.reference.models import School, StudentUnion
 from portal.selection import workflow
@@ -85,10 +88,6 @@ def school_unions(school_id: int) -> dict[str, UnionRef]:
 
 def _parse_field(kind: str, extra, raw):
     """One nominee field of a cell-independent kind (not the ID number, not the union)."""
-    from portal.core.uploads import (
-        parse_date_cell, parse_enum_cell, parse_int_cell, parse_phone_cell, parse_text_cell,
-    )
-
     if kind == "text":
         return parse_text_cell(raw, extra)
     if kind == "optional_text":
@@ -107,8 +106,6 @@ def _parse_field(kind: str, extra, raw):
     if kind == "email":
         v = parse_text_cell(raw, 200)
         if "@" not in v or v.startswith("@") or "." not in v.split("@")[-1]:
-            from portal.core.uploads import UploadError
-
             raise UploadError(f"「{v}」不是有效的电子邮箱", "bad_value")
         return v
     raise AssertionError(kind)  # pragma: no cover - FIELDS names only the kinds above
@@ -125,6 +122,7 @@ class NomineeCleaner:
         self.opened_on = cycle.opened_on
         self.publicity_days = cycle.rule("selection.school_publicity_min_workdays")
         self.calendar = calendar()
+        self.today = clock.today()  # an ID number's birth date may not be after it (read once)
         self._memo: dict[tuple, tuple[bool, object]] = {}
         self._workdays: dict[tuple[dt.date, dt.date], int] = {}
         self.read_as: dict[str, tuple[str, str]] = {}  # the last row's {field: (as written, as read)}
@@ -140,8 +138,6 @@ class NomineeCleaner:
     def clean(self, data: dict, unions: dict, *, by_label: bool = False) -> tuple[dict, dict[str, str]]:
         """(clean values, {field: Chinese error}); ``data`` keyed by field, or by the
         workbook's Chinese header with ``by_label``."""
-        from portal.core.uploads import UploadError, parse_enum_cell
-
         out, errors, id_info = {}, {}, None
         memo, get, parse, memo_kinds = self._memo, data.get, self._parse, self.MEMO_KINDS
         self.read_as = read_as = {}
@@ -158,7 +154,7 @@ class NomineeCleaner:
                 try:
                     if raw in (None, ""):
                         raise IdNumberError("身份证号不能为空", code="empty")
-                    id_info = validate_id_number(raw)
+                    id_info = validate_id_number(raw, today=self.today)
                     ok, value = True, id_info.number
                 except IdNumberError as exc:
                     ok, value = False, exc.message
@@ -428,7 +424,6 @@ def store_attachment(nom: Nomination, kind: str, filename: str, data: bytes, *, 
     Only a draft takes attachments (A6.2: what was submitted is what the secretariat reviews). The
     file is written once the transaction commits; a rollback writes nothing."""
     from portal.core import vault
-    from portal.core.uploads import UploadError
 
     if kind not in ("photo", "publicity", "evidence"):
         raise DomainError("附件类型无效", field="kind")
