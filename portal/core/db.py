@@ -541,11 +541,10 @@ def insert_rows(connection, table: sa.Table, rows: list[dict], *, skip_conflicts
     if not rows:
         return []
     dialect = connection.dialect
-    if dialect.name != "postgresql":
+    if dialect.name != "postgresql":  # the embedded default: SQLite
         from sqlalchemy.dialects import sqlite
 
-        insert = sqlite.insert if dialect.name == "sqlite" else sa.insert
-        stmt = insert(table)
+        stmt = sqlite.insert(table)
         if skip_conflicts_on:
             stmt = stmt.on_conflict_do_nothing(index_elements=list(skip_conflicts_on))
         if returning is not None:

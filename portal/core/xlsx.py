@@ -164,10 +164,10 @@ def _workbook_rels(n: int) -> str:
             f'{sheets}<Relationship Id="rId{n + 1}" Type="{rel}styles" Target="styles.xml"/></Relationships>')
 
 
-def _write_sheet(out: IO[bytes], sheet: Sheet, ncols_hint: int) -> tuple[int, int]:
+def _write_sheet(out: IO[bytes], sheet: Sheet) -> tuple[int, int]:
     """Stream one sheet's XML into ``out``; returns (rows written including the header, columns)."""
     headers = list(sheet.headers)
-    ncols = max(len(headers), ncols_hint, len(sheet.widths))
+    ncols = max(len(headers), len(sheet.widths))
     parts = [_HEAD, f'<worksheet {_NS} {_NS_R}>']
     if headers:
         parts.append('<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
@@ -203,7 +203,7 @@ def _write_sheet(out: IO[bytes], sheet: Sheet, ncols_hint: int) -> tuple[int, in
     return r, widest
 
 
-def write_workbook(target: IO[bytes], sheets: Sequence[Sheet], *, ncols_hints: Sequence[int] = ()) -> None:
+def write_workbook(target: IO[bytes], sheets: Sequence[Sheet]) -> None:
     """Write ``sheets`` as an .xlsx package into the binary file ``target`` (a workbook needs a
     sheet: an empty list writes one empty sheet)."""
     sheets = list(sheets) or [Sheet("Sheet", [])]
@@ -216,7 +216,7 @@ def write_workbook(target: IO[bytes], sheets: Sequence[Sheet], *, ncols_hints: S
         z.writestr("xl/styles.xml", _styles())
         for i, sheet in enumerate(sheets):
             with z.open(f"xl/worksheets/sheet{i + 1}.xml", "w", force_zip64=True) as out:
-                rows, cols = _write_sheet(out, sheet, ncols_hints[i] if i < len(ncols_hints) else 0)
+                rows, cols = _write_sheet(out, sheet)
             if sheet.headers and cols:
                 ref = "'" + names[i].replace("'", "''") + "'"
                 defined.append(f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'

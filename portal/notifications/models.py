@@ -7,9 +7,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.core.clock import utc_iso
 from portal.core.db import StrEnum, TenantScoped, enum_column, utcnow
 from portal.extensions import db
-from portal.core.clock import utc_iso
 
 
 class NotificationStatus(StrEnum):

@@ -5,12 +5,12 @@ from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template
 from flask_login import current_user
 
 from portal.api.schemas import Out, operation
+from portal.core.clock import utc_iso
 from portal.core.permissions import ROLE_ADMIN, require_roles
 from portal.extensions import db
 from portal.notifications import operations as ops
 from portal.notifications.catalog import REGISTRY, TemplateProblem, effective_template, effective_templates
 from portal.notifications.models import InboxItem, MailboxMessage, Notification, NotificationStatus
-from portal.core.clock import utc_iso
 
 bp = Blueprint("notifications", __name__, url_prefix="/<tenant>", template_folder="templates")
 api_bp = Blueprint("notifications_api", __name__, url_prefix="/api/v1/<tenant>")

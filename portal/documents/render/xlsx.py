@@ -46,7 +46,7 @@ def write_xlsx(sheets: Sequence[SheetSpec]) -> bytes:
       (:func:`formula_safe` gives CSV exports the identical value). Numbers stay numbers.
     * Rows are streamed: an iterator is read as the sheet is compressed, never held whole.
     """
-    out, hints = [], []
+    out = []
     for spec in sheets:
         it = iter(spec.rows)
         sample = list(islice(it, WIDTH_SAMPLE_ROWS))
@@ -60,7 +60,6 @@ def write_xlsx(sheets: Sequence[SheetSpec]) -> bytes:
                 given = _auto_width(head + [r[c] if c < len(r) else None for r in sample])
             widths.append(given)
         out.append(Sheet(spec.title, chain(sample, it), headers=headers, widths=widths))
-        hints.append(ncols)
     buf = io.BytesIO()
-    write_workbook(buf, out, ncols_hints=hints)
+    write_workbook(buf, out)
     return buf.getvalue()
